@@ -1,1 +1,43 @@
-fn main() {}
+//! `lantian`: the county air-quality platform's one binary.
+//!
+//! Layout: `cmd/` holds one module per subcommand (arguments and output),
+//! `input/` the readers of station data files. Domain rules live in the
+//! library crates (`lantian-standards`), which do no I/O.
+
+mod cmd;
+mod input;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// 蓝天 lantian — county air-quality platform.
+#[derive(Debug, Parser)]
+#[command(name = "lantian", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// AQI of one set of concentrations (HJ 633-2012 / HJ 633-2026).
+    Aqi(cmd::aqi::Args),
+    /// Statistics, validity, composite index, ranking and targets of hourly station data.
+    Assess(cmd::assess::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Aqi(a) => cmd::aqi::run(a),
+        Command::Assess(a) => cmd::assess::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

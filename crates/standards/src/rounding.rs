@@ -7,8 +7,11 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Rounds `value` to `dp` decimal places per GB/T 8170 (half to even).
+/// The result carries exactly `dp` decimals (`3` → `3.0` for CO), as published.
 pub fn gbt8170(value: Decimal, dp: u32) -> Decimal {
-    value.round_dp_with_strategy(dp, RoundingStrategy::MidpointNearestEven)
+    let mut r = value.round_dp_with_strategy(dp, RoundingStrategy::MidpointNearestEven);
+    r.rescale(dp);
+    r
 }
 
 /// `ceil(num / den)` for `den > 0`, exact on integers.

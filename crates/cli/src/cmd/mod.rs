@@ -1,0 +1,4 @@
+//! One module per subcommand: argument parsing and printing only; the work is
+//! in `lantian-standards` (pure) and `crate::input` (files).
+pub mod aqi;
+pub mod assess;

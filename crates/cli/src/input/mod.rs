@@ -1,0 +1,486 @@
+//! Readers of hourly station data (files at the edge; the engine sees only
+//! dense hourly grids). Formats: UCI PRSA (Beijing multi-site), CNEMC
+//! real-time release hours, and lantian's long CSV. A row that cannot be read
+//! becomes an [`Issue`] naming file, line and reason; the rest goes on.
+
+mod cnemc;
+mod long;
+mod uci;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result, bail};
+use chrono::{Days, NaiveDate, NaiveDateTime};
+use lantian_standards::Decimal;
+use lantian_standards::evaluate::StationHours;
+use lantian_standards::pollutant::{Pollutant, Unit};
+
+/// The input formats `lantian assess --format` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Decide per file from its header.
+    Auto,
+    /// UCI "Beijing Multi-Site Air-Quality Data" (PRSA_Data_*.csv).
+    UciPrsa,
+    /// CNEMC national real-time release (one hour per file).
+    Cnemc,
+    /// station,time,pollutant,value[,flag] (see README).
+    Long,
+}
+
+/// How an hour is labelled in a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HourLabel {
+    /// `H` is the hour H:00–H+1:00.
+    Start,
+    /// `H` is the hour (H−1):00–H:00 (the national convention).
+    End,
+}
+
+/// Reading options.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    pub format: Format,
+    /// Hour label of UCI files (their `hour` runs 0–23; upstream does not say).
+    pub uci_hours: HourLabel,
+    /// Unit of CO in long files (explicit; never guessed).
+    pub long_co_unit: Unit,
+    pub progress: bool,
+}
+
+/// Why a row or value was not used.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IssueKind {
+    /// The row could not be parsed (wrong field count, bad time…).
+    BadRow,
+    /// A value that is not a number (and not a known missing marker).
+    BadValue,
+    /// A negative concentration.
+    Negative,
+    /// A value carrying a data flag other than N (valid).
+    Flagged(String),
+    /// A pollutant that is not one of the six.
+    UnknownPollutant,
+    /// A second value for the same station, hour and pollutant (first kept).
+    Duplicate,
+    /// A whole file that could not be read or recognised.
+    BadFile,
+}
+
+impl fmt::Display for IssueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IssueKind::BadRow => f.write_str("unreadable row"),
+            IssueKind::BadValue => f.write_str("not a number"),
+            IssueKind::Negative => f.write_str("negative value"),
+            IssueKind::Flagged(flag) => write!(f, "flagged {flag} (not valid)"),
+            IssueKind::UnknownPollutant => f.write_str("unknown pollutant"),
+            IssueKind::Duplicate => f.write_str("duplicate value"),
+            IssueKind::BadFile => f.write_str("unreadable file"),
+        }
+    }
+}
+
+/// A problem with one row (or one value of a row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub file: PathBuf,
+    pub line: u64,
+    pub kind: IssueKind,
+    pub detail: String,
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file.display(),
+            self.line,
+            self.kind,
+            self.detail
+        )
+    }
+}
+
+/// Hours of one station as read: slot `i` is the hour starting at
+/// `base + i` hours (local time), one vector per pollutant.
+#[derive(Debug, Clone, Default)]
+pub struct StationGrid {
+    base: Option<i64>,
+    values: [Vec<Option<Decimal>>; 6],
+}
+
+/// Local hours since 1970-01-01 00:00 of the hour that *starts* at `t`.
+pub fn hour_slot(start: NaiveDateTime) -> i64 {
+    start.and_utc().timestamp().div_euclid(3600)
+}
+
+impl StationGrid {
+    /// Sets a value; `false` if one was already there (the first is kept).
+    pub fn set(&mut self, slot: i64, p: Pollutant, v: Decimal) -> bool {
+        let base = *self.base.get_or_insert(slot);
+        if slot < base {
+            let grow = (base - slot) as usize;
+            for col in self.values.iter_mut() {
+                col.splice(0..0, std::iter::repeat_n(None, grow));
+            }
+            self.base = Some(slot);
+        }
+        let base = self.base.unwrap_or(slot);
+        let i = (slot - base) as usize;
+        let col = &mut self.values[p.index()];
+        if col.len() <= i {
+            let len = (i + 1).max(col.len() * 3 / 2);
+            for c in self.values.iter_mut() {
+                c.resize(len, None);
+            }
+        }
+        let cell = &mut self.values[p.index()][i];
+        if cell.is_some() {
+            return false;
+        }
+        *cell = Some(v);
+        true
+    }
+
+    fn merge(&mut self, other: StationGrid) -> usize {
+        let mut dups = 0;
+        if let Some(base) = other.base {
+            for (k, col) in other.values.into_iter().enumerate() {
+                for (i, v) in col.into_iter().enumerate() {
+                    if let Some(v) = v
+                        && !self.set(base + i as i64, Pollutant::ALL[k], v)
+                    {
+                        dups += 1;
+                    }
+                }
+            }
+        }
+        dups
+    }
+
+    /// First and last slot holding any value.
+    fn span(&self) -> Option<(i64, i64)> {
+        let base = self.base?;
+        let len = self.values[0].len();
+        let used = |i: usize| {
+            self.values
+                .iter()
+                .any(|c| c.get(i).is_some_and(|v| v.is_some()))
+        };
+        let first = (0..len).find(|&i| used(i))?;
+        let last = (0..len).rev().find(|&i| used(i))?;
+        Some((base + first as i64, base + last as i64))
+    }
+}
+
+/// A station and what is known of it.
+#[derive(Debug, Clone, Default)]
+pub struct Station {
+    pub name: String,
+    /// Marked as a background/control site (对照点) by its source.
+    pub background: bool,
+    pub grid: StationGrid,
+    pub values: usize,
+}
+
+/// What one file gave.
+#[derive(Debug, Default)]
+pub struct FileData {
+    pub stations: BTreeMap<String, Station>,
+    pub rows: u64,
+    pub issues: Vec<Issue>,
+}
+
+impl FileData {
+    pub fn station(&mut self, name: &str) -> &mut Station {
+        self.stations
+            .entry(name.to_string())
+            .or_insert_with(|| Station {
+                name: name.to_string(),
+                ..Station::default()
+            })
+    }
+
+    pub fn issue(&mut self, file: &Path, line: u64, kind: IssueKind, detail: impl Into<String>) {
+        self.issues.push(Issue {
+            file: file.to_path_buf(),
+            line,
+            kind,
+            detail: detail.into(),
+        });
+    }
+
+    /// Stores a value or records why not.
+    pub fn put(
+        &mut self,
+        file: &Path,
+        line: u64,
+        station: &str,
+        slot: i64,
+        p: Pollutant,
+        v: Decimal,
+    ) {
+        if v.is_sign_negative() && !v.is_zero() {
+            self.issue(file, line, IssueKind::Negative, format!("{p}={v}"));
+            return;
+        }
+        let st = self.station(station);
+        if st.grid.set(slot, p, v) {
+            st.values += 1;
+        } else {
+            self.issue(
+                file,
+                line,
+                IssueKind::Duplicate,
+                format!("{station} {p} at the same hour"),
+            );
+        }
+    }
+}
+
+/// Everything read from the input.
+#[derive(Debug, Default)]
+pub struct Dataset {
+    pub files: usize,
+    pub rows: u64,
+    pub stations: Vec<Station>,
+    pub issues: Vec<Issue>,
+}
+
+impl Dataset {
+    pub fn values(&self) -> usize {
+        self.stations.iter().map(|s| s.values).sum()
+    }
+
+    /// Dense hourly grids on one common day range, plus the names.
+    pub fn to_hours(&self) -> Option<(NaiveDate, Vec<StationHours>)> {
+        let spans: Vec<(i64, i64)> = self.stations.iter().filter_map(|s| s.grid.span()).collect();
+        let first = spans.iter().map(|s| s.0).min()?;
+        let last = spans.iter().map(|s| s.1).max()?;
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
+        let first_day = first.div_euclid(24);
+        let last_day = last.div_euclid(24);
+        let start = epoch.checked_add_days(Days::new(u64::try_from(first_day).ok()?))?;
+        let days = (last_day - first_day + 1) as usize;
+        let hours = self
+            .stations
+            .iter()
+            .map(|s| {
+                let mut h = StationHours::new(start, days);
+                if let Some(base) = s.grid.base {
+                    let offset = base - first_day * 24;
+                    for (k, col) in s.grid.values.iter().enumerate() {
+                        for (i, v) in col.iter().enumerate() {
+                            let at = offset + i as i64;
+                            if v.is_some() && at >= 0 && (at as usize) < days * 24 {
+                                h.hours[k][at as usize] = *v;
+                            }
+                        }
+                    }
+                }
+                h
+            })
+            .collect();
+        Some((start, hours))
+    }
+}
+
+/// The files under `path` (a file, or every `.csv` in a folder, sorted).
+pub fn files_of(path: &Path) -> Result<Vec<PathBuf>> {
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot list {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            bail!("no .csv files in {}", path.display());
+        }
+        Ok(files)
+    } else if path.is_file() {
+        Ok(vec![path.to_path_buf()])
+    } else {
+        bail!("{} does not exist", path.display())
+    }
+}
+
+/// Decides the format of a file from its first line.
+fn detect(header: &str) -> Option<Format> {
+    let h = header.trim_start_matches('\u{feff}').to_ascii_lowercase();
+    if h.contains("\"year\"")
+        || (h.contains("year") && h.contains("pm2.5") && h.contains("station"))
+    {
+        Some(Format::UciPrsa)
+    } else if h.contains("timepoint") && h.contains("stationcode") {
+        Some(Format::Cnemc)
+    } else if h.starts_with("station,time,pollutant,value") {
+        Some(Format::Long)
+    } else {
+        None
+    }
+}
+
+fn read_file(path: &Path, opts: &ReadOptions) -> FileData {
+    let mut data = FileData::default();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            data.issue(path, 0, IssueKind::BadFile, e.to_string());
+            return data;
+        }
+    };
+    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let format = match opts.format {
+        Format::Auto => match detect(&String::from_utf8_lossy(first_line)) {
+            Some(f) => f,
+            None => {
+                data.issue(
+                    path,
+                    1,
+                    IssueKind::BadFile,
+                    "unknown header: not UCI PRSA, CNEMC or long (station,time,pollutant,value[,flag])",
+                );
+                return data;
+            }
+        },
+        f => f,
+    };
+    match format {
+        Format::UciPrsa => uci::read(path, &bytes, opts.uci_hours, &mut data),
+        Format::Cnemc => cnemc::read(path, &bytes, &mut data),
+        Format::Long | Format::Auto => long::read(path, &bytes, opts.long_co_unit, &mut data),
+    }
+    data
+}
+
+/// Reads every file of `path` (in parallel), merging stations by name.
+pub fn read(path: &Path, opts: &ReadOptions) -> Result<Dataset> {
+    let files = files_of(path)?;
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = if opts.progress && std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "读取 reading {bar:30} {bytes}/{total_bytes} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, FileData)>> = Mutex::new(Vec::with_capacity(files.len()));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(f) = files.get(i) else { break };
+                    let data = read_file(f, opts);
+                    bar.inc(std::fs::metadata(f).map_or(0, |m| m.len()));
+                    if let Ok(mut r) = results.lock() {
+                        r.push((i, data));
+                    }
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+
+    let mut ds = Dataset {
+        files: files.len(),
+        ..Dataset::default()
+    };
+    let mut stations: BTreeMap<String, Station> = BTreeMap::new();
+    for (i, data) in results {
+        ds.rows += data.rows;
+        ds.issues.extend(data.issues);
+        for (name, st) in data.stations {
+            match stations.get_mut(&name) {
+                None => {
+                    stations.insert(name, st);
+                }
+                Some(existing) => {
+                    existing.background |= st.background;
+                    existing.values += st.values;
+                    let dups = existing.grid.merge(st.grid);
+                    existing.values -= dups;
+                    if dups > 0 {
+                        ds.issues.push(Issue {
+                            file: files[i].clone(),
+                            line: 0,
+                            kind: IssueKind::Duplicate,
+                            detail: format!(
+                                "{dups} values of {name} already read from an earlier file"
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    ds.stations = stations.into_values().collect();
+    Ok(ds)
+}
+
+/// Parses a value field: `Ok(None)` for the missing markers (empty, NA, —).
+pub fn parse_value(s: &str) -> Result<Option<Decimal>, ()> {
+    let t = s.trim();
+    if t.is_empty()
+        || t.eq_ignore_ascii_case("na")
+        || t.eq_ignore_ascii_case("nan")
+        || t == "-"
+        || t == "—"
+    {
+        return Ok(None);
+    }
+    if let Ok(v) = t.parse::<Decimal>() {
+        return Ok(Some(v));
+    }
+    // Scientific notation (rare in exports): exact via from_scientific.
+    Decimal::from_scientific(t).map(Some).map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_grows_both_ways_and_keeps_first() {
+        let mut g = StationGrid::default();
+        let v = |s: &str| s.parse::<Decimal>().unwrap();
+        assert!(g.set(100, Pollutant::Pm25, v("1")));
+        assert!(g.set(90, Pollutant::Pm25, v("2")));
+        assert!(g.set(130, Pollutant::Co, v("0.3")));
+        assert!(!g.set(100, Pollutant::Pm25, v("9")));
+        assert_eq!(g.span(), Some((90, 130)));
+        assert_eq!(g.values[Pollutant::Pm25.index()][10], Some(v("1")));
+    }
+
+    #[test]
+    fn missing_markers_and_bad_numbers() {
+        assert_eq!(parse_value("NA"), Ok(None));
+        assert_eq!(parse_value(""), Ok(None));
+        assert_eq!(parse_value("0.2856"), Ok(Some("0.2856".parse().unwrap())));
+        assert_eq!(parse_value("1e3"), Ok(Some(Decimal::from(1000))));
+        assert!(parse_value("12a").is_err());
+    }
+}

@@ -1,0 +1,286 @@
+//! Black-box tests of the `lantian` binary: the command-line contracts of
+//! `lantian aqi` and `lantian assess`, on committed fixtures.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn lantian(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args(args)
+        .output()
+        .expect("run lantian")
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn aqi_json_contract() {
+    // Reference case A070 (aqi-hub gets 150 here; the right answer is 177).
+    let out = lantian(&[
+        "aqi",
+        "--standard",
+        "hj633-2012",
+        "--report",
+        "daily",
+        "--json",
+        "SO2_24h=650",
+        "NO2_24h=180",
+        "PM10_24h=250",
+        "CO_24h=14",
+        "O3_1h=200",
+        "O3_8h=215",
+        "PM2.5_24h=115",
+    ]);
+    let v = json_of(&out);
+    assert_eq!(v["aqi"], 177);
+    assert_eq!(v["level"], 4);
+    assert_eq!(v["category"], "中度污染");
+    assert_eq!(v["primary"], serde_json::json!(["SO2_24h"]));
+    assert_eq!(v["iaqi"]["SO2_24h"], 177);
+    assert_eq!(v["iaqi"]["O3_1h"], 100);
+    assert!(v["notes"].is_array());
+}
+
+#[test]
+fn aqi_na_under_2026_missing_rule() {
+    // V105: PM2.5 missing and the rest gives ≤ 100 → AQI NA.
+    let out = lantian(&[
+        "aqi",
+        "--standard",
+        "hj633-2026",
+        "--report",
+        "daily",
+        "--json",
+        "SO2_24h=5",
+        "NO2_24h=20",
+        "PM10_24h=45",
+        "CO_24h=0.5",
+        "O3_8h=60",
+        "PM2.5_24h=missing",
+    ]);
+    let v = json_of(&out);
+    assert_eq!(v["aqi"], Value::Null);
+    assert_eq!(v["level"], Value::Null);
+    assert_eq!(v["iaqi"]["PM10_24h"], 45);
+    assert_eq!(v["iaqi"]["PM2.5_24h"], Value::Null);
+}
+
+#[test]
+fn aqi_by_date_picks_the_version() {
+    let run = |date: &str| {
+        json_of(&lantian(&[
+            "aqi",
+            "--date",
+            date,
+            "--report",
+            "daily",
+            "--json",
+            "PM2.5_24h=60",
+        ]))["iaqi"]["PM2.5_24h"]
+            .clone()
+    };
+    assert_eq!(run("2026-02-28"), 82);
+    assert_eq!(run("2026-03-01"), 100);
+}
+
+#[test]
+fn aqi_bad_arguments_are_named() {
+    let out = lantian(&["aqi", "--standard", "hj633-2026", "PM3_24h=5"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PM3_24h=5"), "{err}");
+    let out = lantian(&["aqi", "--standard", "hj633-2026", "PM2.5_24h=abc"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PM2.5_24h=abc"));
+    let out = lantian(&["aqi", "--standard", "hj633-1999", "PM2.5_24h=5"]);
+    assert!(!out.status.success());
+}
+
+fn station<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["station"] == name)
+        .unwrap_or_else(|| panic!("station {name}"))
+}
+
+/// Figures computed independently by tools/crosscheck_beijing.py.
+#[test]
+fn assess_beijing_2016_matches_the_independent_crosscheck() {
+    let dir = fixtures().join("beijing-2016");
+    let out = lantian(&[
+        "assess",
+        "--input",
+        dir.to_str().unwrap(),
+        "--exclude",
+        "Dingling",
+        "--json",
+        "--quiet",
+    ]);
+    let v = json_of(&out);
+    assert_eq!(v["period"]["from"], "2016-01-01");
+    assert_eq!(v["input"]["rows"], 2 * 8784);
+
+    let dongsi = station(&v, "Dongsi");
+    let p = &dongsi["pollutants"];
+    let expect = [
+        ("SO2", 348, "11", "p98", "47"),
+        ("NO2", 348, "51", "p98", "121"),
+        ("CO", 347, "1.2", "p95", "3.2"),
+        ("O3_8h", 346, "92", "p90", "186"),
+        ("PM10", 348, "103", "p95", "279"),
+        ("PM2.5", 345, "81", "p95", "235"),
+    ];
+    for (k, days, mean, pk, pv) in expect {
+        assert_eq!(p[k]["valid_days"], days, "{k}");
+        assert_eq!(p[k]["mean"].to_string(), mean, "{k}");
+        assert_eq!(p[k][pk].to_string(), pv, "{k}");
+        assert_eq!(p[k]["valid"], true, "{k}");
+    }
+    // 11/60 + 51/40 + 3.2/4 + 186/160 + 103/70 + 81/35 = 7.2065… → 7.21
+    assert_eq!(dongsi["composite_index"].to_string(), "7.21");
+    assert_eq!(dongsi["assessment"], true);
+    assert_eq!(dongsi["rank"]["composite_index"], 1);
+
+    let dingling = station(&v, "Dingling");
+    assert_eq!(dingling["assessment"], false);
+    assert_eq!(dingling["pollutants"]["PM2.5"]["mean"].to_string(), "60");
+    assert_eq!(dingling["pollutants"]["O3_8h"]["p90"].to_string(), "190");
+    assert_eq!(dingling["rank"]["composite_index"], Value::Null);
+
+    // The area is Dongsi alone once Dingling is excluded.
+    assert_eq!(v["area"]["pollutants"]["PM2.5"]["mean"].to_string(), "81");
+    assert_eq!(v["area"]["pollutants"]["PM2.5"]["p95"].to_string(), "235");
+    assert_eq!(v["area"]["pollutants"]["CO"]["p95"].to_string(), "3.2");
+    assert_eq!(v["area"]["composite_index"].to_string(), "7.21");
+    let days = &v["area"]["days"];
+    assert_eq!(
+        days["valid"].as_u64().unwrap(),
+        days["by_category"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|x| x.as_u64().unwrap())
+            .sum::<u64>()
+    );
+    // A whole past year: nothing remains, and 81 µg/m³ misses PM2.5 < 35.
+    assert_eq!(v["targets"]["days_remaining"], 0);
+    assert_eq!(v["targets"]["pm25"]["reachable"], false);
+}
+
+#[test]
+fn assess_flags_short_years() {
+    // Half a year cannot satisfy 324 valid days; a period of Jan–Jun needs
+    // ceil(182·324/365) = 162 and has them.
+    let dir = fixtures().join("beijing-2016");
+    let dir = dir.to_str().unwrap();
+    let v = json_of(&lantian(&[
+        "assess",
+        "--input",
+        dir,
+        "--from",
+        "2016-01-01",
+        "--to",
+        "2016-06-30",
+        "--json",
+    ]));
+    assert_eq!(v["area"]["pollutants"]["PM2.5"]["required_days"], 162);
+    assert_eq!(v["area"]["pollutants"]["PM2.5"]["valid"], true);
+    // Half the data read as a whole year: every pollutant-year is flagged.
+    let half = fixtures().join("beijing-2016/PRSA_Data_Dongsi_2016.csv");
+    let text = std::fs::read_to_string(&half).unwrap();
+    let tmp = std::env::temp_dir().join(format!("lantian-half-{}.csv", std::process::id()));
+    let keep: Vec<&str> = text.lines().take(1 + 24 * 182).collect();
+    std::fs::write(&tmp, keep.join("\n")).unwrap();
+    let v = json_of(&lantian(&[
+        "assess",
+        "--input",
+        tmp.to_str().unwrap(),
+        "--year",
+        "2016",
+        "--json",
+    ]));
+    std::fs::remove_file(&tmp).ok();
+    let invalid = v["invalid"].as_array().unwrap();
+    assert_eq!(invalid.len(), 6);
+    assert!(invalid.iter().all(|x| x["required_days"] == 324));
+    assert_eq!(v["area"]["composite_index"], Value::Null);
+    assert_eq!(v["area"]["pollutants"]["PM2.5"]["compliant"], Value::Null);
+}
+
+#[test]
+fn assess_reports_bad_rows_and_goes_on() {
+    let f = fixtures().join("long-bad-rows.csv");
+    let out = lantian(&[
+        "assess",
+        "--input",
+        f.to_str().unwrap(),
+        "--json",
+        "--year",
+        "2025",
+    ]);
+    let v = json_of(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Every problem is named with file and line.
+    assert!(err.contains("long-bad-rows.csv:50"), "{err}");
+    assert!(err.contains("not a number"), "{err}");
+    let skipped = &v["input"]["skipped"];
+    assert_eq!(skipped["total"], 7);
+    let by = &skipped["by_reason"];
+    assert_eq!(by["not a number"], 1);
+    assert_eq!(by["unknown pollutant"], 1);
+    assert_eq!(by["unreadable row"], 2);
+    assert_eq!(by["flagged F (not valid)"], 1);
+    assert_eq!(by["duplicate value"], 1);
+    assert_eq!(by["negative value"], 1);
+    // The good day survives: PM2.5 31…54 averages 42.5 → 42 (GB/T 8170).
+    let st = station(&v, "城关站");
+    assert_eq!(st["pollutants"]["PM2.5"]["valid_days"], 1);
+    assert_eq!(st["pollutants"]["PM2.5"]["mean"].to_string(), "42");
+    assert_eq!(st["pollutants"]["CO"]["mean"].to_string(), "0.4");
+}
+
+#[test]
+fn assess_exits_non_zero_when_nothing_is_usable() {
+    let tmp = std::env::temp_dir().join(format!("lantian-empty-{}.csv", std::process::id()));
+    std::fs::write(&tmp, "station,time,pollutant,value\nA,not-a-time,PM2.5,1\n").unwrap();
+    let out = lantian(&["assess", "--input", tmp.to_str().unwrap()]);
+    std::fs::remove_file(&tmp).ok();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing usable"), "{err}");
+    assert!(err.contains(":2:"), "{err}");
+    let out = lantian(&["assess", "--input", "/nonexistent/lantian"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn assess_reads_a_cnemc_hour_and_marks_background_sites() {
+    let f = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../standards/tests/fixtures/cnemc-2022-01-01T00.csv");
+    let v = json_of(&lantian(&[
+        "assess",
+        "--input",
+        f.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(v["input"]["rows"], 150);
+    let dingling = station(&v, "1002A 定陵(对照点)");
+    assert_eq!(dingling["background"], true);
+    assert_eq!(dingling["assessment"], false);
+}
