@@ -734,23 +734,26 @@ pub fn to_text(a: &Assessment) -> String {
         }
     }
     if let Some(t) = &a.targets {
-        let yn = |b: bool| {
-            if b {
-                "可达 reachable"
-            } else {
-                "已无法达成 out of reach"
-            }
+        let ended = t.days_remaining == 0;
+        let yn = |b: bool| match (ended, b) {
+            (false, true) => "可达 reachable",
+            (false, false) => "已无法达成 out of reach",
+            (true, true) => "已达成 met",
+            (true, false) => "未达成 missed",
         };
         out.push_str(&format!(
             "\n══ 目标进度 targets {} (截至 as of {}, 已过 {} 天, 余 {} 天) ══\n",
             t.year, t.as_of, t.days_elapsed, t.days_remaining
         ));
+        let rest = match t.pm25.allowed_rest_mean {
+            Some(x) => format!("; 余下日均值须 ≤ rest of year may average at most {x} µg/m³"),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "  PM2.5 < {}: 累计均值 mean to date {} ({} valid days); 余下日均值须 ≤ rest of year may average at most {} µg/m³ — {}\n",
+            "  PM2.5 < {}: 累计均值 mean to date {} ({} valid days){rest} — {}\n",
             t.pm25.target_below,
             fmt_opt(t.pm25.mean_to_date),
             t.pm25.valid_days,
-            fmt_opt(t.pm25.allowed_rest_mean),
             yn(t.pm25.reachable)
         ));
         out.push_str(&format!(
