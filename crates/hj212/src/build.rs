@@ -1,0 +1,343 @@
+//! Encoding: data segments, frames, the platform's replies (9011–9014, in the
+//! dialect the device spoke) and platform commands.
+
+use std::fmt::Write as _;
+
+use crate::crc::{self, CrcVariant};
+use crate::segment::{Packet, Version};
+
+/// Why a frame cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    /// The data segment does not fit the 4-digit length field.
+    TooLong(usize),
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::TooLong(n) => {
+                write!(f, "data segment of {n} bytes does not fit 4 length digits")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Frames a data segment: `##` + length in bytes + segment + uppercase CRC + CRLF.
+///
+/// ```
+/// let f = lantian_hj212::build::frame("QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&").unwrap();
+/// assert!(f.ends_with(b"&&1C80\r\n"));
+/// assert!(f.starts_with(b"##0101QN="));
+/// ```
+pub fn frame(segment: &str) -> Result<Vec<u8>, BuildError> {
+    frame_with(segment, CrcVariant::Hj212)
+}
+
+/// [`frame`] with a chosen CRC (MODBUS only to imitate such devices).
+pub fn frame_with(segment: &str, variant: CrcVariant) -> Result<Vec<u8>, BuildError> {
+    let seg = segment.as_bytes();
+    if seg.len() > 9999 {
+        return Err(BuildError::TooLong(seg.len()));
+    }
+    let mut out = Vec::with_capacity(seg.len() + 12);
+    out.extend_from_slice(b"##");
+    out.extend_from_slice(format!("{:04}", seg.len()).as_bytes());
+    out.extend_from_slice(seg);
+    out.extend_from_slice(&crc::hex4(crc::compute(variant, seg)));
+    out.extend_from_slice(b"\r\n");
+    Ok(out)
+}
+
+/// Builds a data segment field by field.
+///
+/// ```
+/// use lantian_hj212::build::SegmentBuilder;
+/// let seg = SegmentBuilder::new()
+///     .qn("20160801090000001").st("22").cn("2011").pw("123456").mn("MN001").flag(4)
+///     .cp("DataTime", "20160801084000")
+///     .item(&[("a34004-Rtd", "35"), ("a34004-Flag", "N")])
+///     .build();
+/// assert_eq!(seg, "QN=20160801090000001;ST=22;CN=2011;PW=123456;MN=MN001;Flag=4;CP=&&DataTime=20160801084000;a34004-Rtd=35,a34004-Flag=N&&");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SegmentBuilder {
+    header: String,
+    cp: String,
+}
+
+impl SegmentBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Any header field, in the order called.
+    pub fn field(mut self, key: &str, value: &str) -> Self {
+        let _ = write!(self.header, "{key}={value};");
+        self
+    }
+
+    pub fn qn(self, v: &str) -> Self {
+        self.field("QN", v)
+    }
+    pub fn st(self, v: &str) -> Self {
+        self.field("ST", v)
+    }
+    pub fn cn(self, v: &str) -> Self {
+        self.field("CN", v)
+    }
+    pub fn pw(self, v: &str) -> Self {
+        self.field("PW", v)
+    }
+    pub fn mn(self, v: &str) -> Self {
+        self.field("MN", v)
+    }
+    pub fn flag(self, v: u8) -> Self {
+        self.field("Flag", &v.to_string())
+    }
+    /// PNUM and PNO (also set D in the flag yourself).
+    pub fn split(self, pnum: u16, pno: u16) -> Self {
+        self.field("PNUM", &pnum.to_string())
+            .field("PNO", &pno.to_string())
+    }
+
+    /// One CP item of a single `key=value`.
+    pub fn cp(self, key: &str, value: &str) -> Self {
+        self.item(&[(key, value)])
+    }
+
+    /// One CP item: its fields joined by `,`; items are joined by `;`.
+    pub fn item(mut self, fields: &[(&str, &str)]) -> Self {
+        if !self.cp.is_empty() {
+            self.cp.push(';');
+        }
+        for (i, (k, v)) in fields.iter().enumerate() {
+            if i > 0 {
+                self.cp.push(',');
+            }
+            let _ = write!(self.cp, "{k}={v}");
+        }
+        self
+    }
+
+    /// A CP body given whole (e.g. copied from another packet).
+    pub fn cp_raw(mut self, body: &str) -> Self {
+        if !self.cp.is_empty() && !body.is_empty() {
+            self.cp.push(';');
+        }
+        self.cp.push_str(body);
+        self
+    }
+
+    pub fn build(&self) -> String {
+        format!("{}CP=&&{}&&", self.header, self.cp)
+    }
+}
+
+/// The answer header of a 2017 reply: same QN, ST=91, the CN, same PW/MN,
+/// Flag=4 (2017, no answer needed).
+fn reply_2017(p: &Packet<'_>, cn: &str) -> SegmentBuilder {
+    let mut b = SegmentBuilder::new();
+    if let Some(qn) = p.qn_any() {
+        b = b.qn(qn);
+    }
+    b = b.st("91").cn(cn);
+    if let Some(pw) = p.pw {
+        b = b.pw(pw);
+    }
+    if let Some(mn) = p.mn {
+        b = b.mn(mn);
+    }
+    b.flag(4)
+}
+
+/// The 2005 answer: the QN and CN of the answered packet go inside CP
+/// (HJ/T 212-2005 Appendix C), plus PNO/PNUM of a split packet.
+fn reply_2005(p: &Packet<'_>, cn: &str) -> SegmentBuilder {
+    let mut body = Vec::new();
+    if let Some(qn) = p.qn_any() {
+        body.push(("QN", qn));
+    }
+    if let Some(c) = p.cn {
+        body.push(("CN", c));
+    }
+    if let (Some(pno), Some(pnum)) = (p.pno, p.pnum) {
+        body.push(("PNO", pno));
+        body.push(("PNUM", pnum));
+    }
+    let mut b = SegmentBuilder::new().st("91").cn(cn);
+    for (k, v) in body {
+        b = b.cp(k, v);
+    }
+    b
+}
+
+/// 9014 数据应答 for an upload: `QN` echoed, `ST=91`, `Flag=4`, `CP=&&&&`
+/// (2017/2025); the 2005 form for 2005 devices.
+///
+/// ```
+/// use lantian_hj212::{build, segment::Packet};
+/// let up = Packet::parse("QN=20160801090000001;ST=32;CN=2061;PW=123456;MN=010000A8900016F000169DC0;Flag=5;CP=&&DataTime=20160801080000&&");
+/// let reply = build::data_ack(&up);
+/// assert_eq!(reply, "QN=20160801090000001;ST=91;CN=9014;PW=123456;MN=010000A8900016F000169DC0;Flag=4;CP=&&&&");
+/// ```
+pub fn data_ack(p: &Packet<'_>) -> String {
+    match p.version() {
+        Version::V2005 => reply_2005(p, "9014").build(),
+        _ => reply_2017(p, "9014").build(),
+    }
+}
+
+/// 9013 通知应答 (to 1013, 2025 heartbeats 9015 and the like).
+pub fn notice_ack(p: &Packet<'_>) -> String {
+    match p.version() {
+        Version::V2005 => reply_2005(p, "9013").build(),
+        _ => reply_2017(p, "9013").build(),
+    }
+}
+
+/// 9011 请求应答 (a device answering a request; simulators need it).
+pub fn request_answer(p: &Packet<'_>, qn_rtn: u16) -> String {
+    let rtn = qn_rtn.to_string();
+    match p.version() {
+        Version::V2005 => {
+            let mut b = SegmentBuilder::new().st("91").cn("9011");
+            if let Some(pw) = p.pw {
+                b = b.pw(pw);
+            }
+            if let Some(mn) = p.mn {
+                b = b.mn(mn);
+            }
+            b = b.flag(0);
+            if let Some(qn) = p.qn_any() {
+                b = b.cp("QN", qn);
+            }
+            b.cp("QnRtn", &rtn).build()
+        }
+        _ => reply_2017(p, "9011").cp("QnRtn", &rtn).build(),
+    }
+}
+
+/// 9012 执行结果.
+pub fn execution_result(p: &Packet<'_>, exe_rtn: u16) -> String {
+    reply_2017(p, "9012")
+        .cp("ExeRtn", &exe_rtn.to_string())
+        .build()
+}
+
+/// The reply the platform owes for `p`, as a frame: 9014 for a data upload
+/// and 9013 for a notice, when the packet asks for one (Flag A=1); `None`
+/// otherwise (answers, and packets that ask for nothing).
+pub fn platform_reply(p: &Packet<'_>) -> Option<Vec<u8>> {
+    if !p.needs_ack() {
+        return None;
+    }
+    let cn: u16 = p.cn?.parse().ok()?;
+    let seg = match cn {
+        9011..=9014 => return None,
+        1013 | 2012 | 2022 | 2072 | 9015 | 1001 | 1014 => notice_ack(p),
+        _ => data_ack(p),
+    };
+    frame(&seg).ok()
+}
+
+/// A platform request to a device (`Flag=5`: 2017, answer required).
+pub fn request(qn: &str, st: &str, cn: u16, pw: &str, mn: &str, cp: &[(&str, &str)]) -> String {
+    let mut b = SegmentBuilder::new()
+        .qn(qn)
+        .st(st)
+        .cn(&cn.to_string())
+        .pw(pw)
+        .mn(mn)
+        .flag(5);
+    if !cp.is_empty() {
+        b = b.item(cp);
+    }
+    b.build()
+}
+
+/// 1012: set the device time (`SystemTime` as `YYYYMMDDhhmmss`).
+pub fn set_time(qn: &str, st: &str, pw: &str, mn: &str, system_time: &str) -> String {
+    request(qn, st, 1012, pw, mn, &[("SystemTime", system_time)])
+}
+
+/// 1062: set the real-time interval (seconds).
+pub fn set_rtd_interval(qn: &str, st: &str, pw: &str, mn: &str, seconds: u32) -> String {
+    request(
+        qn,
+        st,
+        1062,
+        pw,
+        mn,
+        &[("RtdInterval", &seconds.to_string())],
+    )
+}
+
+/// 1064: set the minute-data interval (minutes).
+pub fn set_min_interval(qn: &str, st: &str, pw: &str, mn: &str, minutes: u32) -> String {
+    request(
+        qn,
+        st,
+        1064,
+        pw,
+        mn,
+        &[("MinInterval", &minutes.to_string())],
+    )
+}
+
+/// 1072: set the device password.
+pub fn set_password(qn: &str, st: &str, pw: &str, mn: &str, new_pw: &str) -> String {
+    request(qn, st, 1072, pw, mn, &[("NewPW", new_pw)])
+}
+
+/// 2031/2041/2051/2061: ask for history between two `YYYYMMDDhhmmss` times.
+pub fn data_request(
+    qn: &str,
+    st: &str,
+    cn: u16,
+    pw: &str,
+    mn: &str,
+    begin: &str,
+    end: &str,
+) -> String {
+    request(
+        qn,
+        st,
+        cn,
+        pw,
+        mn,
+        &[("BeginTime", begin), ("EndTime", end)],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_to_2005_upload_is_qn_in_cp() {
+        let p = Packet::parse(
+            "QN=20040516010101001;ST=32;CN=2051;PW=123456;MN=88888880000001;Flag=3;CP=&&BeginTime=20040506111000,EndTime=20040506151000&&",
+        );
+        assert_eq!(
+            data_ack(&p),
+            "ST=91;CN=9014;CP=&&QN=20040516010101001;CN=2051&&"
+        );
+    }
+
+    #[test]
+    fn no_reply_without_ack_bit() {
+        let p = Packet::parse("QN=1;ST=22;CN=2011;PW=1;MN=1;Flag=4;CP=&&DataTime=20200101000000&&");
+        assert!(platform_reply(&p).is_none());
+        let n = Packet::parse("QN=20200101000000001;ST=22;CN=1013;PW=1;MN=1;Flag=5;CP=&&&&");
+        let r = platform_reply(&n).unwrap();
+        assert!(String::from_utf8(r).unwrap().contains("CN=9013"));
+    }
+
+    #[test]
+    fn too_long() {
+        assert_eq!(frame(&"x".repeat(10_000)), Err(BuildError::TooLong(10_000)));
+    }
+}
