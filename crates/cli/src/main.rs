@@ -2,7 +2,7 @@
 //!
 //! Layout: `cmd/` holds one module per subcommand (arguments and output),
 //! `input/` the readers of station data files. Domain rules live in the
-//! library crates (`lantian-standards`), which do no I/O.
+//! library crates (`lantian-standards`, `lantian-hj212`), which do no I/O.
 
 mod cmd;
 mod input;
@@ -25,6 +25,9 @@ enum Command {
     Aqi(cmd::aqi::Args),
     /// Statistics, validity, composite index, ranking and targets of hourly station data.
     Assess(cmd::assess::Args),
+    /// HJ 212 codec: decode captures, encode frames.
+    #[command(subcommand)]
+    Hj212(cmd::hj212::Command),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Aqi(a) => cmd::aqi::run(a),
         Command::Assess(a) => cmd::assess::run(a),
+        Command::Hj212(c) => cmd::hj212::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -284,3 +284,127 @@ fn assess_reads_a_cnemc_hour_and_marks_background_sites() {
     assert_eq!(dingling["background"], true);
     assert_eq!(dingling["assessment"], false);
 }
+
+fn lantian_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn lantian");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Every packet of the HJ 212 reference vectors, back to back, as a capture.
+fn vector_capture() -> Vec<u8> {
+    let tsv = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../hj212/tests/fixtures/hj212-vectors.tsv"),
+    )
+    .unwrap();
+    tsv.lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .flat_map(|l| {
+            l.split('\t')
+                .nth(2)
+                .unwrap()
+                .replace("\\r", "\r")
+                .replace("\\n", "\n")
+                .into_bytes()
+        })
+        .collect()
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn hj212_encode_then_decode() {
+    let out = lantian(&[
+        "hj212",
+        "encode",
+        "--qn",
+        "20160801090000001",
+        "--st",
+        "32",
+        "--cn",
+        "2061",
+        "--pw",
+        "123456",
+        "--mn",
+        "010000A8900016F000169DC0",
+        "--flag",
+        "5",
+        "--cp",
+        "DataTime=20160801080000;w00000-Cou=63.0,w00000-Min=16.4,w00000-Avg=17.5,w00000-Max=20.1,w00000-Flag=N;w01001-Min=7.1,w01001-Avg=7.5,w01001-Max=7.8,w01001-Flag=N;w01018-Cou=63.0,w01018-Min=40.1,w01018-Avg=40.1,w01018-Max=40.1,w01018-Flag=N",
+    ]);
+    assert!(out.status.success());
+    // The standard's Table C.17 packet, framed: ##0325 … B7C1.
+    assert!(out.stdout.starts_with(b"##0325QN=20160801090000001;"));
+    assert!(out.stdout.ends_with(b"&&B7C1\r\n"));
+    let frames = json_lines(&lantian_stdin(
+        &["hj212", "decode", "--strict"],
+        &out.stdout,
+    ));
+    assert_eq!(frames.len(), 1);
+    let f = &frames[0];
+    assert_eq!(f["ok"], true);
+    assert_eq!(f["crc_ok"], true);
+    assert_eq!(f["version"], "2017");
+    assert_eq!(f["cn"], "2061");
+    assert_eq!(f["flag"], 5);
+    assert_eq!(f["data_time"], "20160801080000");
+    assert_eq!(f["cp"]["w01018-Avg"], "40.1");
+    assert_eq!(f["cp"]["w00000-Flag"], "N");
+    assert_eq!(
+        f["reply"],
+        "##0087QN=20160801090000001;ST=91;CN=9014;PW=123456;MN=010000A8900016F000169DC0;Flag=4;CP=&&&&FF01"
+    );
+}
+
+#[test]
+fn hj212_decode_the_reference_capture() {
+    let capture = vector_capture();
+    let lenient = json_lines(&lantian_stdin(&["hj212", "decode"], &capture));
+    assert_eq!(lenient.len(), 43);
+    assert_eq!(lenient.iter().filter(|f| f["ok"] == true).count(), 33);
+    let strict = json_lines(&lantian_stdin(&["hj212", "decode", "--strict"], &capture));
+    assert_eq!(strict.iter().filter(|f| f["ok"] == true).count(), 23);
+    // A rejected frame names the kind, the byte offset and the MN.
+    let bad = lenient.iter().find(|f| f["crc_sent"] == "4981").unwrap();
+    let err = bad["error"].as_str().unwrap();
+    assert!(err.contains("bad CRC: sent 4981, computed 4980"), "{err}");
+    assert!(err.contains("MN=LD130133000015"), "{err}");
+    assert!(err.contains("at byte "), "{err}");
+    // MODBUS only when asked.
+    let modbus = json_lines(&lantian_stdin(&["hj212", "decode", "--modbus"], &capture));
+    assert_eq!(modbus.iter().filter(|f| f["ok"] == true).count(), 34);
+}
+
+#[test]
+fn hj212_decode_reports_garbage_and_goes_on() {
+    let mut capture = b"\x00\x01garbage".to_vec();
+    capture.extend(vector_capture());
+    let frames = json_lines(&lantian_stdin(&["hj212", "decode"], &capture));
+    assert_eq!(frames.len(), 44);
+    assert_eq!(frames[0]["ok"], false);
+    assert!(
+        frames[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("skipped 9 bytes at byte 0")
+    );
+    assert_eq!(frames[1]["offset"], 9);
+}

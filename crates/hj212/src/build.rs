@@ -227,18 +227,19 @@ pub fn execution_result(p: &Packet<'_>, exe_rtn: u16) -> String {
         .build()
 }
 
-/// The reply the platform owes for `p`, as a frame: 9014 for a data upload
-/// and 9013 for a notice, when the packet asks for one (Flag A=1); `None`
-/// otherwise (answers, and packets that ask for nothing).
+/// The reply the platform owes for `p`, as a frame: 9014 for a device's
+/// upload (data, its time, its intervals) and 9013 for a device's notice
+/// (1013), when the packet asks for one (Flag A=1); `None` otherwise
+/// (answers, platform requests, packets that ask for nothing, unknown CNs).
 pub fn platform_reply(p: &Packet<'_>) -> Option<Vec<u8>> {
+    use crate::message::{Message, classify};
     if !p.needs_ack() {
         return None;
     }
-    let cn: u16 = p.cn?.parse().ok()?;
-    let seg = match cn {
-        9011..=9014 => return None,
-        1013 | 2012 | 2022 | 2072 | 9015 | 1001 | 1014 => notice_ack(p),
-        _ => data_ack(p),
+    let seg = match classify(p).ok()? {
+        Message::Data(_) | Message::DeviceTime { .. } | Message::IntervalIs { .. } => data_ack(p),
+        Message::TimeCalibrationRequest => notice_ack(p),
+        _ => return None,
     };
     frame(&seg).ok()
 }

@@ -346,7 +346,7 @@ fn is_hex4(b: &[u8]) -> bool {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 impl Framer {
@@ -752,7 +752,7 @@ impl Framer {
 }
 
 fn memchr_lf(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
 }
 
 /// Frames every complete frame of `bytes` (a capture, a file) at once.

@@ -19,9 +19,12 @@
 //! use lantian_hj212::segment::Packet;
 //! use lantian_hj212::build;
 //!
+//! // A device's hourly upload that asks for an answer (Flag=5), after noise,
+//! // arriving in two reads.
+//! let seg = "QN=20160801090000001;ST=32;CN=2061;PW=123456;MN=010000A8900016F000169DC0;Flag=5;CP=&&DataTime=20160801080000;a21026-Avg=12.5,a21026-Flag=N&&";
+//! let mut bytes = b"noise".to_vec();
+//! bytes.extend(build::frame(seg).unwrap());
 //! let mut framer = Framer::new(FramerConfig::default());
-//! // Two frames and some noise, arriving in two reads.
-//! let bytes = b"noise##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&1C80\r\n";
 //! framer.push(&bytes[..40]);
 //! framer.push(&bytes[40..]);
 //! let mut frames = 0;
@@ -29,8 +32,10 @@
 //!     if let Event::Frame(f) = event {
 //!         assert!(f.is_ok());
 //!         let p = Packet::parse(std::str::from_utf8(f.segment).unwrap());
-//!         assert_eq!(p.cn, Some("1062"));
-//!         assert!(build::platform_reply(&p).is_some()); // Flag=5 asks for an answer
+//!         assert_eq!(p.cp_get("a21026-Avg"), Some("12.5"));
+//!         // 9014 with the same QN, once the data is safe.
+//!         let reply = build::platform_reply(&p).unwrap();
+//!         assert!(reply.starts_with(b"##0087QN=20160801090000001;ST=91;CN=9014;"));
 //!         frames += 1;
 //!     }
 //! }

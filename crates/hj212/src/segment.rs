@@ -120,23 +120,32 @@ impl<'a> Packet<'a> {
     /// Parses a data segment. Never fails: what is odd is in `quirks`.
     pub fn parse(segment: &'a str) -> Packet<'a> {
         let mut p = Packet::default();
-        let (header, body) = match segment.find("CP=&&") {
+        let (header, body) = match find_cp(segment.as_bytes()) {
             Some(i) => (&segment[..i], Some(&segment[i + 5..])),
             None => {
                 p.quirks.push(Quirk::NoCp);
                 (segment, None)
             }
         };
-        for piece in header.split(';') {
-            p.header_piece(piece);
+        let hb = header.as_bytes();
+        let mut start = 0;
+        for (i, &c) in hb.iter().enumerate() {
+            if c == b';' {
+                p.header_piece(&header[start..i]);
+                start = i + 1;
+            }
         }
+        p.header_piece(&header[start..]);
         if let Some(body) = body {
-            let body = match body.rfind("&&") {
-                Some(j) => &body[..j],
-                None => {
-                    p.quirks.push(Quirk::UnterminatedCp);
-                    body
-                }
+            let body = match body.strip_suffix("&&") {
+                Some(b) => b,
+                None => match body.rfind("&&") {
+                    Some(j) => &body[..j],
+                    None => {
+                        p.quirks.push(Quirk::UnterminatedCp);
+                        body
+                    }
+                },
             };
             p.cp_raw = body;
             p.cp = parse_cp(body, &mut p.quirks);
@@ -145,20 +154,24 @@ impl<'a> Packet<'a> {
     }
 
     fn header_piece(&mut self, piece: &'a str) {
-        if piece.trim().is_empty() {
+        if piece.trim_ascii().is_empty() {
             return;
         }
-        let Some((k, v)) = piece.split_once('=') else {
+        let Some(eq) = memchr::memchr(b'=', piece.as_bytes()) else {
             // e.g. "IMEI…&&" at the end of a registration message.
             self.quirks
                 .push(Quirk::HeaderPieceWithoutValue(piece.to_string()));
             return;
         };
-        let clean = k.trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ';');
-        if clean != k {
+        let (k, v) = (&piece[..eq], &piece[eq + 1..]);
+        let messy = |c: u8| c.is_ascii_whitespace() || c == b',' || c == b';';
+        let clean = if k.bytes().next().is_some_and(messy) || k.bytes().last().is_some_and(messy) {
             self.quirks.push(Quirk::MessyHeaderKey(k.to_string()));
-        }
-        let v = v.trim();
+            k.trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        } else {
+            k
+        };
+        let v = v.trim_ascii();
         let slot = match clean {
             "QN" => &mut self.qn,
             "ST" => &mut self.st,
@@ -319,68 +332,82 @@ impl<'a> Packet<'a> {
     }
 }
 
-/// Splits a CP body into entries (see the module documentation).
+/// Where `CP=&&` starts: the first `&&` preceded by `CP=`.
+fn find_cp(b: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'&', b)
+        .find(|&i| i >= 3 && b.get(i + 1) == Some(&b'&') && &b[i - 3..i] == b"CP=")
+        .map(|i| i - 3)
+}
+
+/// Splits a CP body into entries (see the module documentation). One pass
+/// over the bytes; a value that starts with "//" (log text) runs to its
+/// closing "//" whatever separators it holds.
 fn parse_cp<'a>(body: &'a str, quirks: &mut Vec<Quirk>) -> Vec<CpEntry<'a>> {
-    let mut out = Vec::with_capacity(body.len() / 16);
+    /// Bytes the scanner stops at.
+    const STOP: [bool; 256] = {
+        let mut t = [false; 256];
+        t[b'=' as usize] = true;
+        t[b';' as usize] = true;
+        t[b',' as usize] = true;
+        t
+    };
+    let mut out = Vec::with_capacity(body.len() / 10);
     let bytes = body.as_bytes();
+    let n = bytes.len();
     let mut item: u16 = 0;
+    let mut start = 0;
+    let mut eq: Option<usize> = None;
     let mut i = 0;
-    while i < bytes.len() {
-        // One piece: up to the next ';' or ','; a value starting with "//"
-        // runs to the closing "//".
-        let start = i;
-        let mut eq = None;
-        let mut end = bytes.len();
-        let mut sep = 0u8;
-        let mut j = i;
-        while j < bytes.len() {
-            let c = bytes[j];
-            if c == b'=' && eq.is_none() {
-                eq = Some(j);
-                if bytes[j + 1..].starts_with(b"//")
-                    && let Some(close) = find_from(bytes, j + 3, b"//")
+    loop {
+        // Tight skip to the next '=', ';' or ','.
+        while i < n && !STOP[bytes[i] as usize] {
+            i += 1;
+        }
+        let c = if i < n { bytes[i] } else { b';' };
+        if c == b'=' {
+            if eq.is_none() {
+                eq = Some(i);
+                if bytes[i + 1..].starts_with(b"//")
+                    && let Some(close) = memchr::memmem::find(&bytes[i + 3..], b"//")
                 {
-                    j = close + 2;
+                    i += 3 + close + 2;
                     continue;
                 }
-            } else if c == b';' || c == b',' {
-                end = j;
-                sep = c;
-                break;
             }
-            j += 1;
+            i += 1;
+            continue;
         }
-        let piece = &body[start..end];
-        if !piece.trim().is_empty() {
+        // ';' or ',' (or the end): one piece is over. Separators are ASCII,
+        // so these slices are on char boundaries.
+        let piece = &body[start..i];
+        if !piece.trim_ascii().is_empty() {
             match eq {
                 Some(e) => out.push(CpEntry {
-                    key: body[start..e].trim(),
-                    value: body[e + 1..end].trim(),
+                    key: body[start..e].trim_ascii(),
+                    value: body[e + 1..i].trim_ascii(),
                     item,
                 }),
                 None => {
-                    quirks.push(Quirk::CpPieceWithoutValue(piece.trim().to_string()));
+                    quirks.push(Quirk::CpPieceWithoutValue(piece.trim_ascii().to_string()));
                     out.push(CpEntry {
-                        key: piece.trim(),
+                        key: piece.trim_ascii(),
                         value: "",
                         item,
                     });
                 }
             }
         }
-        if sep == b';' {
+        if i >= n {
+            break;
+        }
+        if c == b';' {
             item = item.saturating_add(1);
         }
-        i = end + 1;
+        i += 1;
+        start = i;
+        eq = None;
     }
     out
-}
-
-fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
 }
 
 #[cfg(test)]

@@ -2,3 +2,4 @@
 //! in `lantian-standards` (pure) and `crate::input` (files).
 pub mod aqi;
 pub mod assess;
+pub mod hj212;
