@@ -312,6 +312,21 @@ pub enum Event<'a> {
 }
 
 /// The streaming framer (see the module documentation).
+///
+/// ```
+/// use lantian_hj212::frame::{ErrorKind, Event, Framer, FramerConfig, Warnings};
+/// // Declared 0100 but 101 bytes follow: lenient mode finds the true end by
+/// // the CRC and says so; strict mode rejects it with both lengths.
+/// let bytes = b"##0100QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&1C80\r\n";
+/// let mut f = Framer::new(FramerConfig::default());
+/// f.push(bytes);
+/// let Some(Event::Frame(fr)) = f.next_event() else { panic!() };
+/// assert!(fr.is_ok() && fr.warnings.contains(Warnings::LENGTH_MISMATCH));
+/// let mut f = Framer::new(FramerConfig::strict());
+/// f.push(bytes);
+/// let Some(Event::Frame(fr)) = f.next_event() else { panic!() };
+/// assert_eq!(fr.error, Some(ErrorKind::BadLength { declared: 100, actual: Some(101) }));
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Framer {
     cfg: FramerConfig,

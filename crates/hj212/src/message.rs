@@ -329,6 +329,17 @@ fn group_factors<'a>(p: &Packet<'a>) -> (Vec<FactorValues<'a>>, Vec<(&'a str, &'
 
 /// What `p` means. Unknown command codes are an error (`UnknownCn`); a
 /// lenient caller may still store the packet raw.
+///
+/// ```
+/// use lantian_hj212::message::{classify, DataKind, Message, Suffix};
+/// use lantian_hj212::segment::Packet;
+/// let p = Packet::parse("ST=22;CN=2061;MN=M1;Flag=4;CP=&&DataTime=20250101080000;a34004-Avg=35,a34004-Flag=N&&");
+/// let Ok(Message::Data(up)) = classify(&p) else { panic!() };
+/// assert_eq!(up.kind, DataKind::Hour);
+/// assert_eq!(up.data_time.unwrap().to_string(), "2025-01-01T08:00:00");
+/// assert_eq!(up.factors[0].get(Suffix::Avg), Some("35"));
+/// assert!(up.factors[0].flag().unwrap().is_valid());
+/// ```
 pub fn classify<'a>(p: &Packet<'a>) -> Result<Message<'a>, ErrorKind> {
     let cn = cn_of(p)?;
     let time = |k: &str| p.cp_get(k).and_then(DataTime::parse);

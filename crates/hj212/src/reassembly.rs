@@ -31,6 +31,17 @@ struct Group {
 }
 
 /// The reassembly buffer.
+///
+/// ```
+/// use lantian_hj212::reassembly::{Assembly, Reassembler};
+/// use lantian_hj212::segment::Packet;
+/// let mut r = Reassembler::default();
+/// let p1 = "QN=20160801085857534;ST=32;CN=2061;MN=M;Flag=7;PNUM=2;PNO=1;CP=&&DataTime=20160801080000;w00000-Avg=17.5&&";
+/// let p2 = "QN=20160801085857535;ST=32;CN=2061;MN=M;Flag=7;PNUM=2;PNO=2;CP=&&DataTime=20160801080000;w01018-Avg=40.1&&";
+/// assert_eq!(r.push(&Packet::parse(p1)), Assembly::Pending { have: 1, of: 2 });
+/// let Assembly::Complete(whole) = r.push(&Packet::parse(p2)) else { panic!() };
+/// assert!(whole.ends_with("CP=&&DataTime=20160801080000;w00000-Avg=17.5;w01018-Avg=40.1&&"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Reassembler {
     groups: Vec<Group>,

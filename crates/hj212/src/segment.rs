@@ -118,6 +118,16 @@ const HEADER_KEYS: [&str; 9] = ["QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "P
 
 impl<'a> Packet<'a> {
     /// Parses a data segment. Never fails: what is odd is in `quirks`.
+    ///
+    /// ```
+    /// use lantian_hj212::segment::{Packet, Version};
+    /// // A micro-station that sends MN before PW and a trailing ',' (tolerated).
+    /// let p = Packet::parse("QN=20210210073530000;ST=22;CN=2011;MN=aqms-1;PW=123456;Flag=4;CP=&&DataTime=20210210073530;a34004-Rtd=33,a34004-Flag=N,&&");
+    /// assert_eq!(p.mn, Some("aqms-1"));
+    /// assert_eq!(p.cp_get("a34004-Rtd"), Some("33"));
+    /// assert_eq!(p.version(), Version::V2017);
+    /// assert!(p.strict_problems().is_empty());
+    /// ```
     pub fn parse(segment: &'a str) -> Packet<'a> {
         let mut p = Packet::default();
         let (header, body) = match find_cp(segment.as_bytes()) {
