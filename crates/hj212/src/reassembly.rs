@@ -148,7 +148,8 @@ impl Reassembler {
     }
 }
 
-fn header_of(p: &Packet<'_>) -> String {
+/// A builder holding the header fields of `p` (Flag as given, no PNUM/PNO).
+fn header_builder(p: &Packet<'_>, flag: Option<u8>) -> SegmentBuilder {
     let mut b = SegmentBuilder::new();
     for (k, v) in [
         ("QN", p.qn),
@@ -156,31 +157,24 @@ fn header_of(p: &Packet<'_>) -> String {
         ("CN", p.cn),
         ("PW", p.pw),
         ("MN", p.mn),
-        ("Flag", p.flag_text),
     ] {
         if let Some(v) = v {
             b = b.field(k, v);
         }
     }
-    b.build()
+    match flag {
+        Some(f) => b.flag(f),
+        None => b,
+    }
 }
 
+fn header_of(p: &Packet<'_>) -> String {
+    header_builder(p, p.flag().map(|f| f.0)).build()
+}
+
+/// The whole segment: `p`'s header with Flag D cleared, the bodies joined.
 fn merged(p: &Packet<'_>, bodies: &[String]) -> String {
-    let mut b = SegmentBuilder::new();
-    for (k, v) in [
-        ("QN", p.qn),
-        ("ST", p.st),
-        ("CN", p.cn),
-        ("PW", p.pw),
-        ("MN", p.mn),
-    ] {
-        if let Some(v) = v {
-            b = b.field(k, v);
-        }
-    }
-    if let Some(f) = p.flag() {
-        b = b.flag(f.0 & !2);
-    }
+    let mut b = header_builder(p, p.flag().map(|f| f.0 & !2));
     for body in bodies.iter().filter(|s| !s.trim().is_empty()) {
         b = b.cp_raw(body);
     }

@@ -8,9 +8,8 @@
 use std::path::Path;
 
 use chrono::NaiveDateTime;
-use lantian_standards::pollutant::Pollutant;
 
-use super::{FileData, IssueKind, hour_slot, parse_value};
+use super::{FileData, IssueKind, Row, hour_slot, pollutant_columns};
 
 pub fn read(path: &Path, bytes: &[u8], data: &mut FileData) {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
@@ -37,28 +36,15 @@ pub fn read(path: &Path, bytes: &[u8], data: &mut FileData) {
         );
         return;
     };
-    let pollutants: Vec<(usize, Pollutant)> = [
-        ("pm2_5", Pollutant::Pm25),
-        ("pm10", Pollutant::Pm10),
-        ("so2", Pollutant::So2),
-        ("no2", Pollutant::No2),
-        ("co", Pollutant::Co),
-        ("o3_24h", Pollutant::O3),
-    ]
-    .iter()
-    .filter_map(|(n, p)| col(n).map(|c| (c, *p)))
-    .collect();
-    for rec in rdr.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                data.issue(path, line, IssueKind::BadRow, e.to_string());
-                continue;
-            }
+    let pollutants = pollutant_columns(col, ["pm2_5", "pm10", "so2", "no2", "co", "o3_24h"]);
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let read = rdr.read_record(&mut rec);
+        let line = match data.row(path, read, rec.position()) {
+            Row::Record(line) => line,
+            Row::Skip => continue,
+            Row::End => break,
         };
-        data.rows += 1;
-        let line = rec.position().map_or(0, |p| p.line());
         let t = rec.get(ct).unwrap_or("").trim();
         let Ok(end) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S")
             .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S"))
@@ -77,12 +63,7 @@ pub fn read(path: &Path, bytes: &[u8], data: &mut FileData) {
         data.station(&name).background |= place.contains("对照点");
         let slot = hour_slot(end) - 1;
         for &(c, p) in &pollutants {
-            let raw = rec.get(c).unwrap_or("");
-            match parse_value(raw) {
-                Ok(None) => {}
-                Ok(Some(v)) => data.put(path, line, &name, slot, p, v),
-                Err(()) => data.issue(path, line, IssueKind::BadValue, format!("{p}=`{raw}`")),
-            }
+            data.put_field(path, line, &name, slot, p, rec.get(c).unwrap_or(""), |v| v);
         }
     }
 }

@@ -21,7 +21,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime};
 use lantian_standards::pollutant::{Pollutant, Unit};
 
-use super::{FileData, IssueKind, hour_slot, parse_value};
+use super::{FileData, IssueKind, Row, hour_slot};
 
 /// Parses the end-of-hour time of a long row into local time.
 pub fn parse_end_time(t: &str) -> Option<NaiveDateTime> {
@@ -48,17 +48,12 @@ pub fn read(path: &Path, bytes: &[u8], co_unit: Unit, data: &mut FileData) {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let mut rec = csv::StringRecord::new();
     loop {
-        match rdr.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                data.issue(path, line, IssueKind::BadRow, e.to_string());
-                continue;
-            }
-        }
-        data.rows += 1;
-        let line = rec.position().map_or(0, |p| p.line());
+        let read = rdr.read_record(&mut rec);
+        let line = match data.row(path, read, rec.position()) {
+            Row::Record(line) => line,
+            Row::Skip => continue,
+            Row::End => break,
+        };
         if rec.len() < 4 || rec.len() > 5 {
             data.issue(
                 path,
@@ -101,23 +96,14 @@ pub fn read(path: &Path, bytes: &[u8], co_unit: Unit, data: &mut FileData) {
             );
             continue;
         }
-        match parse_value(&rec[3]) {
-            Ok(None) => {}
-            Ok(Some(v)) => {
-                let v = if p == Pollutant::Co {
-                    co_unit.convert(v, Unit::MgPerM3)
-                } else {
-                    v
-                };
-                data.put(path, line, station, hour_slot(end) - 1, p, v);
+        let co = |v| {
+            if p == Pollutant::Co {
+                co_unit.convert(v, Unit::MgPerM3)
+            } else {
+                v
             }
-            Err(()) => data.issue(
-                path,
-                line,
-                IssueKind::BadValue,
-                format!("{p}=`{}`", &rec[3]),
-            ),
-        }
+        };
+        data.put_field(path, line, station, hour_slot(end) - 1, p, &rec[3], co);
     }
 }
 

@@ -217,6 +217,48 @@ impl FileData {
         });
     }
 
+    /// Parses a value field and stores it (after `convert`), or records why
+    /// not; the missing markers store nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn put_field(
+        &mut self,
+        path: &Path,
+        line: u64,
+        station: &str,
+        slot: i64,
+        p: Pollutant,
+        raw: &str,
+        convert: impl Fn(Decimal) -> Decimal,
+    ) {
+        match parse_value(raw) {
+            Ok(None) => {}
+            Ok(Some(v)) => self.put(path, line, station, slot, p, convert(v)),
+            Err(()) => self.issue(path, line, IssueKind::BadValue, format!("{p}=`{raw}`")),
+        }
+    }
+
+    /// Counts the row a CSV reader just read, or records why it could not be
+    /// read. `Some(line)` when there is a record to use.
+    pub fn row(
+        &mut self,
+        path: &Path,
+        read: Result<bool, csv::Error>,
+        pos: Option<&csv::Position>,
+    ) -> Row {
+        match read {
+            Ok(true) => {
+                self.rows += 1;
+                Row::Record(pos.map_or(0, |p| p.line()))
+            }
+            Ok(false) => Row::End,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                self.issue(path, line, IssueKind::BadRow, e.to_string());
+                Row::Skip
+            }
+        }
+    }
+
     /// Stores a value or records why not.
     pub fn put(
         &mut self,
@@ -243,6 +285,37 @@ impl FileData {
             );
         }
     }
+}
+
+/// What [`FileData::row`] made of a read.
+pub enum Row {
+    /// A record, at this line.
+    Record(u64),
+    /// An unreadable row (recorded); go on.
+    Skip,
+    /// The end of the file.
+    End,
+}
+
+/// The columns of the six pollutants, given their names in a source in the
+/// order PM2.5, PM10, SO2, NO2, CO, O3.
+pub fn pollutant_columns(
+    col: impl Fn(&str) -> Option<usize>,
+    names: [&str; 6],
+) -> Vec<(usize, Pollutant)> {
+    const ORDER: [Pollutant; 6] = [
+        Pollutant::Pm25,
+        Pollutant::Pm10,
+        Pollutant::So2,
+        Pollutant::No2,
+        Pollutant::Co,
+        Pollutant::O3,
+    ];
+    names
+        .iter()
+        .zip(ORDER)
+        .filter_map(|(n, p)| col(n).map(|c| (c, p)))
+        .collect()
 }
 
 /// Everything read from the input.

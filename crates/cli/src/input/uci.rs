@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use lantian_standards::pollutant::{Pollutant, Unit};
 
-use super::{FileData, HourLabel, IssueKind, hour_slot, parse_value};
+use super::{FileData, HourLabel, IssueKind, Row, hour_slot, pollutant_columns};
 
 pub fn read(path: &Path, bytes: &[u8], hours: HourLabel, data: &mut FileData) {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
@@ -41,32 +41,17 @@ pub fn read(path: &Path, bytes: &[u8], hours: HourLabel, data: &mut FileData) {
         );
         return;
     };
-    let pollutants: Vec<(usize, Pollutant)> = [
-        ("PM2.5", Pollutant::Pm25),
-        ("PM10", Pollutant::Pm10),
-        ("SO2", Pollutant::So2),
-        ("NO2", Pollutant::No2),
-        ("CO", Pollutant::Co),
-        ("O3", Pollutant::O3),
-    ]
-    .iter()
-    .filter_map(|(n, p)| col(n).map(|c| (c, *p)))
-    .collect();
+    let pollutants = pollutant_columns(col, ["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"]);
 
     let mut rec = csv::ByteRecord::new();
     let mut station = String::new();
     loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                data.issue(path, line, IssueKind::BadRow, e.to_string());
-                continue;
-            }
-        }
-        data.rows += 1;
-        let line = rec.position().map_or(0, |p| p.line());
+        let read = rdr.read_byte_record(&mut rec);
+        let line = match data.row(path, read, rec.position()) {
+            Row::Record(line) => line,
+            Row::Skip => continue,
+            Row::End => break,
+        };
         let field = |i: usize| {
             rec.get(i)
                 .and_then(|b| std::str::from_utf8(b).ok())
@@ -106,19 +91,14 @@ pub fn read(path: &Path, bytes: &[u8], hours: HourLabel, data: &mut FileData) {
             station = name.to_string();
         }
         for &(c, p) in &pollutants {
-            let raw = field(c);
-            match parse_value(raw) {
-                Ok(None) => {}
-                Ok(Some(v)) => {
-                    let v = if p == Pollutant::Co {
-                        Unit::UgPerM3.convert(v, Unit::MgPerM3)
-                    } else {
-                        v
-                    };
-                    data.put(path, line, &station, slot, p, v);
+            let co = |v| {
+                if p == Pollutant::Co {
+                    Unit::UgPerM3.convert(v, Unit::MgPerM3)
+                } else {
+                    v
                 }
-                Err(()) => data.issue(path, line, IssueKind::BadValue, format!("{p}=`{raw}`")),
-            }
+            };
+            data.put_field(path, line, &station, slot, p, field(c), co);
         }
     }
 }
