@@ -28,6 +28,16 @@ enum Command {
     /// HJ 212 codec: decode captures, encode frames.
     #[command(subcommand)]
     Hj212(cmd::hj212::Command),
+    /// Take in devices' data over HJ 212 and store it (SQLite or PostgreSQL).
+    Serve(cmd::serve::ServeArgs),
+    /// The device registry: add, list, import, disable, enable.
+    #[command(subcommand)]
+    Device(cmd::serve::DeviceCommand),
+    /// Play HJ 212 devices against a server.
+    Simulate(cmd::simulate::Args),
+    /// Audits of stored data.
+    #[command(subcommand)]
+    Audit(cmd::serve::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +46,10 @@ fn main() -> ExitCode {
         Command::Aqi(a) => cmd::aqi::run(a),
         Command::Assess(a) => cmd::assess::run(a),
         Command::Hj212(c) => cmd::hj212::run(c),
+        Command::Serve(a) => cmd::serve::serve(a),
+        Command::Device(c) => cmd::serve::device(c),
+        Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Audit(c) => cmd::serve::audit(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -54,6 +54,29 @@ impl DataTime {
     }
 }
 
+impl DataTime {
+    /// The instant as Unix seconds, for a device clock `utc_offset_s` ahead
+    /// of UTC (Beijing time: `8 * 3600`). Milliseconds are dropped.
+    ///
+    /// ```
+    /// let t = lantian_hj212::message::DataTime::parse("20160801080000").unwrap();
+    /// assert_eq!(t.unix_seconds(8 * 3600), 1_470_009_600); // 2016-08-01T00:00:00Z
+    /// ```
+    pub fn unix_seconds(&self, utc_offset_s: i64) -> i64 {
+        // Days from the civil date (proleptic Gregorian).
+        let (y, m, d) = (self.year as i64, self.month as i64, self.day as i64);
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = if m > 2 { m - 3 } else { m + 9 };
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        days * 86_400 + self.hour as i64 * 3600 + self.minute as i64 * 60 + self.second as i64
+            - utc_offset_s
+    }
+}
+
 impl fmt::Display for DataTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

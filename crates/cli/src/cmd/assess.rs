@@ -30,8 +30,15 @@ pub enum AreaMethodArg {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A data file, or a folder of .csv files.
+    #[arg(
+        long,
+        required_unless_present = "database",
+        conflicts_with = "database"
+    )]
+    pub input: Option<PathBuf>,
+    /// Assess what `lantian serve` stored (hourly 2061 values of ambient devices).
     #[arg(long)]
-    pub input: PathBuf,
+    pub database: Option<String>,
     #[arg(long, value_enum, default_value = "auto")]
     pub format: Format,
     /// Stations left out of the area value (background/control sites such as
@@ -180,18 +187,32 @@ pub fn assess(args: &Args) -> Result<Assessment> {
     let co_unit: Unit = args.co_unit.parse()?;
     let settings = settings_of(args)?;
     let targets_cfg = load_targets(&args.targets)?;
-    let dataset = input::read(
-        &args.input,
-        &ReadOptions {
-            format: args.format,
-            uci_hours: args.uci_hours,
-            long_co_unit: co_unit,
-            progress: !args.quiet,
-        },
-    )?;
+    let (dataset, source) = match (&args.input, &args.database) {
+        (Some(path), _) => (
+            input::read(
+                path,
+                &ReadOptions {
+                    format: args.format,
+                    uci_hours: args.uci_hours,
+                    long_co_unit: co_unit,
+                    progress: !args.quiet,
+                },
+            )?,
+            path.display().to_string(),
+        ),
+        (None, Some(url)) => {
+            let rows = crate::cmd::serve::runtime()?.block_on(async {
+                let store = lantian_store::Store::connect(url).await?;
+                let codes = ["a21026", "a21004", "a21005", "a05024", "a34002", "a34004"];
+                anyhow::Ok(store.hour_values(&codes, &["Avg"]).await?)
+            })?;
+            (input::from_store(&rows), url.clone())
+        }
+        (None, None) => bail!("give --input PATH or --database URL"),
+    };
     let Some((_, hours)) = dataset.to_hours() else {
         print_issues(&dataset, args.show_issues);
-        bail!("nothing usable was read from {}", args.input.display());
+        bail!("nothing usable was read from {source}");
     };
     for pattern in &args.exclude {
         if !dataset

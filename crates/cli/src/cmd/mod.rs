@@ -3,3 +3,5 @@
 pub mod aqi;
 pub mod assess;
 pub mod hj212;
+pub mod serve;
+pub mod simulate;

@@ -514,6 +514,79 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Dataset> {
     Ok(ds)
 }
 
+/// The pollutant of an HJ 212 ambient factor code.
+pub fn pollutant_of_code(code: &str) -> Option<Pollutant> {
+    Some(match code {
+        "a21026" => Pollutant::So2,
+        "a21004" => Pollutant::No2,
+        "a21005" => Pollutant::Co,
+        "a05024" => Pollutant::O3,
+        "a34002" => Pollutant::Pm10,
+        "a34004" => Pollutant::Pm25,
+        _ => return None,
+    })
+}
+
+/// The unit a device sends `code` in: its override (`code=unit;…`), else the
+/// code table's default.
+pub fn unit_of(code: &str, overrides: &str) -> Option<Unit> {
+    let over = overrides
+        .split([';', ','])
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| k.trim() == code)
+        .map(|(_, u)| u.trim().to_string());
+    let unit = over.or_else(|| lantian_hj212::codes::factor(code).map(|f| f.unit.to_string()))?;
+    unit.parse().ok()
+}
+
+/// Stored hourly values (2061 `Avg`) as a dataset, units converted per
+/// device; values flagged other than N are left out and counted.
+pub fn from_store(rows: &[lantian_store::HourValue]) -> Dataset {
+    let path = Path::new("database");
+    let mut data = FileData::default();
+    for (i, r) in rows.iter().enumerate() {
+        let line = i as u64 + 1;
+        data.rows += 1;
+        let Some(p) = pollutant_of_code(&r.code) else {
+            continue;
+        };
+        data.station(&r.site_code).background |= !r.assessment;
+        if let Some(flag) = r
+            .flag
+            .as_deref()
+            .filter(|f| !f.trim().is_empty() && f.trim() != "N")
+        {
+            data.issue(
+                path,
+                line,
+                IssueKind::Flagged(flag.to_string()),
+                format!("{} {p}", r.site_code),
+            );
+            continue;
+        }
+        let Some(unit) = unit_of(&r.code, &r.unit_overrides) else {
+            data.issue(
+                path,
+                line,
+                IssueKind::BadValue,
+                format!("{}: unknown unit of {}", r.site_code, r.code),
+            );
+            continue;
+        };
+        // Devices keep Beijing time; the hour starting at ts (UTC).
+        let slot = (r.ts + 8 * 3600).div_euclid(3600);
+        data.put_field(path, line, &r.site_code, slot, p, &r.raw, |v| {
+            unit.convert(v, p.unit())
+        });
+    }
+    Dataset {
+        files: 0,
+        rows: data.rows,
+        stations: data.stations.into_values().collect(),
+        issues: data.issues,
+    }
+}
+
 /// Parses a value field: `Ok(None)` for the missing markers (empty, NA, —).
 pub fn parse_value(s: &str) -> Result<Option<Decimal>, ()> {
     let t = s.trim();

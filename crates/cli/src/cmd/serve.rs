@@ -1,0 +1,369 @@
+//! `lantian serve`, `lantian device …`, `lantian audit acks`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use lantian_hj212::message::DataTime;
+use lantian_server::config::{Config, Overrides};
+use lantian_store::{NewDevice, Site, Store};
+use serde_json::json;
+
+/// The database when none is named: an SQLite file in the working directory.
+pub const DEFAULT_DB: &str = "sqlite://lantian.db";
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// TOML configuration file (see README for the keys).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// sqlite://PATH or postgres://… (default sqlite://lantian.db).
+    #[arg(long)]
+    pub database: Option<String>,
+    /// HJ 212 listener address (default 0.0.0.0:9212).
+    #[arg(long)]
+    pub hj212: Option<String>,
+    /// HTTP listener address (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub http: Option<String>,
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LANTIAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub fn serve(a: ServeArgs) -> Result<()> {
+    init_logs();
+    let cfg = Config::load(
+        a.config.as_deref(),
+        &Overrides {
+            database: a.database,
+            hj212: a.hj212,
+            http: a.http,
+        },
+    )?;
+    runtime()?.block_on(async move {
+        let running = lantian_server::start(cfg).await?;
+        eprintln!(
+            "lantian serve: HJ 212 on {}, HTTP on {} (Ctrl-C or SIGTERM to stop)",
+            running.hj212_addr, running.http_addr
+        );
+        let stop = running.stopper();
+        tokio::spawn(async move {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+            }
+            tracing::info!("signal received: stopping");
+            let _ = stop.send(true);
+        });
+        running.wait().await
+    })
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum DeviceCommand {
+    /// Register a device (and its site); an existing MN is updated.
+    Add(Box<DeviceAddArgs>),
+    /// List the registered devices.
+    List {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register every device of a CSV file (see README for the columns).
+    Import {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        file: PathBuf,
+    },
+    /// Stop accepting a device's data (its frames go to quarantine).
+    Disable {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        mn: String,
+    },
+    /// Accept a disabled device again.
+    Enable {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        mn: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeviceAddArgs {
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub database: String,
+    #[arg(long)]
+    pub mn: String,
+    #[arg(long)]
+    pub password: String,
+    /// Site code (created if new).
+    #[arg(long)]
+    pub site: String,
+    #[arg(long)]
+    pub site_name: Option<String>,
+    /// ambient, micro, outlet, construction, restaurant, other.
+    #[arg(long, default_value = "ambient")]
+    pub site_kind: String,
+    #[arg(long)]
+    pub township: Option<String>,
+    #[arg(long)]
+    pub lon: Option<f64>,
+    #[arg(long)]
+    pub lat: Option<f64>,
+    /// A background/control site: left out of area values.
+    #[arg(long)]
+    pub background: bool,
+    /// ambient, cems, vocs, dust, fume, water, other.
+    #[arg(long, default_value = "ambient")]
+    pub kind: String,
+    #[arg(long, default_value = "2017")]
+    pub protocol: String,
+    /// hj212 or modbus.
+    #[arg(long, default_value = "hj212")]
+    pub crc: String,
+    /// Units that differ from the code table, e.g. `a21026=ug/m3;a21004=ug/m3`.
+    #[arg(long, default_value = "")]
+    pub units: String,
+    #[arg(long)]
+    pub rtd_interval: Option<i64>,
+    #[arg(long)]
+    pub min_interval: Option<i64>,
+}
+
+impl DeviceAddArgs {
+    fn device(&self) -> NewDevice {
+        NewDevice {
+            mn: self.mn.trim().to_string(),
+            password: self.password.clone(),
+            site: Site {
+                code: self.site.clone(),
+                name: self.site_name.clone().unwrap_or_else(|| self.site.clone()),
+                kind: self.site_kind.clone(),
+                township: self.township.clone(),
+                lon: self.lon,
+                lat: self.lat,
+                assessment: !self.background,
+            },
+            kind: self.kind.clone(),
+            protocol: self.protocol.clone(),
+            crc: self.crc.clone(),
+            unit_overrides: self.units.clone(),
+            rtd_interval_s: self.rtd_interval,
+            min_interval_min: self.min_interval,
+        }
+    }
+}
+
+/// The columns of `lantian device import` (and of `simulate --write-devices`).
+pub const DEVICE_CSV_HEADER: &str = "mn,password,site,site_name,site_kind,township,lon,lat,assessment,kind,protocol,crc,units,rtd_interval_s,min_interval_min";
+
+/// One CSV row into a device, or the reason it cannot be.
+pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<NewDevice, String> {
+    let get = |name: &str| {
+        h.iter()
+            .position(|x| x.trim() == name)
+            .and_then(|i| r.get(i))
+            .map(str::trim)
+            .unwrap_or("")
+    };
+    let opt = |name: &str| Some(get(name).to_string()).filter(|s| !s.is_empty());
+    let num = |name: &str| -> Result<Option<f64>, String> {
+        opt(name)
+            .map(|s| {
+                s.parse::<f64>()
+                    .map_err(|_| format!("{name} `{s}` is not a number"))
+            })
+            .transpose()
+    };
+    let int = |name: &str| -> Result<Option<i64>, String> {
+        opt(name)
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|_| format!("{name} `{s}` is not an integer"))
+            })
+            .transpose()
+    };
+    let mn = get("mn");
+    if mn.is_empty() {
+        return Err("empty mn".into());
+    }
+    let site = opt("site").ok_or("empty site")?;
+    let crc = opt("crc").unwrap_or_else(|| "hj212".into());
+    if crc != "hj212" && crc != "modbus" {
+        return Err(format!("crc `{crc}`: hj212 or modbus"));
+    }
+    Ok(NewDevice {
+        mn: mn.to_string(),
+        password: opt("password").ok_or("empty password")?,
+        site: Site {
+            name: opt("site_name").unwrap_or_else(|| site.clone()),
+            code: site,
+            kind: opt("site_kind").unwrap_or_else(|| "ambient".into()),
+            township: opt("township"),
+            lon: num("lon")?,
+            lat: num("lat")?,
+            assessment: !matches!(get("assessment"), "0" | "false" | "no"),
+        },
+        kind: opt("kind").unwrap_or_else(|| "ambient".into()),
+        protocol: opt("protocol").unwrap_or_else(|| "2017".into()),
+        crc,
+        unit_overrides: get("units").to_string(),
+        rtd_interval_s: int("rtd_interval_s")?,
+        min_interval_min: int("min_interval_min")?,
+    })
+}
+
+pub fn device(cmd: DeviceCommand) -> Result<()> {
+    runtime()?.block_on(async move {
+        match cmd {
+            DeviceCommand::Add(a) => {
+                let store = Store::connect(&a.database).await?;
+                let id = store.add_device(&a.device()).await?;
+                println!("registered {} (id {id})", a.mn);
+            }
+            DeviceCommand::List { database, json } => {
+                let store = Store::connect(&database).await?;
+                let devices = store.devices().await?;
+                if json {
+                    let v: Vec<_> = devices
+                        .iter()
+                        .map(|d| {
+                            json!({"mn": d.mn, "site": d.site.code, "site_name": d.site.name, "site_kind": d.site.kind,
+                                   "township": d.site.township, "lon": d.site.lon, "lat": d.site.lat, "assessment": d.site.assessment,
+                                   "kind": d.kind, "protocol": d.protocol, "crc": d.crc, "units": d.unit_overrides, "enabled": d.enabled})
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                } else {
+                    println!("{:<26} {:<16} {:<8} {:<6} {:<7} site name", "MN", "site", "kind", "crc", "enabled");
+                    for d in &devices {
+                        println!(
+                            "{:<26} {:<16} {:<8} {:<6} {:<7} {}",
+                            d.mn, d.site.code, d.kind, d.crc, if d.enabled { "yes" } else { "no" }, d.site.name
+                        );
+                    }
+                    println!("{} devices", devices.len());
+                }
+            }
+            DeviceCommand::Import { database, file } => {
+                let store = Store::connect(&database).await?;
+                let mut rdr = csv::ReaderBuilder::new()
+                    .flexible(true)
+                    .from_path(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let h = rdr.headers()?.clone();
+                let (mut ok, mut bad) = (0, 0);
+                for rec in rdr.records() {
+                    let line = match &rec {
+                        Ok(r) => r.position().map_or(0, |p| p.line()),
+                        Err(e) => e.position().map_or(0, |p| p.line()),
+                    };
+                    let res = match rec {
+                        Ok(r) => device_of_row(&r, &h),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    match res {
+                        Ok(d) => match store.add_device(&d).await {
+                            Ok(_) => ok += 1,
+                            Err(e) => {
+                                bad += 1;
+                                eprintln!("{}:{line}: {e}", file.display());
+                            }
+                        },
+                        Err(e) => {
+                            bad += 1;
+                            eprintln!("{}:{line}: {e}", file.display());
+                        }
+                    }
+                }
+                println!("imported {ok} devices, {bad} rows skipped");
+                if ok == 0 && bad > 0 {
+                    bail!("nothing imported from {}", file.display());
+                }
+            }
+            DeviceCommand::Disable { database, mn } => {
+                let store = Store::connect(&database).await?;
+                if !store.set_enabled(&mn, false).await? {
+                    bail!("no device with MN {mn}");
+                }
+                println!("disabled {mn}");
+            }
+            DeviceCommand::Enable { database, mn } => {
+                let store = Store::connect(&database).await?;
+                if !store.set_enabled(&mn, true).await? {
+                    bail!("no device with MN {mn}");
+                }
+                println!("enabled {mn}");
+            }
+        }
+        Ok(())
+    })
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Check that every acknowledged frame of an ack log (`MN QN DataTime`
+    /// per line, as `lantian simulate --ack-log` writes) is stored.
+    Acks {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        file: PathBuf,
+    },
+}
+
+pub fn audit(cmd: AuditCommand) -> Result<()> {
+    let AuditCommand::Acks { database, file } = cmd;
+    let f =
+        std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut lines = Vec::new();
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line?;
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        if parts.is_empty() {
+            continue;
+        }
+        let [mn, _qn, dt] = parts[..] else {
+            bail!("{}:{}: expected `MN QN DataTime`", file.display(), i + 1);
+        };
+        let t = DataTime::parse(dt)
+            .with_context(|| format!("{}:{}: bad DataTime `{dt}`", file.display(), i + 1))?;
+        lines.push((mn.to_string(), t.unix_seconds(8 * 3600)));
+    }
+    let missing = runtime()?.block_on(async move {
+        let store = Store::connect(&database).await?;
+        let mut missing = Vec::new();
+        for (mn, ts) in &lines {
+            if !store.upload_exists(mn, *ts).await? {
+                missing.push((mn.clone(), *ts));
+            }
+        }
+        anyhow::Ok((lines.len(), missing))
+    })?;
+    let (acked, missing) = missing;
+    for (mn, ts) in missing.iter().take(20) {
+        eprintln!("missing: MN {mn} at {ts} (UTC seconds)");
+    }
+    println!("{}", json!({"acked": acked, "missing": missing.len()}));
+    if !missing.is_empty() {
+        bail!("{} acknowledged uploads are not stored", missing.len());
+    }
+    Ok(())
+}

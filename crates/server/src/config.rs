@@ -1,0 +1,108 @@
+//! Configuration of `lantian serve`, in layers: built-in defaults, then a
+//! TOML file (`--config`), then `LANTIAN_*` environment variables, then
+//! command-line flags. Each later layer overrides the earlier ones.
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything `lantian serve` can be told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `sqlite://PATH` (default `sqlite://lantian.db` in the working
+    /// directory) or `postgres://…`.
+    pub database: String,
+    /// HJ 212 listener.
+    pub hj212: String,
+    /// HTTP listener (health, metrics).
+    pub http: String,
+    /// Name of this node in the raw-frame journal (default: host-pid).
+    pub node: String,
+    /// Connections beyond this are closed at once.
+    pub max_connections: usize,
+    /// A connection silent this long is closed (seconds).
+    pub idle_timeout_s: u64,
+    /// Largest data segment accepted (bytes, ≤ 9999).
+    pub max_segment: usize,
+    /// Bytes of garbage a connection may send without one valid frame before
+    /// it is closed.
+    pub max_garbage_bytes: usize,
+    /// Most frames in one commit.
+    pub batch_max_frames: usize,
+    /// Jobs waiting for the writer before connections stop reading.
+    pub queue_depth: usize,
+    /// Writer tasks (1 for SQLite; several help PostgreSQL).
+    pub writers: usize,
+    /// How often the device registry is reloaded (seconds).
+    pub registry_refresh_s: u64,
+    /// Judge frames strictly (the standard to the letter).
+    pub strict: bool,
+    /// How long shutdown waits for connections to finish (seconds).
+    pub shutdown_grace_s: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: "sqlite://lantian.db".into(),
+            hj212: "0.0.0.0:9212".into(),
+            http: "127.0.0.1:8080".into(),
+            node: String::new(),
+            max_connections: 20_000,
+            idle_timeout_s: 900,
+            max_segment: 4096,
+            max_garbage_bytes: 65_536,
+            batch_max_frames: 4096,
+            queue_depth: 8192,
+            writers: 0,
+            registry_refresh_s: 10,
+            strict: false,
+            shutdown_grace_s: 10,
+        }
+    }
+}
+
+/// Flags given on the command line (each overrides the other layers when set).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hj212: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<String>,
+}
+
+impl Config {
+    /// Defaults ← `file` ← `LANTIAN_*` environment ← flags.
+    pub fn load(file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            if !f.exists() {
+                anyhow::bail!("config file {} does not exist", f.display());
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        let mut cfg: Config = fig
+            .merge(Env::prefixed("LANTIAN_"))
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        if cfg.node.is_empty() {
+            let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+            cfg.node = format!("{}-{}", host.trim(), std::process::id());
+        }
+        if cfg.writers == 0 {
+            cfg.writers = if cfg.database.starts_with("postgres") {
+                4
+            } else {
+                1
+            };
+        }
+        cfg.max_segment = cfg.max_segment.min(9999);
+        Ok(cfg)
+    }
+}

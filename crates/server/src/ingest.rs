@@ -1,0 +1,346 @@
+//! One connection: bytes in, frames judged, a job for the writer, replies out
+//! after the commit.
+//!
+//! Per read, every complete frame is judged ([`judge`]) into journal rows,
+//! upload rows and the reply it is owed. They go to the writer as one job;
+//! the connection waits for the commit, then sends the replies (9014/9013),
+//! in order. A failed commit sends nothing: the device resends. While the
+//! writer's queue is full the connection does not read (back-pressure).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use lantian_hj212::build;
+use lantian_hj212::crc::CrcVariant;
+use lantian_hj212::frame::{Event, Framer, FramerConfig, Mode};
+use lantian_hj212::message::{self, DataTime, Message, Suffix};
+use lantian_hj212::reassembly::{Assembly, Reassembler};
+use lantian_hj212::segment::Packet;
+use lantian_store::{Batch, Device, FrameRec, QuarantineRec, UploadRec, ValueRec};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+
+/// Device clocks run on Beijing time.
+const DEVICE_UTC_OFFSET_S: i64 = 8 * 3600;
+
+/// The registry as the connections see it (reloaded periodically).
+pub type Registry = Arc<RwLock<HashMap<String, Device>>>;
+
+/// What a connection hands to the writer.
+pub struct Job {
+    pub batch: Batch,
+    pub done: oneshot::Sender<Result<(), String>>,
+}
+
+/// State shared by every connection.
+pub struct Shared {
+    pub cfg: Config,
+    pub registry: Registry,
+    pub metrics: Arc<Metrics>,
+    pub writer: mpsc::Sender<Job>,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A frame turned into rows and a reply.
+#[derive(Debug, Default)]
+pub struct Judged {
+    pub batch: Batch,
+    pub reply: Option<Vec<u8>>,
+    pub verdict: &'static str,
+}
+
+/// The values of an upload packet.
+fn upload_of(p: &Packet<'_>, device: &Device, received_ms: i64) -> Option<UploadRec> {
+    let Ok(Message::Data(up)) = message::classify(p) else {
+        return None;
+    };
+    if !matches!(up.kind.cn(), 2011 | 2051 | 2061 | 2031) {
+        return None;
+    }
+    let data_time: DataTime = up.data_time?;
+    let mut values = Vec::new();
+    for f in &up.factors {
+        let flag = f.get(Suffix::Flag).map(str::to_string);
+        for (suffix, raw) in &f.fields {
+            if matches!(suffix, Suffix::Flag | Suffix::EFlag) {
+                continue;
+            }
+            values.push(ValueRec {
+                code: f.code.to_string(),
+                field: suffix.as_str().to_string(),
+                raw: raw.to_string(),
+                num: raw.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+                flag: flag.clone(),
+            });
+        }
+    }
+    Some(UploadRec {
+        device_id: device.id,
+        mn: device.mn.clone(),
+        cn: up.kind.cn() as i64,
+        data_time: data_time.unix_seconds(DEVICE_UTC_OFFSET_S),
+        qn: p.qn_any().map(str::to_string),
+        received_ms,
+        late: false,
+        values,
+    })
+}
+
+/// Judges one frame (pure but for the registry read): what to journal, what
+/// to store, what to answer.
+#[allow(clippy::too_many_arguments)]
+pub fn judge(
+    raw: &[u8],
+    segment: &[u8],
+    frame_error: Option<String>,
+    crc: Option<CrcVariant>,
+    peer: &str,
+    registry: &HashMap<String, Device>,
+    reasm: &mut Reassembler,
+    strict: bool,
+) -> Judged {
+    let received_ms = now_ms();
+    let text = String::from_utf8_lossy(segment);
+    let p = Packet::parse(&text);
+    let mut rec = FrameRec {
+        received_ms,
+        peer: peer.to_string(),
+        mn: p.mn.map(str::to_string),
+        qn: p.qn_any().map(str::to_string),
+        cn: p.cn.map(str::to_string),
+        verdict: "rejected",
+        reason: None,
+        raw: raw.to_vec(),
+    };
+    let mut j = Judged::default();
+    let reject = |mut rec: FrameRec, j: &mut Judged, reason: String| {
+        rec.reason = Some(reason);
+        j.verdict = rec.verdict;
+        j.batch.frames.push(rec);
+    };
+    if let Some(e) = frame_error {
+        reject(rec, &mut j, e);
+        return j;
+    }
+    if strict && let Some(problem) = p.strict_problems().into_iter().next() {
+        reject(rec, &mut j, problem);
+        return j;
+    }
+    let quarantine = |rec: FrameRec, j: &mut Judged, reason: String| {
+        tracing::warn!(peer, mn = rec.mn.as_deref().unwrap_or(""), reason = %reason, "frame quarantined");
+        j.batch.quarantine.push(QuarantineRec {
+            received_ms: rec.received_ms,
+            peer: rec.peer.clone(),
+            mn: rec.mn.clone(),
+            reason: reason.clone(),
+            raw: rec.raw.clone(),
+        });
+        let mut rec = rec;
+        rec.verdict = "quarantine";
+        rec.reason = Some(reason);
+        j.verdict = "quarantine";
+        j.batch.frames.push(rec);
+    };
+    let Some(device) = p.mn.and_then(|mn| registry.get(mn)) else {
+        let reason = match p.mn {
+            Some(mn) => format!("unknown MN {mn}"),
+            None => "no MN".to_string(),
+        };
+        quarantine(rec, &mut j, reason);
+        return j;
+    };
+    if !device.enabled {
+        quarantine(rec, &mut j, format!("device {} is disabled", device.mn));
+        return j;
+    }
+    if p.pw != Some(device.password.as_str()) {
+        quarantine(rec, &mut j, format!("wrong password for MN {}", device.mn));
+        return j;
+    }
+    if crc == Some(CrcVariant::Modbus) && device.crc != "modbus" {
+        reject(
+            rec,
+            &mut j,
+            format!("CRC-16/MODBUS is not configured for MN {}", device.mn),
+        );
+        return j;
+    }
+    let reply = build::platform_reply(&p);
+    match reasm.push(&p) {
+        Assembly::Single => match upload_of(&p, device, received_ms) {
+            Some(up) => {
+                rec.verdict = "stored";
+                j.batch.uploads.push(up);
+            }
+            None => {
+                rec.verdict = if matches!(
+                    message::classify(&p),
+                    Ok(Message::DataAnswer
+                        | Message::NoticeAnswer
+                        | Message::RequestAnswer { .. }
+                        | Message::ExecutionResult { .. })
+                ) {
+                    "answer"
+                } else {
+                    "other"
+                };
+            }
+        },
+        Assembly::Pending { .. } => rec.verdict = "part",
+        Assembly::Complete(whole) => {
+            let wp = Packet::parse(&whole);
+            rec.verdict = "stored";
+            if let Some(up) = upload_of(&wp, device, received_ms) {
+                j.batch.uploads.push(up);
+            }
+        }
+        Assembly::BadParts { pnum, pno } => {
+            reject(
+                rec,
+                &mut j,
+                format!("bad split packet: PNUM={pnum} PNO={pno}"),
+            );
+            return j;
+        }
+    }
+    j.verdict = rec.verdict;
+    j.batch.frames.push(rec);
+    j.reply = reply;
+    j
+}
+
+/// Serves one connection until it closes, idles out, misbehaves or the
+/// server shuts down.
+pub async fn connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let m = &shared.metrics;
+    let cfg = &shared.cfg;
+    let peer_s = peer.to_string();
+    let mut framer = Framer::new(FramerConfig {
+        mode: if cfg.strict {
+            Mode::Strict
+        } else {
+            Mode::Lenient
+        },
+        max_segment: cfg.max_segment,
+        // Whether MODBUS is allowed is a per-device setting, decided in judge().
+        accept_modbus: true,
+    });
+    let mut reasm = Reassembler::new(64);
+    let mut buf = vec![0u8; 16 * 1024];
+    let idle = Duration::from_secs(cfg.idle_timeout_s.max(1));
+    let mut garbage_since_frame = 0usize;
+    let mut last_mn: Option<String> = None;
+    loop {
+        let n = tokio::select! {
+            r = tokio::time::timeout(idle, stream.read(&mut buf)) => match r {
+                Err(_) => {
+                    m.connections_idle_closed.fetch_add(1, Relaxed);
+                    tracing::info!(peer = %peer_s, mn = last_mn.as_deref().unwrap_or(""), "idle timeout; closing");
+                    break;
+                }
+                Ok(Ok(0)) | Ok(Err(_)) => 0,
+                Ok(Ok(n)) => n,
+            },
+            _ = shutdown.changed() => break,
+        };
+        if n == 0 {
+            framer.finish();
+        } else {
+            framer.push(&buf[..n]);
+        }
+        let mut batch = Batch::default();
+        let mut replies: Vec<Vec<u8>> = Vec::new();
+        let mut verdicts: Vec<&'static str> = Vec::new();
+        {
+            let registry = match shared.registry.read() {
+                Ok(r) => r,
+                Err(p) => p.into_inner(),
+            };
+            while let Some(ev) = framer.next_event() {
+                match ev {
+                    Event::Skipped { bytes, .. } => {
+                        garbage_since_frame += bytes.len();
+                        m.bytes_skipped.fetch_add(bytes.len() as u64, Relaxed);
+                    }
+                    Event::Frame(f) => {
+                        let err = f.to_error().map(|e| e.to_string());
+                        if err.is_none() {
+                            garbage_since_frame = 0;
+                        } else {
+                            garbage_since_frame += f.raw.len();
+                        }
+                        let j = judge(
+                            f.raw,
+                            f.segment,
+                            err,
+                            f.crc_match,
+                            &peer_s,
+                            &registry,
+                            &mut reasm,
+                            cfg.strict,
+                        );
+                        if let Some(mn) = j.batch.frames.first().and_then(|r| r.mn.clone()) {
+                            last_mn = Some(mn);
+                        }
+                        verdicts.push(j.verdict);
+                        batch.append(j.batch);
+                        if let Some(r) = j.reply {
+                            replies.push(r);
+                        }
+                    }
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let (tx, rx) = oneshot::channel();
+            m.queue_depth.fetch_add(1, Relaxed);
+            let sent = shared.writer.send(Job { batch, done: tx }).await;
+            if sent.is_err() {
+                break;
+            }
+            match rx.await {
+                Ok(Ok(())) => {
+                    for v in &verdicts {
+                        m.frame(v);
+                    }
+                    for r in &replies {
+                        if stream.write_all(r).await.is_err() {
+                            break;
+                        }
+                        m.replies_sent.fetch_add(1, Relaxed);
+                    }
+                }
+                _ => {
+                    tracing::error!(peer = %peer_s, mn = last_mn.as_deref().unwrap_or(""), "commit failed; nothing acknowledged");
+                    break;
+                }
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        if garbage_since_frame > cfg.max_garbage_bytes {
+            m.connections_garbage_closed.fetch_add(1, Relaxed);
+            tracing::warn!(peer = %peer_s, bytes = garbage_since_frame, "only garbage; closing");
+            break;
+        }
+    }
+    let _ = stream.shutdown().await;
+}

@@ -1,0 +1,197 @@
+//! # lantian-server
+//!
+//! `lantian serve`: the network edge. Devices connect over TCP and push HJ 212
+//! frames; each connection ([`ingest`]) judges its frames and hands them to
+//! the [`writer`], which commits many at once (group commit); replies go out
+//! only after the commit. [`http`] serves health and metrics.
+//!
+//! ```text
+//! TCP ─▶ connection task ─(bounded queue)─▶ writer ─▶ Store (SQLite | PostgreSQL)
+//!            ▲   Framer, Packet, registry          │ commit
+//!            └──────── replies after commit ◀──────┘
+//! ```
+
+pub mod config;
+pub mod http;
+pub mod ingest;
+pub mod metrics;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use lantian_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::{Mutex, Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+
+pub use config::Config;
+use ingest::{Registry, Shared};
+use metrics::Metrics;
+
+/// A running server: its bound addresses, and how to stop it.
+pub struct Running {
+    pub hj212_addr: SocketAddr,
+    pub http_addr: SocketAddr,
+    pub metrics: Arc<Metrics>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets connections finish and acknowledge what they
+    /// received, drains the writer, and returns.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await.context("server task")?
+    }
+
+    /// Waits until the server stops by itself (it does not, but for `serve`).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task")?
+    }
+
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+async fn load_registry(store: &Store, registry: &Registry) -> anyhow::Result<usize> {
+    let devices = store.devices().await?;
+    let n = devices.len();
+    let map: HashMap<String, _> = devices.into_iter().map(|d| (d.mn.clone(), d)).collect();
+    match registry.write() {
+        Ok(mut r) => *r = map,
+        Err(p) => *p.into_inner() = map,
+    }
+    Ok(n)
+}
+
+/// Opens the database, binds both listeners and starts serving.
+pub async fn start(cfg: Config) -> anyhow::Result<Running> {
+    let store = Store::connect(&cfg.database)
+        .await
+        .with_context(|| format!("cannot open database {}", cfg.database))?;
+    let registry: Registry = Arc::new(RwLock::new(HashMap::new()));
+    let n = load_registry(&store, &registry).await?;
+    let hj = TcpListener::bind(&cfg.hj212)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.hj212))?;
+    let web = TcpListener::bind(&cfg.http)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.http))?;
+    let hj212_addr = hj.local_addr()?;
+    let http_addr = web.local_addr()?;
+    tracing::info!(%hj212_addr, %http_addr, devices = n, database = %cfg.database, node = %cfg.node, "lantian serve started");
+
+    let metrics = Arc::new(Metrics::default());
+    let (wtx, wrx) = mpsc::channel(cfg.queue_depth.max(1));
+    let wrx = Arc::new(Mutex::new(wrx));
+    let mut writers = JoinSet::new();
+    for _ in 0..cfg.writers.max(1) {
+        writers.spawn(writer::run(
+            store.clone(),
+            wrx.clone(),
+            metrics.clone(),
+            cfg.node.clone(),
+            cfg.batch_max_frames,
+        ));
+    }
+    let shared = Arc::new(Shared {
+        cfg: cfg.clone(),
+        registry: registry.clone(),
+        metrics: metrics.clone(),
+        writer: wtx,
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    // HTTP
+    let app = http::router(http::HttpState {
+        store: store.clone(),
+        metrics: metrics.clone(),
+    });
+    let mut http_stop = stop_rx.clone();
+    let http_task = tokio::spawn(async move {
+        let _ = axum::serve(web, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.changed().await;
+            })
+            .await;
+    });
+
+    // Registry refresh
+    let mut reg_stop = stop_rx.clone();
+    let reg_store = store.clone();
+    let refresh = Duration::from_secs(cfg.registry_refresh_s.max(1));
+    let reg_task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(refresh) => {
+                    if let Err(e) = load_registry(&reg_store, &registry).await {
+                        tracing::warn!(error = %e, "registry reload failed");
+                    }
+                }
+                _ = reg_stop.changed() => break,
+            }
+        }
+    });
+
+    let task_metrics = metrics.clone();
+    let task = tokio::spawn(async move {
+        let metrics = task_metrics;
+        let limit = Arc::new(Semaphore::new(shared.cfg.max_connections.max(1)));
+        let mut conns = JoinSet::new();
+        let mut stop = stop_rx.clone();
+        loop {
+            tokio::select! {
+                acc = hj.accept() => {
+                    let Ok((stream, peer)) = acc else { continue };
+                    let Ok(permit) = limit.clone().try_acquire_owned() else {
+                        metrics.connections_refused.fetch_add(1, Relaxed);
+                        drop(stream);
+                        continue;
+                    };
+                    let _ = stream.set_nodelay(true);
+                    metrics.connections_total.fetch_add(1, Relaxed);
+                    metrics.connections_open.fetch_add(1, Relaxed);
+                    let (sh, st, m) = (shared.clone(), stop_rx.clone(), metrics.clone());
+                    conns.spawn(async move {
+                        ingest::connection(stream, peer, sh, st).await;
+                        m.connections_open.fetch_sub(1, Relaxed);
+                        drop(permit);
+                    });
+                }
+                Some(_) = conns.join_next(), if !conns.is_empty() => {}
+                _ = stop.changed() => break,
+            }
+        }
+        drop(hj);
+        tracing::info!(
+            connections = conns.len(),
+            "shutting down: finishing connections"
+        );
+        let grace = Duration::from_secs(shared.cfg.shutdown_grace_s);
+        let _ =
+            tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
+        conns.abort_all();
+        drop(shared);
+        // The writers drain what is queued, then see the channel closed.
+        while writers.join_next().await.is_some() {}
+        let _ = http_task.await;
+        let _ = reg_task.await;
+        tracing::info!("stopped");
+        Ok(())
+    });
+
+    Ok(Running {
+        hj212_addr,
+        http_addr,
+        metrics,
+        shutdown: stop_tx,
+        task,
+    })
+}

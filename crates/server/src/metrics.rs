@@ -1,0 +1,174 @@
+//! Counters exported at `/metrics` in the Prometheus text format.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Verdicts a frame can get (the `verdict` label).
+pub const VERDICTS: [&str; 7] = [
+    "stored",
+    "duplicate",
+    "part",
+    "other",
+    "quarantine",
+    "rejected",
+    "answer",
+];
+
+/// Commit-latency histogram bounds, seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub connections_open: AtomicU64,
+    pub connections_total: AtomicU64,
+    pub connections_refused: AtomicU64,
+    pub connections_idle_closed: AtomicU64,
+    pub connections_garbage_closed: AtomicU64,
+    frames: [AtomicU64; 7],
+    pub bytes_skipped: AtomicU64,
+    pub values_stored: AtomicU64,
+    pub uploads_stored: AtomicU64,
+    pub replies_sent: AtomicU64,
+    pub commits: AtomicU64,
+    pub commit_errors: AtomicU64,
+    commit_micros_sum: AtomicU64,
+    commit_buckets: [AtomicU64; 10],
+    pub queue_depth: AtomicU64,
+}
+
+impl Metrics {
+    pub fn frame(&self, verdict: &str) {
+        if let Some(i) = VERDICTS.iter().position(|v| *v == verdict) {
+            self.frames[i].fetch_add(1, Relaxed);
+        }
+    }
+
+    pub fn frames_add(&self, verdict: &str, n: u64) {
+        if let Some(i) = VERDICTS.iter().position(|v| *v == verdict) {
+            self.frames[i].fetch_add(n, Relaxed);
+        }
+    }
+
+    pub fn frames(&self, verdict: &str) -> u64 {
+        VERDICTS
+            .iter()
+            .position(|v| *v == verdict)
+            .map_or(0, |i| self.frames[i].load(Relaxed))
+    }
+
+    pub fn commit(&self, seconds: f64) {
+        self.commits.fetch_add(1, Relaxed);
+        self.commit_micros_sum
+            .fetch_add((seconds * 1e6) as u64, Relaxed);
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if seconds <= *b {
+                self.commit_buckets[i].fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let mut gauge = |name: &str, help: &str, kind: &str, v: u64| {
+            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+        };
+        gauge(
+            "lantian_connections_open",
+            "HJ 212 connections open now.",
+            "gauge",
+            self.connections_open.load(Relaxed),
+        );
+        gauge(
+            "lantian_connections_total",
+            "HJ 212 connections accepted.",
+            "counter",
+            self.connections_total.load(Relaxed),
+        );
+        gauge(
+            "lantian_connections_refused_total",
+            "Connections closed at once: max_connections reached.",
+            "counter",
+            self.connections_refused.load(Relaxed),
+        );
+        gauge(
+            "lantian_connections_idle_closed_total",
+            "Connections closed after the idle timeout.",
+            "counter",
+            self.connections_idle_closed.load(Relaxed),
+        );
+        gauge(
+            "lantian_connections_garbage_closed_total",
+            "Connections closed for sending only garbage.",
+            "counter",
+            self.connections_garbage_closed.load(Relaxed),
+        );
+        gauge(
+            "lantian_bytes_skipped_total",
+            "Bytes between frames skipped to resynchronise.",
+            "counter",
+            self.bytes_skipped.load(Relaxed),
+        );
+        gauge(
+            "lantian_values_stored_total",
+            "Values stored.",
+            "counter",
+            self.values_stored.load(Relaxed),
+        );
+        gauge(
+            "lantian_uploads_stored_total",
+            "Data uploads stored (retransmissions excluded).",
+            "counter",
+            self.uploads_stored.load(Relaxed),
+        );
+        gauge(
+            "lantian_replies_sent_total",
+            "Replies (9014/9013) sent after commit.",
+            "counter",
+            self.replies_sent.load(Relaxed),
+        );
+        gauge(
+            "lantian_commit_errors_total",
+            "Commits that failed (nothing acknowledged).",
+            "counter",
+            self.commit_errors.load(Relaxed),
+        );
+        gauge(
+            "lantian_queue_depth",
+            "Jobs waiting for the writer.",
+            "gauge",
+            self.queue_depth.load(Relaxed),
+        );
+        let _ = writeln!(
+            s,
+            "# HELP lantian_frames_total Frames received, by verdict.\n# TYPE lantian_frames_total counter"
+        );
+        for (i, v) in VERDICTS.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "lantian_frames_total{{verdict=\"{v}\"}} {}",
+                self.frames[i].load(Relaxed)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "# HELP lantian_commit_seconds Group-commit latency.\n# TYPE lantian_commit_seconds histogram"
+        );
+        for (i, b) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "lantian_commit_seconds_bucket{{le=\"{b}\"}} {}",
+                self.commit_buckets[i].load(Relaxed)
+            );
+        }
+        let n = self.commits.load(Relaxed);
+        let _ = writeln!(s, "lantian_commit_seconds_bucket{{le=\"+Inf\"}} {n}");
+        let _ = writeln!(
+            s,
+            "lantian_commit_seconds_sum {}",
+            self.commit_micros_sum.load(Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(s, "lantian_commit_seconds_count {n}");
+        s
+    }
+}

@@ -1,0 +1,70 @@
+//! The writer: group commit. It takes every job waiting (up to
+//! `batch_max_frames` frames), writes them in one transaction, commits, and
+//! only then tells each connection, which then sends its replies. Under load
+//! jobs pile up while a commit runs, so the next commit takes them all: one
+//! fsync serves many frames. At low load a job is committed at once.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Instant;
+
+use lantian_store::{Batch, Store};
+use tokio::sync::{Mutex, mpsc};
+
+use crate::ingest::Job;
+use crate::metrics::Metrics;
+
+pub async fn run(
+    store: Store,
+    rx: Arc<Mutex<mpsc::Receiver<Job>>>,
+    metrics: Arc<Metrics>,
+    node: String,
+    max_frames: usize,
+) {
+    loop {
+        let jobs = {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { return };
+            let mut frames = first.batch.frames.len();
+            let mut jobs = vec![first];
+            while frames < max_frames {
+                match rx.try_recv() {
+                    Ok(j) => {
+                        frames += j.batch.frames.len();
+                        jobs.push(j);
+                    }
+                    Err(_) => break,
+                }
+            }
+            jobs
+        };
+        metrics.queue_depth.fetch_sub(jobs.len() as u64, Relaxed);
+        let mut batch = Batch::default();
+        let mut done = Vec::with_capacity(jobs.len());
+        for j in jobs {
+            batch.append(j.batch);
+            done.push(j.done);
+        }
+        let t = Instant::now();
+        match store.write_batch(&batch, &node).await {
+            Ok(outcome) => {
+                metrics.commit(t.elapsed().as_secs_f64());
+                metrics.values_stored.fetch_add(outcome.values, Relaxed);
+                metrics
+                    .uploads_stored
+                    .fetch_add(outcome.uploads_new, Relaxed);
+                metrics.frames_add("duplicate", outcome.duplicates);
+                for d in done {
+                    let _ = d.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                metrics.commit_errors.fetch_add(1, Relaxed);
+                tracing::error!(error = %e, frames = batch.frames.len(), "commit failed");
+                for d in done {
+                    let _ = d.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,472 @@
+//! The real server on random ports, driven over real sockets, on SQLite and
+//! on PostgreSQL. PostgreSQL tests need `LANTIAN_TEST_PG` (an admin URL such
+//! as `postgres://root@127.0.0.1:5432/test`; each test creates its own
+//! database). With `CI=true` they are mandatory; elsewhere they say they were
+//! skipped.
+
+use std::time::Duration;
+
+use lantian_hj212::build::{self, SegmentBuilder};
+use lantian_hj212::frame::{Event, Framer, FramerConfig};
+use lantian_server::Config;
+use lantian_store::{NewDevice, Site, Store};
+use sqlx::Connection;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A fresh database URL per test for each backend that is available.
+async fn databases(test: &str) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("lantian-test-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut urls = vec![format!("sqlite://{}", dir.join("t.db").display())];
+    match std::env::var("LANTIAN_TEST_PG") {
+        Ok(admin) => {
+            let name = format!("lantian_t_{}_{}", std::process::id(), test);
+            let mut c = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to LANTIAN_TEST_PG");
+            // Databases this test left behind in earlier runs.
+            let old: Vec<(String,)> =
+                sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE $1")
+                    .bind(format!("lantian_t_%_{test}"))
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap_or_default();
+            for (db,) in old {
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+                )))
+                .execute(&mut c)
+                .await;
+            }
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&mut c)
+            .await;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+            urls.push(format!("{base}/{name}"));
+        }
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true: LANTIAN_TEST_PG must point at the PostgreSQL of the CI machine")
+        }
+        Err(_) => {
+            eprintln!("SKIPPED: PostgreSQL tests of `{test}` (set LANTIAN_TEST_PG to run them)")
+        }
+    }
+    urls
+}
+
+fn site(code: &str) -> Site {
+    Site {
+        code: code.into(),
+        name: code.into(),
+        kind: "ambient".into(),
+        township: None,
+        lon: None,
+        lat: None,
+        assessment: true,
+    }
+}
+
+fn device(mn: &str, pw: &str, crc: &str) -> NewDevice {
+    NewDevice {
+        mn: mn.into(),
+        password: pw.into(),
+        site: site(&format!("S-{mn}")),
+        kind: "ambient".into(),
+        protocol: "2017".into(),
+        crc: crc.into(),
+        unit_overrides: String::new(),
+        rtd_interval_s: None,
+        min_interval_min: None,
+    }
+}
+
+async fn start(url: &str) -> (lantian_server::Running, Store) {
+    let store = Store::connect(url).await.unwrap();
+    store
+        .add_device(&device("MN001", "123456", "hj212"))
+        .await
+        .unwrap();
+    store
+        .add_device(&device("MN002", "654321", "modbus"))
+        .await
+        .unwrap();
+    let cfg = Config {
+        database: url.into(),
+        hj212: "127.0.0.1:0".into(),
+        http: "127.0.0.1:0".into(),
+        node: "test".into(),
+        idle_timeout_s: 2,
+        max_segment: 2048,
+        max_garbage_bytes: 4096,
+        writers: 2,
+        ..Config::default()
+    };
+    (lantian_server::start(cfg).await.unwrap(), store)
+}
+
+fn upload(qn: &str, mn: &str, pw: &str, cn: &str, flag: u8, data_time: &str, cp: &str) -> Vec<u8> {
+    let seg = SegmentBuilder::new()
+        .qn(qn)
+        .st("22")
+        .cn(cn)
+        .pw(pw)
+        .mn(mn)
+        .flag(flag)
+        .cp("DataTime", data_time)
+        .cp_raw(cp)
+        .build();
+    build::frame(&seg).unwrap()
+}
+
+/// Reads the frames that arrive within `wait`.
+async fn replies(s: &mut TcpStream, wait: Duration) -> Vec<String> {
+    let mut framer = Framer::new(FramerConfig::strict());
+    let mut buf = [0u8; 4096];
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => framer.push(&buf[..n]),
+            _ => break,
+        }
+        while let Some(Event::Frame(f)) = framer.next_event() {
+            assert!(
+                f.is_ok(),
+                "a reply must be a valid strict frame: {:?}",
+                f.error
+            );
+            out.push(String::from_utf8_lossy(f.segment).to_string());
+        }
+    }
+    out
+}
+
+const HOUR: &str =
+    "a21026-Avg=12,a21026-Flag=N;a34004-Avg=35.5,a34004-Flag=N;a21005-Avg=0.8,a21005-Flag=N";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_retransmissions_and_replies() {
+    for url in databases("uploads").await {
+        let (srv, store) = start(&url).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        // Two uploads in one write, the second one twice (a retransmission).
+        let a = upload(
+            "20250101090000001",
+            "MN001",
+            "123456",
+            "2061",
+            5,
+            "20250101080000",
+            HOUR,
+        );
+        let b = upload(
+            "20250101100000001",
+            "MN001",
+            "123456",
+            "2061",
+            5,
+            "20250101090000",
+            HOUR,
+        );
+        let mut both = a.clone();
+        both.extend(&b);
+        s.write_all(&both).await.unwrap();
+        let r = replies(&mut s, Duration::from_millis(500)).await;
+        assert_eq!(r.len(), 2, "{url}: {r:?}");
+        assert_eq!(
+            r[0],
+            "QN=20250101090000001;ST=91;CN=9014;PW=123456;MN=MN001;Flag=4;CP=&&&&"
+        );
+        s.write_all(&b).await.unwrap();
+        let r = replies(&mut s, Duration::from_millis(500)).await;
+        assert_eq!(r.len(), 1, "{url}: a retransmission is answered again");
+        // Flag=4: stored, not answered.
+        s.write_all(&upload(
+            "20250101110000001",
+            "MN001",
+            "123456",
+            "2061",
+            4,
+            "20250101100000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        assert!(replies(&mut s, Duration::from_millis(300)).await.is_empty());
+        drop(s);
+        srv.shutdown().await.unwrap();
+        assert_eq!(store.count("uploads").await.unwrap(), 3, "{url}");
+        assert_eq!(store.count("vals").await.unwrap(), 9, "{url}: stored once");
+        assert_eq!(
+            store.count("frames").await.unwrap(),
+            4,
+            "{url}: every frame journaled"
+        );
+        // 08:00 Beijing time is 00:00 UTC.
+        assert!(store.upload_exists("MN001", 1_735_689_600).await.unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_packets_count_once_complete() {
+    for url in databases("split").await {
+        let (srv, store) = start(&url).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        let part = |qn: &str, pno: u16, cp: &str| {
+            let seg = SegmentBuilder::new()
+                .qn(qn)
+                .st("22")
+                .cn("2061")
+                .pw("123456")
+                .mn("MN001")
+                .flag(7)
+                .split(2, pno)
+                .cp("DataTime", "20250101080000")
+                .cp_raw(cp)
+                .build();
+            build::frame(&seg).unwrap()
+        };
+        s.write_all(&part("20250101090000534", 1, "a21026-Avg=12,a21026-Flag=N"))
+            .await
+            .unwrap();
+        let r = replies(&mut s, Duration::from_millis(400)).await;
+        assert_eq!(r.len(), 1, "{url}: each part with A=1 is answered");
+        assert_eq!(
+            store.count("uploads").await.unwrap(),
+            0,
+            "{url}: half a record does not count"
+        );
+        s.write_all(&part("20250101090000535", 2, "a34004-Avg=35,a34004-Flag=N"))
+            .await
+            .unwrap();
+        let r = replies(&mut s, Duration::from_millis(400)).await;
+        assert!(
+            r[0].starts_with("QN=20250101090000535;ST=91;CN=9014"),
+            "{url}: {r:?}"
+        );
+        drop(s);
+        srv.shutdown().await.unwrap();
+        assert_eq!(store.count("uploads").await.unwrap(), 1, "{url}");
+        assert_eq!(store.count("vals").await.unwrap(), 2, "{url}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_devices_wrong_passwords_and_bad_crcs_are_not_answered() {
+    for url in databases("reject").await {
+        let (srv, store) = start(&url).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        s.write_all(&upload(
+            "20250101090000001",
+            "NOPE",
+            "123456",
+            "2061",
+            5,
+            "20250101080000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        s.write_all(&upload(
+            "20250101090000002",
+            "MN001",
+            "000000",
+            "2061",
+            5,
+            "20250101080000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        let mut bad_crc = upload(
+            "20250101090000003",
+            "MN001",
+            "123456",
+            "2061",
+            5,
+            "20250101080000",
+            HOUR,
+        );
+        let n = bad_crc.len();
+        bad_crc[n - 3] = if bad_crc[n - 3] == b'0' { b'1' } else { b'0' };
+        s.write_all(&bad_crc).await.unwrap();
+        // MODBUS CRC: refused for MN001 (hj212), accepted for MN002 (modbus).
+        let seg = SegmentBuilder::new()
+            .qn("20250101090000004")
+            .st("22")
+            .cn("2061")
+            .pw("123456")
+            .mn("MN001")
+            .flag(5)
+            .cp("DataTime", "20250101080000")
+            .cp_raw(HOUR)
+            .build();
+        s.write_all(&build::frame_with(&seg, lantian_hj212::crc::CrcVariant::Modbus).unwrap())
+            .await
+            .unwrap();
+        assert!(
+            replies(&mut s, Duration::from_millis(500)).await.is_empty(),
+            "{url}"
+        );
+        let seg = SegmentBuilder::new()
+            .qn("20250101090000005")
+            .st("22")
+            .cn("2061")
+            .pw("654321")
+            .mn("MN002")
+            .flag(5)
+            .cp("DataTime", "20250101080000")
+            .cp_raw(HOUR)
+            .build();
+        s.write_all(&build::frame_with(&seg, lantian_hj212::crc::CrcVariant::Modbus).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            replies(&mut s, Duration::from_millis(500)).await.len(),
+            1,
+            "{url}: MODBUS device answered"
+        );
+        drop(s);
+        let m = srv.metrics.clone();
+        srv.shutdown().await.unwrap();
+        assert_eq!(
+            store.count("quarantine").await.unwrap(),
+            2,
+            "{url}: unknown MN and wrong password"
+        );
+        assert_eq!(store.count("uploads").await.unwrap(), 1, "{url}");
+        assert_eq!(store.count("frames").await.unwrap(), 5, "{url}");
+        assert_eq!(m.frames("quarantine"), 2);
+        assert_eq!(m.frames("rejected"), 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_oversize_slow_and_silent_peers_are_bounded() {
+    for url in databases("hostile").await {
+        let (srv, store) = start(&url).await;
+        // Garbage only: closed after max_garbage_bytes.
+        let mut g = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        let _ = g.write_all(&[b'x'; 8192]).await;
+        let mut buf = [0u8; 16];
+        let closed = tokio::time::timeout(Duration::from_secs(3), g.read(&mut buf)).await;
+        assert!(
+            matches!(closed, Ok(Ok(0)) | Ok(Err(_))),
+            "{url}: garbage connection closed"
+        );
+        // Oversize declaration (cap 2048), then a good frame on the same line.
+        let mut o = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        o.write_all(b"##5000").await.unwrap();
+        o.write_all(&[b'y'; 3000]).await.unwrap();
+        o.write_all(&upload(
+            "20250101090000001",
+            "MN001",
+            "123456",
+            "2061",
+            5,
+            "20250101080000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        assert_eq!(
+            replies(&mut o, Duration::from_millis(500)).await.len(),
+            1,
+            "{url}: recovers after oversize"
+        );
+        // A slow sender: one frame byte by byte.
+        let mut slow = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        let f = upload(
+            "20250101100000001",
+            "MN001",
+            "123456",
+            "2061",
+            5,
+            "20250101090000",
+            HOUR,
+        );
+        for b in &f {
+            slow.write_all(&[*b]).await.unwrap();
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        assert_eq!(
+            replies(&mut slow, Duration::from_millis(500)).await.len(),
+            1,
+            "{url}: slow sender answered"
+        );
+        // A silent connection is closed by the idle timeout (2 s here).
+        let mut idle = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        let r = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut buf)).await;
+        assert!(
+            matches!(r, Ok(Ok(0)) | Ok(Err(_))),
+            "{url}: idle connection closed"
+        );
+        let m = srv.metrics.clone();
+        drop((o, slow));
+        srv.shutdown().await.unwrap();
+        assert_eq!(store.count("uploads").await.unwrap(), 2, "{url}");
+        assert!(
+            m.connections_garbage_closed
+                .load(std::sync::atomic::Ordering::Relaxed)
+                >= 1
+        );
+        assert!(
+            m.connections_idle_closed
+                .load(std::sync::atomic::Ordering::Relaxed)
+                >= 1
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_health_over_http() {
+    for url in databases("http").await {
+        let (srv, _store) = start(&url).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        s.write_all(&upload(
+            "20250101090000001",
+            "MN001",
+            "123456",
+            "2061",
+            5,
+            "20250101080000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        assert_eq!(replies(&mut s, Duration::from_millis(400)).await.len(), 1);
+        let get = |path: &'static str| {
+            let addr = srv.http_addr;
+            async move {
+                let mut c = TcpStream::connect(addr).await.unwrap();
+                c.write_all(
+                    format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
+                .await
+                .unwrap();
+                let mut body = String::new();
+                c.read_to_string(&mut body).await.unwrap();
+                body
+            }
+        };
+        assert!(get("/healthz").await.contains("200 OK"));
+        let m = get("/metrics").await;
+        assert!(
+            m.contains("lantian_frames_total{verdict=\"stored\"} 1"),
+            "{m}"
+        );
+        assert!(m.contains("lantian_values_stored_total 3"), "{m}");
+        assert!(m.contains("lantian_connections_open 1"), "{m}");
+        drop(s);
+        srv.shutdown().await.unwrap();
+    }
+}

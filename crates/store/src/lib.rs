@@ -1,0 +1,710 @@
+//! # lantian-store
+//!
+//! The storage edge: one [`Store`] over an embedded SQLite file (the default,
+//! zero setup: bundled library, WAL, `synchronous=FULL`) or PostgreSQL (values
+//! table partitioned by month). The SQL is written once and compiled for both
+//! backends (`backend!` below); only migrations and partition upkeep differ.
+//!
+//! What it stores: sites and devices (the registry), every received frame raw
+//! (audit, replay), a quarantine of frames from unknown devices or with a
+//! wrong password, and data uploads with their values. An upload's key is
+//! (device, CN, DataTime): a retransmission is stored once
+//! ([`BatchOutcome::duplicates`]). [`Store::write_batch`] writes many frames in
+//! one transaction (group commit); a caller acknowledges only after it returns.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row};
+
+/// Storage errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database URL `{0}`: use sqlite://PATH or postgres://…")]
+    BadUrl(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// The database, cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    /// Months (YYYYMM) whose PostgreSQL partition is known to exist.
+    partitions: Arc<Mutex<HashSet<i64>>>,
+}
+
+/// A site (station, outlet, construction site, …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub township: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// Counts in area values (false for background/control sites).
+    pub assessment: bool,
+}
+
+/// A device as registered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub id: i64,
+    pub mn: String,
+    pub password: String,
+    pub site: Site,
+    pub kind: String,
+    pub protocol: String,
+    /// `hj212` or `modbus`.
+    pub crc: String,
+    /// `code=unit,…` overriding the code table's default units.
+    pub unit_overrides: String,
+    pub rtd_interval_s: Option<i64>,
+    pub min_interval_min: Option<i64>,
+    pub enabled: bool,
+}
+
+/// A device to register (with its site, created or updated by code).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDevice {
+    pub mn: String,
+    pub password: String,
+    pub site: Site,
+    pub kind: String,
+    pub protocol: String,
+    pub crc: String,
+    pub unit_overrides: String,
+    pub rtd_interval_s: Option<i64>,
+    pub min_interval_min: Option<i64>,
+}
+
+/// One received frame for the journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameRec {
+    pub received_ms: i64,
+    pub peer: String,
+    pub mn: Option<String>,
+    pub qn: Option<String>,
+    pub cn: Option<String>,
+    pub verdict: &'static str,
+    pub reason: Option<String>,
+    pub raw: Vec<u8>,
+}
+
+/// A frame kept aside: unknown device, wrong password, disabled device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarantineRec {
+    pub received_ms: i64,
+    pub peer: String,
+    pub mn: Option<String>,
+    pub reason: String,
+    pub raw: Vec<u8>,
+}
+
+/// One value of an upload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueRec {
+    pub code: String,
+    pub field: String,
+    /// Exactly as sent.
+    pub raw: String,
+    pub num: Option<f64>,
+    pub flag: Option<String>,
+}
+
+/// A data upload (2011, 2051, 2061, 2031) with its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadRec {
+    pub device_id: i64,
+    pub mn: String,
+    pub cn: i64,
+    /// DataTime as a UTC instant, seconds.
+    pub data_time: i64,
+    pub qn: Option<String>,
+    pub received_ms: i64,
+    /// Sent as history (RF=1 / re-sent after a gap).
+    pub late: bool,
+    pub values: Vec<ValueRec>,
+}
+
+/// Everything one group commit writes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Batch {
+    pub frames: Vec<FrameRec>,
+    pub quarantine: Vec<QuarantineRec>,
+    pub uploads: Vec<UploadRec>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty() && self.quarantine.is_empty() && self.uploads.is_empty()
+    }
+    pub fn append(&mut self, other: Batch) {
+        self.frames.extend(other.frames);
+        self.quarantine.extend(other.quarantine);
+        self.uploads.extend(other.uploads);
+    }
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub uploads_new: u64,
+    /// Uploads already stored (retransmissions).
+    pub duplicates: u64,
+    pub values: u64,
+}
+
+/// An hourly value read back for assessment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HourValue {
+    pub site_code: String,
+    pub assessment: bool,
+    pub code: String,
+    /// Start of the hour, UTC seconds.
+    pub ts: i64,
+    pub raw: String,
+    pub flag: Option<String>,
+    pub unit_overrides: String,
+}
+
+const SQLITE_MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+const PG_MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+/// Values per multi-row INSERT (bind parameters stay well below limits).
+const ROWS_PER_INSERT: usize = 400;
+
+/// The SQL shared by both backends, compiled once per backend.
+macro_rules! backend {
+    ($m:ident, $DB:ty, $Pool:ty) => {
+        mod $m {
+            use super::*;
+
+            pub async fn upsert_site(pool: &$Pool, s: &Site) -> Result<i64> {
+                let row = sqlx::query(
+                    "INSERT INTO sites (code, name, kind, township, lon, lat, assessment) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, township = excluded.township, \
+                     lon = excluded.lon, lat = excluded.lat, assessment = excluded.assessment RETURNING id",
+                )
+                .bind(&s.code)
+                .bind(&s.name)
+                .bind(&s.kind)
+                .bind(&s.township)
+                .bind(s.lon)
+                .bind(s.lat)
+                .bind(i64::from(s.assessment))
+                .fetch_one(pool)
+                .await?;
+                Ok(row.try_get::<i64, _>(0)?)
+            }
+
+            pub async fn add_device(pool: &$Pool, d: &NewDevice, now_ms: i64) -> Result<i64> {
+                let site_id = upsert_site(pool, &d.site).await?;
+                let row = sqlx::query(
+                    "INSERT INTO devices (mn, password, site_id, kind, protocol, crc, unit_overrides, rtd_interval_s, min_interval_min, enabled, created_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) \
+                     ON CONFLICT (mn) DO UPDATE SET password = excluded.password, site_id = excluded.site_id, kind = excluded.kind, \
+                     protocol = excluded.protocol, crc = excluded.crc, unit_overrides = excluded.unit_overrides, \
+                     rtd_interval_s = excluded.rtd_interval_s, min_interval_min = excluded.min_interval_min, enabled = 1 RETURNING id",
+                )
+                .bind(&d.mn)
+                .bind(&d.password)
+                .bind(site_id)
+                .bind(&d.kind)
+                .bind(&d.protocol)
+                .bind(&d.crc)
+                .bind(&d.unit_overrides)
+                .bind(d.rtd_interval_s)
+                .bind(d.min_interval_min)
+                .bind(now_ms)
+                .fetch_one(pool)
+                .await?;
+                Ok(row.try_get::<i64, _>(0)?)
+            }
+
+            pub async fn set_enabled(pool: &$Pool, mn: &str, enabled: bool) -> Result<bool> {
+                let r = sqlx::query("UPDATE devices SET enabled = $1 WHERE mn = $2")
+                    .bind(i64::from(enabled))
+                    .bind(mn)
+                    .execute(pool)
+                    .await?;
+                Ok(r.rows_affected() > 0)
+            }
+
+            pub async fn devices(pool: &$Pool) -> Result<Vec<Device>> {
+                let rows = sqlx::query(
+                    "SELECT d.id, d.mn, d.password, d.kind, d.protocol, d.crc, d.unit_overrides, d.rtd_interval_s, d.min_interval_min, d.enabled, \
+                     s.code, s.name, s.kind, s.township, s.lon, s.lat, s.assessment \
+                     FROM devices d JOIN sites s ON s.id = d.site_id ORDER BY d.mn",
+                )
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Device {
+                            id: r.try_get(0)?,
+                            mn: r.try_get(1)?,
+                            password: r.try_get(2)?,
+                            kind: r.try_get(3)?,
+                            protocol: r.try_get(4)?,
+                            crc: r.try_get(5)?,
+                            unit_overrides: r.try_get(6)?,
+                            rtd_interval_s: r.try_get(7)?,
+                            min_interval_min: r.try_get(8)?,
+                            enabled: r.try_get::<i64, _>(9)? != 0,
+                            site: Site {
+                                code: r.try_get(10)?,
+                                name: r.try_get(11)?,
+                                kind: r.try_get(12)?,
+                                township: r.try_get(13)?,
+                                lon: r.try_get(14)?,
+                                lat: r.try_get(15)?,
+                                assessment: r.try_get::<i64, _>(16)? != 0,
+                            },
+                        })
+                    })
+                    .collect()
+            }
+
+            pub async fn write_batch(tx: &mut sqlx::Transaction<'_, $DB>, b: &Batch, node: &str) -> Result<BatchOutcome> {
+                let mut out = BatchOutcome::default();
+                for chunk in b.frames.chunks(ROWS_PER_INSERT / 4) {
+                    let mut q = QueryBuilder::<$DB>::new("INSERT INTO frames (received_ms, node, peer, mn, qn, cn, verdict, reason, raw) ");
+                    q.push_values(chunk, |mut r, f| {
+                        r.push_bind(f.received_ms)
+                            .push_bind(node.to_string())
+                            .push_bind(f.peer.clone())
+                            .push_bind(f.mn.clone())
+                            .push_bind(f.qn.clone())
+                            .push_bind(f.cn.clone())
+                            .push_bind(f.verdict.to_string())
+                            .push_bind(f.reason.clone())
+                            .push_bind(f.raw.clone());
+                    });
+                    q.build().execute(&mut **tx).await?;
+                }
+                for chunk in b.quarantine.chunks(ROWS_PER_INSERT / 4) {
+                    let mut q = QueryBuilder::<$DB>::new("INSERT INTO quarantine (received_ms, peer, mn, reason, raw) ");
+                    q.push_values(chunk, |mut r, f| {
+                        r.push_bind(f.received_ms)
+                            .push_bind(f.peer.clone())
+                            .push_bind(f.mn.clone())
+                            .push_bind(f.reason.clone())
+                            .push_bind(f.raw.clone());
+                    });
+                    q.build().execute(&mut **tx).await?;
+                }
+                // Uploads first: only new ones get their values written.
+                let mut new_uploads = Vec::with_capacity(b.uploads.len());
+                for u in &b.uploads {
+                    let r = sqlx::query(
+                        "INSERT INTO uploads (device_id, cn, data_time, mn, qn, received_ms, late) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(u.device_id)
+                    .bind(u.cn)
+                    .bind(u.data_time)
+                    .bind(&u.mn)
+                    .bind(&u.qn)
+                    .bind(u.received_ms)
+                    .bind(i64::from(u.late))
+                    .execute(&mut **tx)
+                    .await?;
+                    if r.rows_affected() > 0 {
+                        out.uploads_new += 1;
+                        new_uploads.push(u);
+                    } else {
+                        out.duplicates += 1;
+                    }
+                }
+                let rows: Vec<(&UploadRec, &ValueRec)> =
+                    new_uploads.iter().flat_map(|u| u.values.iter().map(move |v| (*u, v))).collect();
+                for chunk in rows.chunks(ROWS_PER_INSERT / 8) {
+                    let mut q = QueryBuilder::<$DB>::new("INSERT INTO vals (device_id, cn, ts, code, field, raw, num, flag) ");
+                    q.push_values(chunk, |mut r, (u, v)| {
+                        r.push_bind(u.device_id)
+                            .push_bind(u.cn)
+                            .push_bind(u.data_time)
+                            .push_bind(v.code.clone())
+                            .push_bind(v.field.clone())
+                            .push_bind(v.raw.clone())
+                            .push_bind(v.num)
+                            .push_bind(v.flag.clone());
+                    });
+                    q.push(" ON CONFLICT DO NOTHING");
+                    let r = q.build().execute(&mut **tx).await?;
+                    out.values += r.rows_affected();
+                }
+                Ok(out)
+            }
+
+            pub async fn upload_exists(pool: &$Pool, mn: &str, data_time: i64) -> Result<bool> {
+                let row = sqlx::query("SELECT COUNT(*) FROM uploads WHERE mn = $1 AND data_time = $2")
+                    .bind(mn)
+                    .bind(data_time)
+                    .fetch_one(pool)
+                    .await?;
+                Ok(row.try_get::<i64, _>(0)? > 0)
+            }
+
+            pub async fn count(pool: &$Pool, table: &str) -> Result<i64> {
+                // `table` is one of a fixed list (checked by the caller).
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(pool).await?;
+                Ok(row.try_get::<i64, _>(0)?)
+            }
+
+            pub async fn hour_values(pool: &$Pool, codes: &[&str], fields: &[&str]) -> Result<Vec<HourValue>> {
+                let mut q = QueryBuilder::<$DB>::new(
+                    "SELECT s.code, s.assessment, v.code, v.ts, v.raw, v.flag, d.unit_overrides, v.field \
+                     FROM vals v JOIN devices d ON d.id = v.device_id JOIN sites s ON s.id = d.site_id \
+                     WHERE d.kind = 'ambient' AND v.cn = 2061 AND v.code IN (",
+                );
+                let mut sep = q.separated(", ");
+                for c in codes {
+                    sep.push_bind(c.to_string());
+                }
+                q.push(") AND v.field IN (");
+                let mut sep = q.separated(", ");
+                for f in fields {
+                    sep.push_bind(f.to_string());
+                }
+                q.push(") ORDER BY s.code, v.ts");
+                let rows = q.build().fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(HourValue {
+                            site_code: r.try_get(0)?,
+                            assessment: r.try_get::<i64, _>(1)? != 0,
+                            code: r.try_get(2)?,
+                            ts: r.try_get(3)?,
+                            raw: r.try_get(4)?,
+                            flag: r.try_get(5)?,
+                            unit_overrides: r.try_get(6)?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+backend!(lite, sqlx::Sqlite, SqlitePool);
+backend!(pg, sqlx::Postgres, PgPool);
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// `YYYYMM` of a UTC instant in seconds, and the month's bounds.
+fn month_of(ts: i64) -> (i64, i64, i64) {
+    // Civil-from-days (Howard Hinnant), exact for the proleptic Gregorian calendar.
+    let days = ts.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let start = days_from_civil(y, m, 1) * 86_400;
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    let end = days_from_civil(ny, nm, 1) * 86_400;
+    (y * 100 + m, start, end)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+impl Store {
+    /// Opens (creating and migrating on first use) `sqlite://PATH` or
+    /// `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let db = if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a committed (and so acknowledged) batch survives power loss.
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
+            Db::Pg(pool)
+        } else {
+            return Err(Error::BadUrl(url.to_string()));
+        };
+        let store = Store {
+            db,
+            partitions: Arc::default(),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("CREATE TABLE IF NOT EXISTS lantian_migrations (name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)")
+                    .execute(&mut *tx)
+                    .await?;
+                for (name, sql) in SQLITE_MIGRATIONS {
+                    let done =
+                        sqlx::query("SELECT COUNT(*) FROM lantian_migrations WHERE name = $1")
+                            .bind(*name)
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .try_get::<i64, _>(0)?;
+                    if done == 0 {
+                        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+                        sqlx::query(
+                            "INSERT INTO lantian_migrations (name, applied_ms) VALUES ($1, $2)",
+                        )
+                        .bind(*name)
+                        .bind(now_ms())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+            }
+            Db::Pg(pool) => {
+                let mut tx = pool.begin().await?;
+                // Several nodes may start at once: one migrates, the others wait.
+                sqlx::query("SELECT pg_advisory_xact_lock(7410212)")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("CREATE TABLE IF NOT EXISTS lantian_migrations (name TEXT PRIMARY KEY, applied_ms BIGINT NOT NULL)")
+                    .execute(&mut *tx)
+                    .await?;
+                for (name, sql) in PG_MIGRATIONS {
+                    let done =
+                        sqlx::query("SELECT COUNT(*) FROM lantian_migrations WHERE name = $1")
+                            .bind(*name)
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .try_get::<i64, _>(0)?;
+                    if done == 0 {
+                        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+                        sqlx::query(
+                            "INSERT INTO lantian_migrations (name, applied_ms) VALUES ($1, $2)",
+                        )
+                        .bind(*name)
+                        .bind(now_ms())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Registers (or updates) a device and its site.
+    pub async fn add_device(&self, d: &NewDevice) -> Result<i64> {
+        if d.mn.trim().is_empty() {
+            return Err(Error::Invalid("device MN is empty".into()));
+        }
+        if d.crc != "hj212" && d.crc != "modbus" {
+            return Err(Error::Invalid(format!(
+                "CRC variant `{}`: hj212 or modbus",
+                d.crc
+            )));
+        }
+        match &self.db {
+            Db::Sqlite(p) => lite::add_device(p, d, now_ms()).await,
+            Db::Pg(p) => pg::add_device(p, d, now_ms()).await,
+        }
+    }
+
+    /// Enables or disables a device; false if there is no such MN.
+    pub async fn set_enabled(&self, mn: &str, enabled: bool) -> Result<bool> {
+        match &self.db {
+            Db::Sqlite(p) => lite::set_enabled(p, mn, enabled).await,
+            Db::Pg(p) => pg::set_enabled(p, mn, enabled).await,
+        }
+    }
+
+    /// Every registered device with its site.
+    pub async fn devices(&self) -> Result<Vec<Device>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::devices(p).await,
+            Db::Pg(p) => pg::devices(p).await,
+        }
+    }
+
+    /// Writes a batch in one transaction and commits it.
+    pub async fn write_batch(&self, b: &Batch, node: &str) -> Result<BatchOutcome> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                let mut tx = p.begin().await?;
+                let out = lite::write_batch(&mut tx, b, node).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+            Db::Pg(p) => {
+                self.ensure_partitions(p, b).await?;
+                let mut tx = p.begin().await?;
+                let out = pg::write_batch(&mut tx, b, node).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+        }
+    }
+
+    async fn ensure_partitions(&self, pool: &PgPool, b: &Batch) -> Result<()> {
+        let mut needed = Vec::new();
+        {
+            let known = self
+                .partitions
+                .lock()
+                .map_err(|_| Error::Invalid("partition cache poisoned".into()))?;
+            for u in &b.uploads {
+                let m = month_of(u.data_time);
+                if !known.contains(&m.0) && !needed.iter().any(|x: &(i64, i64, i64)| x.0 == m.0) {
+                    needed.push(m);
+                }
+            }
+        }
+        for (ym, start, end) in needed {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7410213)")
+                .execute(&mut *tx)
+                .await?;
+            // Only integers computed here go into this statement.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "CREATE TABLE IF NOT EXISTS vals_{ym} PARTITION OF vals FOR VALUES FROM ({start}) TO ({end})"
+            )))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            if let Ok(mut known) = self.partitions.lock() {
+                known.insert(ym);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an upload of `mn` at `data_time` (UTC seconds) is stored.
+    pub async fn upload_exists(&self, mn: &str, data_time: i64) -> Result<bool> {
+        match &self.db {
+            Db::Sqlite(p) => lite::upload_exists(p, mn, data_time).await,
+            Db::Pg(p) => pg::upload_exists(p, mn, data_time).await,
+        }
+    }
+
+    /// Rows in one of lantian's tables (for tests and metrics).
+    pub async fn count(&self, table: &str) -> Result<i64> {
+        if !matches!(
+            table,
+            "frames" | "quarantine" | "uploads" | "vals" | "devices" | "sites"
+        ) {
+            return Err(Error::Invalid(format!("no table {table}")));
+        }
+        match &self.db {
+            Db::Sqlite(p) => lite::count(p, table).await,
+            Db::Pg(p) => pg::count(p, table).await,
+        }
+    }
+
+    /// Hourly (2061) values of ambient devices for `codes` and `fields`.
+    pub async fn hour_values(&self, codes: &[&str], fields: &[&str]) -> Result<Vec<HourValue>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::hour_values(p, codes, fields).await,
+            Db::Pg(p) => pg::hour_values(p, codes, fields).await,
+        }
+    }
+
+    /// Drops every lantian table (tests of the PostgreSQL backend share one database).
+    pub async fn reset_for_tests(url: &str) -> Result<()> {
+        if let Some(rest) = url
+            .strip_prefix("postgres://")
+            .or_else(|| url.strip_prefix("postgresql://"))
+        {
+            let _ = rest;
+            let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
+            sqlx::raw_sql(
+                "DROP TABLE IF EXISTS vals CASCADE; DROP TABLE IF EXISTS uploads, quarantine, frames, devices, sites, lantian_migrations CASCADE;",
+            )
+            .execute(&pool)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months() {
+        // 2016-02-29T12:00:00Z
+        let (ym, start, end) = month_of(1_456_747_200);
+        assert_eq!(ym, 201602);
+        assert_eq!(start, 1_454_284_800); // 2016-02-01
+        assert_eq!(end, 1_456_790_400); // 2016-03-01
+        assert_eq!(month_of(0).0, 197001);
+        assert_eq!(month_of(1_767_225_599).0, 202512);
+    }
+}
