@@ -1,0 +1,273 @@
+//! `lantian serve` as a process: replaying station data through the
+//! simulator gives the same statistics as assessing the files; a SIGKILL
+//! under load loses nothing that was acknowledged. SQLite always; PostgreSQL
+//! with `LANTIAN_TEST_PG` (mandatory when `CI=true`).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_lantian")
+}
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/beijing-2016")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run lantian")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lantian-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Fresh database URLs: SQLite in `dir`, and PostgreSQL when configured.
+fn databases(dir: &Path, name: &str) -> Vec<String> {
+    let mut urls = vec![format!("sqlite://{}", dir.join("lantian.db").display())];
+    match std::env::var("LANTIAN_TEST_PG") {
+        Ok(admin) => {
+            let db = format!("lantian_c_{name}");
+            let psql = |sql: &str| {
+                Command::new("psql")
+                    .args([admin.as_str(), "-q", "-c", sql])
+                    .output()
+                    .expect("psql")
+            };
+            psql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            let out = psql(&format!("CREATE DATABASE {db}"));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let base = admin.rsplit_once('/').unwrap().0;
+            urls.push(format!("{base}/{db}"));
+        }
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true: LANTIAN_TEST_PG must point at the CI machine's PostgreSQL")
+        }
+        Err(_) => eprintln!("SKIPPED: PostgreSQL variant of `{name}` (set LANTIAN_TEST_PG)"),
+    }
+    urls
+}
+
+/// Starts `lantian serve` on free ports; returns the child and the HJ 212 address.
+fn serve(db: &str) -> (Child, String) {
+    let mut child = Command::new(bin())
+        .args([
+            "serve",
+            "--database",
+            db,
+            "--hj212",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+        ])
+        .env("LANTIAN_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve printed its addresses").unwrap();
+        if let Some(rest) = line.strip_prefix("lantian serve: HJ 212 on ") {
+            break rest.split(',').next().unwrap().to_string();
+        }
+    };
+    // Keep draining stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+fn register(dir: &Path, db: &str, devices: &str) {
+    let csv = dir.join("devices.csv");
+    let f = fixture();
+    ok(&run(&[
+        "simulate",
+        "--from",
+        f.to_str().unwrap(),
+        "--devices",
+        devices,
+        "--write-devices",
+        csv.to_str().unwrap(),
+    ]));
+    let out = ok(&run(&[
+        "device",
+        "import",
+        "--database",
+        db,
+        csv.to_str().unwrap(),
+    ]));
+    assert!(
+        out.contains(&format!("imported {devices} devices")),
+        "{out}"
+    );
+}
+
+fn stop(mut child: Child) {
+    unsafe_kill(child.id(), "TERM");
+    let _ = child.wait();
+}
+
+fn unsafe_kill(pid: u32, sig: &str) {
+    let _ = Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .status();
+}
+
+#[test]
+fn replay_through_serve_gives_the_same_statistics_as_the_files() {
+    let dir = tempdir("replay");
+    for db in databases(&dir, "replay") {
+        register(&dir, &db, "2");
+        let (child, addr) = serve(&db);
+        let acks = dir.join("acks.txt");
+        let f = fixture();
+        let sim = ok(&run(&[
+            "simulate",
+            "--target",
+            &addr,
+            "--from",
+            f.to_str().unwrap(),
+            "--devices",
+            "2",
+            "--duration",
+            "300",
+            "--ack-log",
+            acks.to_str().unwrap(),
+        ]));
+        let summary: Value = serde_json::from_str(sim.trim()).unwrap();
+        // Hours of the two files with at least one pollutant (counted apart
+        // with Python's csv module): one 2061 upload each.
+        assert_eq!(
+            summary["acked"], 17176,
+            "{db}: every hour with data: {summary}"
+        );
+        assert_eq!(summary["failed"], 0);
+        stop(child);
+        let audit: Value = serde_json::from_str(
+            ok(&run(&[
+                "audit",
+                "acks",
+                "--database",
+                &db,
+                acks.to_str().unwrap(),
+            ]))
+            .trim(),
+        )
+        .unwrap();
+        assert_eq!(audit["missing"], 0, "{db}");
+        let from_db: Value = serde_json::from_str(&ok(&run(&[
+            "assess",
+            "--database",
+            &db,
+            "--json",
+            "--quiet",
+        ])))
+        .unwrap();
+        let from_files: Value = serde_json::from_str(&ok(&run(&[
+            "assess",
+            "--input",
+            f.to_str().unwrap(),
+            "--exclude",
+            "Dingling",
+            "--json",
+            "--quiet",
+        ])))
+        .unwrap();
+        assert_eq!(from_db["area"], from_files["area"], "{db}: area statistics");
+        assert_eq!(from_db["targets"], from_files["targets"], "{db}");
+        for st in from_files["stations"].as_array().unwrap() {
+            let name = st["station"].as_str().unwrap();
+            let mine = from_db["stations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["station"] == name)
+                .unwrap();
+            assert_eq!(mine["pollutants"], st["pollutants"], "{db}: {name}");
+            assert_eq!(
+                mine["composite_index"], st["composite_index"],
+                "{db}: {name}"
+            );
+            assert_eq!(mine["days"], st["days"], "{db}: {name}");
+        }
+    }
+}
+
+#[test]
+fn sigkill_under_load_loses_nothing_acknowledged() {
+    let dir = tempdir("crash");
+    for db in databases(&dir, "crash") {
+        register(&dir, &db, "20");
+        let (mut child, addr) = serve(&db);
+        let acks = dir.join("acks.txt");
+        let f = fixture();
+        let sim = Command::new(bin())
+            .args([
+                "simulate",
+                "--target",
+                &addr,
+                "--from",
+                f.to_str().unwrap(),
+                "--devices",
+                "20",
+                "--duration",
+                "6",
+                "--timeout",
+                "1",
+                "--retries",
+                "1",
+                "--ack-log",
+                acks.to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        child.kill().unwrap(); // SIGKILL, in the middle of commits
+        let _ = child.wait();
+        let out = sim.wait_with_output().unwrap();
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            summary["acked"].as_u64().unwrap() > 100,
+            "{db}: load before the kill: {summary}"
+        );
+        assert!(
+            summary["failed"].as_u64().unwrap() > 0,
+            "{db}: the kill interrupted the run: {summary}"
+        );
+        // Restart on the same database: it opens, recovers and serves.
+        let (child, _addr) = serve(&db);
+        stop(child);
+        let audit = run(&["audit", "acks", "--database", &db, acks.to_str().unwrap()]);
+        let v: Value = serde_json::from_str(ok(&audit).trim()).unwrap();
+        assert_eq!(v["missing"], 0, "{db}: {v}");
+        assert_eq!(v["acked"], summary["acked"], "{db}");
+    }
+}
