@@ -243,7 +243,8 @@ pub async fn connection(
         accept_modbus: true,
     });
     let mut reasm = Reassembler::new(64);
-    let mut buf = vec![0u8; 16 * 1024];
+    // Small per-connection buffers: 10,000 idle devices must fit in memory.
+    let mut buf = vec![0u8; 4096];
     let idle = Duration::from_secs(cfg.idle_timeout_s.max(1));
     let mut garbage_since_frame = 0usize;
     let mut last_mn: Option<String> = None;

@@ -62,6 +62,10 @@ pub struct Args {
     /// Resends before giving up on a frame.
     #[arg(long, default_value_t = 3)]
     pub retries: u32,
+    /// Open the connections and hold them without sending (idle devices),
+    /// for --duration seconds.
+    #[arg(long)]
+    pub idle: bool,
     /// MN prefix (keeps runs apart).
     #[arg(long, default_value = "LTSIM")]
     pub prefix: String,
@@ -310,6 +314,34 @@ async fn run_device(
     latencies.lock().await.extend(my_lat);
 }
 
+/// Opens `n` connections, holds them `secs` seconds, reports how many stayed up.
+fn hold_idle(target: &str, n: usize, secs: u64) -> Result<()> {
+    runtime()?.block_on(async {
+        let mut conns = Vec::with_capacity(n);
+        let mut refused = 0;
+        for _ in 0..n {
+            match TcpStream::connect(target).await {
+                Ok(s) => conns.push(s),
+                Err(_) => refused += 1,
+            }
+        }
+        eprintln!("holding {} idle connections for {secs} s", conns.len());
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+        // Still open? A read that would block means the server kept it.
+        let mut open = 0;
+        for s in &conns {
+            let mut b = [0u8; 1];
+            if let Err(e) = s.try_read(&mut b)
+                && e.kind() == std::io::ErrorKind::WouldBlock
+            {
+                open += 1;
+            }
+        }
+        println!("{}", json!({"connected": conns.len(), "refused": refused, "still_open": open}));
+        anyhow::Ok(())
+    })
+}
+
 fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -400,6 +432,9 @@ pub fn run(a: Args) -> Result<()> {
     }
 
     let target = a.target.clone().context("--target HOST:PORT is required")?;
+    if a.idle {
+        return hold_idle(&target, a.devices, a.duration);
+    }
     let ack_log = match &a.ack_log {
         Some(p) => Some(Arc::new(Mutex::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
