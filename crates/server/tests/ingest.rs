@@ -470,3 +470,50 @@ async fn metrics_and_health_over_http() {
         srv.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_one_postgres_neither_lose_nor_duplicate() {
+    let urls = databases("scaleout").await;
+    let Some(url) = urls.iter().find(|u| u.starts_with("postgres")) else {
+        eprintln!("SKIPPED: scale-out needs PostgreSQL (LANTIAN_TEST_PG)");
+        return;
+    };
+    let (a, store) = start(url).await;
+    let (b, _) = start(url).await;
+    // 50 devices' worth of hours, each sent to both nodes at once (as a
+    // device that reconnects to another node and resends would).
+    let mut tasks = tokio::task::JoinSet::new();
+    for node in [a.hj212_addr, b.hj212_addr] {
+        tasks.spawn(async move {
+            let mut s = TcpStream::connect(node).await.unwrap();
+            let mut acked = 0;
+            for h in 0..50u32 {
+                let dt = format!("202501{:02}{:02}0000", 1 + h / 24, h % 24);
+                let qn = format!("{dt}001");
+                s.write_all(&upload(&qn, "MN001", "123456", "2061", 5, &dt, HOUR))
+                    .await
+                    .unwrap();
+                acked += replies(&mut s, Duration::from_millis(150)).await.len();
+            }
+            acked
+        });
+    }
+    let mut acked = 0;
+    while let Some(n) = tasks.join_next().await {
+        acked += n.unwrap();
+    }
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+    assert_eq!(acked, 100, "every frame answered by its node");
+    assert_eq!(
+        store.count("uploads").await.unwrap(),
+        50,
+        "each hour stored once"
+    );
+    assert_eq!(store.count("vals").await.unwrap(), 150);
+    assert_eq!(
+        store.count("frames").await.unwrap(),
+        100,
+        "both nodes journaled what they received"
+    );
+}

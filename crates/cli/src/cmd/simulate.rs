@@ -337,7 +337,10 @@ fn hold_idle(target: &str, n: usize, secs: u64) -> Result<()> {
                 open += 1;
             }
         }
-        println!("{}", json!({"connected": conns.len(), "refused": refused, "still_open": open}));
+        println!(
+            "{}",
+            json!({"connected": conns.len(), "refused": refused, "still_open": open})
+        );
         anyhow::Ok(())
     })
 }
