@@ -179,13 +179,13 @@ pub struct BatchOutcome {
     pub values: u64,
 }
 
-/// An hourly value read back for assessment.
+/// A value of an ambient device read back for assessment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HourValue {
     pub site_code: String,
     pub assessment: bool,
     pub code: String,
-    /// Start of the hour, UTC seconds.
+    /// DataTime, UTC seconds (start of the hour for 2061).
     pub ts: i64,
     pub raw: String,
     pub flag: Option<String>,
@@ -383,12 +383,14 @@ macro_rules! backend {
                 Ok(row.try_get::<i64, _>(0)?)
             }
 
-            pub async fn hour_values(pool: &$Pool, codes: &[&str], fields: &[&str]) -> Result<Vec<HourValue>> {
+            pub async fn ambient_values(pool: &$Pool, cn: i64, codes: &[&str], fields: &[&str]) -> Result<Vec<HourValue>> {
                 let mut q = QueryBuilder::<$DB>::new(
                     "SELECT s.code, s.assessment, v.code, v.ts, v.raw, v.flag, d.unit_overrides, v.field \
                      FROM vals v JOIN devices d ON d.id = v.device_id JOIN sites s ON s.id = d.site_id \
-                     WHERE d.kind = 'ambient' AND v.cn = 2061 AND v.code IN (",
+                     WHERE d.kind = 'ambient' AND v.cn = ",
                 );
+                q.push_bind(cn);
+                q.push(" AND v.code IN (");
                 let mut sep = q.separated(", ");
                 for c in codes {
                     sep.push_bind(c.to_string());
@@ -667,11 +669,17 @@ impl Store {
         }
     }
 
-    /// Hourly (2061) values of ambient devices for `codes` and `fields`.
-    pub async fn hour_values(&self, codes: &[&str], fields: &[&str]) -> Result<Vec<HourValue>> {
+    /// Values of ambient devices with command `cn` (2061 hourly, 2011
+    /// real-time) for `codes` and `fields`, by site and time.
+    pub async fn ambient_values(
+        &self,
+        cn: i64,
+        codes: &[&str],
+        fields: &[&str],
+    ) -> Result<Vec<HourValue>> {
         match &self.db {
-            Db::Sqlite(p) => lite::hour_values(p, codes, fields).await,
-            Db::Pg(p) => pg::hour_values(p, codes, fields).await,
+            Db::Sqlite(p) => lite::ambient_values(p, cn, codes, fields).await,
+            Db::Pg(p) => pg::ambient_values(p, cn, codes, fields).await,
         }
     }
 

@@ -201,12 +201,21 @@ pub fn assess(args: &Args) -> Result<Assessment> {
             path.display().to_string(),
         ),
         (None, Some(url)) => {
-            let rows = crate::cmd::serve::runtime()?.block_on(async {
+            let (hourly, realtime) = crate::cmd::serve::runtime()?.block_on(async {
                 let store = lantian_store::Store::connect(url).await?;
                 let codes = ["a21026", "a21004", "a21005", "a05024", "a34002", "a34004"];
-                anyhow::Ok(store.hour_values(&codes, &["Avg"]).await?)
+                let hourly = store.ambient_values(2061, &codes, &["Avg"]).await?;
+                let realtime = store.ambient_values(2011, &codes, &["Rtd"]).await?;
+                anyhow::Ok((hourly, realtime))
             })?;
-            (input::from_store(&rows), url.clone())
+            let (ds, derived) = input::from_store(&hourly, &realtime);
+            if derived > 0 {
+                eprintln!(
+                    "{derived} station-pollutant hours had no hourly (2061) value and come from real-time (2011) samples covering ≥ {} minutes",
+                    input::REALTIME_MINUTES_PER_HOUR
+                );
+            }
+            (ds, url.clone())
         }
         (None, None) => bail!("give --input PATH or --database URL"),
     };
@@ -557,6 +566,7 @@ pub fn to_json(a: &Assessment, show: usize) -> Value {
                 "rows": a.dataset.rows,
                 "stations": a.names.len(),
                 "values": a.dataset.values(),
+                "hours_from_realtime": a.dataset.hours_from_realtime,
                 "first_day": a.first_day,
                 "last_day": a.last_day,
                 "skipped": skipped_json(&a.dataset, show),

@@ -322,6 +322,8 @@ pub fn pollutant_columns(
 #[derive(Debug, Default)]
 pub struct Dataset {
     pub files: usize,
+    /// Station-pollutant hours taken from real-time samples (stored data only).
+    pub hours_from_realtime: usize,
     pub rows: u64,
     pub stations: Vec<Station>,
     pub issues: Vec<Issue>,
@@ -539,18 +541,26 @@ pub fn unit_of(code: &str, overrides: &str) -> Option<Unit> {
     unit.parse().ok()
 }
 
-/// Stored hourly values (2061 `Avg`) as a dataset, units converted per
-/// device; values flagged other than N are left out and counted.
-pub fn from_store(rows: &[lantian_store::HourValue]) -> Dataset {
+/// Minutes of an hour that real-time samples must cover to stand in for a
+/// missing hourly value (GB 3095 Table 4: ≥ 45 minutes of sampling).
+pub const REALTIME_MINUTES_PER_HOUR: usize = 45;
+
+/// Stored values as a dataset: hourly 2061 `Avg` values, and, for an hour
+/// with no hourly value of a pollutant, the mean of its real-time 2011 `Rtd`
+/// samples when they cover ≥ 45 distinct minutes of the hour (counted in
+/// the returned number). Units are converted per device; values flagged
+/// other than N are left out and counted.
+pub fn from_store(
+    hourly: &[lantian_store::HourValue],
+    realtime: &[lantian_store::HourValue],
+) -> (Dataset, usize) {
     let path = Path::new("database");
     let mut data = FileData::default();
-    for (i, r) in rows.iter().enumerate() {
-        let line = i as u64 + 1;
-        data.rows += 1;
-        let Some(p) = pollutant_of_code(&r.code) else {
-            continue;
-        };
-        data.station(&r.site_code).background |= !r.assessment;
+    let valid = |data: &mut FileData,
+                 line: u64,
+                 r: &lantian_store::HourValue,
+                 p: Pollutant|
+     -> Option<Unit> {
         if let Some(flag) = r
             .flag
             .as_deref()
@@ -562,29 +572,86 @@ pub fn from_store(rows: &[lantian_store::HourValue]) -> Dataset {
                 IssueKind::Flagged(flag.to_string()),
                 format!("{} {p}", r.site_code),
             );
-            continue;
+            return None;
         }
-        let Some(unit) = unit_of(&r.code, &r.unit_overrides) else {
+        let unit = unit_of(&r.code, &r.unit_overrides);
+        if unit.is_none() {
             data.issue(
                 path,
                 line,
                 IssueKind::BadValue,
                 format!("{}: unknown unit of {}", r.site_code, r.code),
             );
+        }
+        unit
+    };
+    let mut have: std::collections::HashSet<(String, Pollutant, i64)> =
+        std::collections::HashSet::new();
+    for (i, r) in hourly.iter().enumerate() {
+        let line = i as u64 + 1;
+        data.rows += 1;
+        let Some(p) = pollutant_of_code(&r.code) else {
+            continue;
+        };
+        data.station(&r.site_code).background |= !r.assessment;
+        let Some(unit) = valid(&mut data, line, r, p) else {
             continue;
         };
         // Devices keep Beijing time; the hour starting at ts (UTC).
         let slot = (r.ts + 8 * 3600).div_euclid(3600);
+        have.insert((r.site_code.clone(), p, slot));
         data.put_field(path, line, &r.site_code, slot, p, &r.raw, |v| {
             unit.convert(v, p.unit())
         });
     }
-    Dataset {
+    // Real-time samples grouped by (site, pollutant, hour of their DataTime).
+    type Key = (String, Pollutant, i64);
+    let mut groups: BTreeMap<Key, (Vec<Decimal>, std::collections::HashSet<i64>, bool)> =
+        BTreeMap::new();
+    for (i, r) in realtime.iter().enumerate() {
+        let line = (hourly.len() + i) as u64 + 1;
+        data.rows += 1;
+        let Some(p) = pollutant_of_code(&r.code) else {
+            continue;
+        };
+        let local = r.ts + 8 * 3600;
+        let slot = local.div_euclid(3600);
+        if have.contains(&(r.site_code.clone(), p, slot)) {
+            continue;
+        }
+        let Some(unit) = valid(&mut data, line, r, p) else {
+            continue;
+        };
+        match parse_value(&r.raw) {
+            Ok(Some(v)) => {
+                let g = groups.entry((r.site_code.clone(), p, slot)).or_default();
+                g.0.push(unit.convert(v, p.unit()));
+                g.1.insert(local.div_euclid(60));
+                g.2 |= !r.assessment;
+            }
+            Ok(None) => {}
+            Err(()) => data.issue(path, line, IssueKind::BadValue, format!("{p}=`{}`", r.raw)),
+        }
+    }
+    let mut derived = 0;
+    for ((site, p, slot), (vals, minutes, background)) in groups {
+        if minutes.len() < REALTIME_MINUTES_PER_HOUR {
+            continue;
+        }
+        if let Some(mean) = lantian_standards::rounding::mean(vals) {
+            data.station(&site).background |= background;
+            data.put(path, 0, &site, slot, p, mean);
+            derived += 1;
+        }
+    }
+    let ds = Dataset {
         files: 0,
+        hours_from_realtime: derived,
         rows: data.rows,
         stations: data.stations.into_values().collect(),
         issues: data.issues,
-    }
+    };
+    (ds, derived)
 }
 
 /// Parses a value field: `Ok(None)` for the missing markers (empty, NA, —).
@@ -619,6 +686,55 @@ mod tests {
         assert!(!g.set(100, Pollutant::Pm25, v("9")));
         assert_eq!(g.span(), Some((90, 130)));
         assert_eq!(g.values[Pollutant::Pm25.index()][10], Some(v("1")));
+    }
+
+    fn hv(site: &str, code: &str, ts: i64, raw: &str) -> lantian_store::HourValue {
+        lantian_store::HourValue {
+            site_code: site.into(),
+            assessment: true,
+            code: code.into(),
+            ts,
+            raw: raw.into(),
+            flag: Some("N".into()),
+            unit_overrides: "a34004=ug/m3".into(),
+        }
+    }
+
+    #[test]
+    fn stored_hours_with_real_time_fallback() {
+        // 2025-01-01T00:00Z = 08:00 Beijing: the hour 08:00–09:00.
+        let t0 = 1_735_689_600;
+        let hourly = vec![hv("S", "a34004", t0, "35"), hv("S", "a21005", t0, "0.8")];
+        // The next hour has no 2061 PM2.5: 50 one-minute samples of 40 and 44.
+        let mut rt: Vec<_> = (0..50)
+            .map(|m| {
+                hv(
+                    "S",
+                    "a34004",
+                    t0 + 3600 + m * 60,
+                    if m % 2 == 0 { "40" } else { "44" },
+                )
+            })
+            .collect();
+        // The hour after: only 30 minutes of samples, not enough.
+        rt.extend((0..30).map(|m| hv("S", "a34004", t0 + 7200 + m * 60, "99")));
+        // Real-time samples in an hour that has its 2061 value are ignored.
+        rt.push(hv("S", "a34004", t0 + 60, "500"));
+        let (ds, derived) = from_store(&hourly, &rt);
+        assert_eq!(derived, 1);
+        let g = &ds.stations[0].grid;
+        let pm = &g.values[Pollutant::Pm25.index()];
+        let base = g.base.unwrap();
+        let at = |slot: i64| pm.get((slot - base) as usize).copied().flatten();
+        let slot0 = (t0 + 8 * 3600) / 3600;
+        assert_eq!(at(slot0), Some(Decimal::from(35)));
+        assert_eq!(at(slot0 + 1), Some(Decimal::from(42)));
+        assert_eq!(at(slot0 + 2), None);
+        // CO in the table's mg/m³ stays as sent.
+        assert_eq!(
+            g.values[Pollutant::Co.index()][(slot0 - base) as usize],
+            Some("0.8".parse().unwrap())
+        );
     }
 
     #[test]
