@@ -22,11 +22,11 @@ fi
 "$bin" device import --database "$db" "$dir/dev.csv" >/dev/null
 LANTIAN_LOG=warn "$bin" serve --database "$db" --hj212 127.0.0.1:29212 --http 127.0.0.1:28080 2>"$dir/serve.log" &
 srv=$!
-sleep 1
+sleep 1; echo $srv > /tmp/bench-serve.pid
 if [ "$mode" = idle ]; then
   "$bin" simulate --target 127.0.0.1:29212 --devices "$devices" --duration "$secs" --idle
 else
-  "$bin" simulate --target 127.0.0.1:29212 --kind "$kind" --devices "$devices" --duration "$secs"
+  "$bin" simulate --target 127.0.0.1:29212 --kind "$kind" --devices "$devices" --duration "$secs" ${LANTIAN_BENCH_RATE:+--rate $LANTIAN_BENCH_RATE}
 fi
 echo "server peak RSS: $(grep VmHWM /proc/$srv/status | awk '{printf "%.1f MB", $2/1024}')"
 curl -s 127.0.0.1:28080/metrics | grep -E '^lantian_(values_stored_total|commit_seconds_count|commit_seconds_sum|connections_open) '

@@ -201,8 +201,9 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[(
     include_str!("../migrations/postgres/0001_init.sql"),
 )];
 
-/// Values per multi-row INSERT (bind parameters stay well below limits).
-const ROWS_PER_INSERT: usize = 400;
+/// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+const PARAMS_PER_INSERT: usize = 16_000;
 
 /// The SQL shared by both backends, compiled once per backend.
 macro_rules! backend {
@@ -298,7 +299,7 @@ macro_rules! backend {
 
             pub async fn write_batch(tx: &mut sqlx::Transaction<'_, $DB>, b: &Batch, node: &str) -> Result<BatchOutcome> {
                 let mut out = BatchOutcome::default();
-                for chunk in b.frames.chunks(ROWS_PER_INSERT / 4) {
+                for chunk in b.frames.chunks(PARAMS_PER_INSERT / 9) {
                     let mut q = QueryBuilder::<$DB>::new("INSERT INTO frames (received_ms, node, peer, mn, qn, cn, verdict, reason, raw) ");
                     q.push_values(chunk, |mut r, f| {
                         r.push_bind(f.received_ms)
@@ -313,7 +314,7 @@ macro_rules! backend {
                     });
                     q.build().execute(&mut **tx).await?;
                 }
-                for chunk in b.quarantine.chunks(ROWS_PER_INSERT / 4) {
+                for chunk in b.quarantine.chunks(PARAMS_PER_INSERT / 5) {
                     let mut q = QueryBuilder::<$DB>::new("INSERT INTO quarantine (received_ms, peer, mn, reason, raw) ");
                     q.push_values(chunk, |mut r, f| {
                         r.push_bind(f.received_ms)
@@ -324,32 +325,27 @@ macro_rules! backend {
                     });
                     q.build().execute(&mut **tx).await?;
                 }
-                // Uploads first: only new ones get their values written.
-                let mut new_uploads = Vec::with_capacity(b.uploads.len());
-                for u in &b.uploads {
-                    let r = sqlx::query(
-                        "INSERT INTO uploads (device_id, cn, data_time, mn, qn, received_ms, late) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(u.device_id)
-                    .bind(u.cn)
-                    .bind(u.data_time)
-                    .bind(&u.mn)
-                    .bind(&u.qn)
-                    .bind(u.received_ms)
-                    .bind(i64::from(u.late))
-                    .execute(&mut **tx)
-                    .await?;
-                    if r.rows_affected() > 0 {
-                        out.uploads_new += 1;
-                        new_uploads.push(u);
-                    } else {
-                        out.duplicates += 1;
-                    }
+                // A retransmission has the same upload key and the same value
+                // keys, so ON CONFLICT DO NOTHING on both tables stores it once
+                // (the first copy wins) without a round trip per upload.
+                for chunk in b.uploads.chunks(PARAMS_PER_INSERT / 7) {
+                    let mut q = QueryBuilder::<$DB>::new("INSERT INTO uploads (device_id, cn, data_time, mn, qn, received_ms, late) ");
+                    q.push_values(chunk, |mut r, u| {
+                        r.push_bind(u.device_id)
+                            .push_bind(u.cn)
+                            .push_bind(u.data_time)
+                            .push_bind(u.mn.clone())
+                            .push_bind(u.qn.clone())
+                            .push_bind(u.received_ms)
+                            .push_bind(i64::from(u.late));
+                    });
+                    q.push(" ON CONFLICT DO NOTHING");
+                    out.uploads_new += q.build().execute(&mut **tx).await?.rows_affected();
                 }
+                out.duplicates = b.uploads.len() as u64 - out.uploads_new;
                 let rows: Vec<(&UploadRec, &ValueRec)> =
-                    new_uploads.iter().flat_map(|u| u.values.iter().map(move |v| (*u, v))).collect();
-                for chunk in rows.chunks(ROWS_PER_INSERT / 8) {
+                    b.uploads.iter().flat_map(|u| u.values.iter().map(move |v| (u, v))).collect();
+                for chunk in rows.chunks(PARAMS_PER_INSERT / 8) {
                     let mut q = QueryBuilder::<$DB>::new("INSERT INTO vals (device_id, cn, ts, code, field, raw, num, flag) ");
                     q.push_values(chunk, |mut r, (u, v)| {
                         r.push_bind(u.device_id)
