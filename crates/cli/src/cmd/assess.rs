@@ -92,6 +92,16 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Print the AQI series instead (CSV): `daily` (per station and area, per
+    /// day) or `hourly` (the real-time report of each hour).
+    #[arg(long, value_enum)]
+    pub series: Option<Series>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Series {
+    Daily,
+    Hourly,
 }
 
 /// One evaluated period.
@@ -114,6 +124,11 @@ pub struct Assessment {
     pub targets: Option<TargetStatus>,
     pub first_day: NaiveDate,
     pub last_day: NaiveDate,
+    /// Daily records per station, and of the area.
+    pub records: Vec<Vec<DayRecord>>,
+    pub area: Vec<DayRecord>,
+    /// Hourly grids per station (for the hourly series).
+    pub hours: Vec<StationHours>,
 }
 
 fn settings_of(args: &Args) -> Result<Settings> {
@@ -292,6 +307,9 @@ pub fn assess(args: &Args) -> Result<Assessment> {
         targets,
         first_day,
         last_day,
+        records,
+        area,
+        hours,
     })
 }
 
@@ -809,9 +827,137 @@ pub fn to_text(a: &Assessment) -> String {
     out
 }
 
+/// The AQI series as CSV on stdout (times are Beijing time; an hourly value
+/// is labelled by the end of its hour).
+fn print_series(a: &Assessment, series: Series, from: NaiveDate, to: NaiveDate) -> Result<()> {
+    use lantian_standards::aqi::{self, AqiOptions, Inputs, Reading, Report};
+    use lantian_standards::pollutant::{Indicator, Period};
+    use std::io::Write;
+    let out = std::io::stdout();
+    let mut w = std::io::BufWriter::new(out.lock());
+    let name_of = |i: usize| {
+        if i < a.names.len() {
+            a.names[i].as_str()
+        } else {
+            "area"
+        }
+    };
+    let primary = |r: &aqi::AqiResult| {
+        r.primary
+            .iter()
+            .map(|i| i.key())
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let row_tail = |r: &aqi::AqiResult| {
+        (
+            r.aqi.map_or("NA".to_string(), |v| v.to_string()),
+            r.level.map_or(String::new(), |l| l.number().to_string()),
+            r.level.map_or("NA", |l| l.category_zh()),
+            primary(r),
+        )
+    };
+    let fmt = |v: Option<Decimal>| v.map_or(String::new(), |d| d.to_string());
+    match series {
+        Series::Daily => {
+            writeln!(
+                w,
+                "station,date,standard,aqi,level,category,primary,SO2,NO2,CO,O3_8h,PM10,PM2.5"
+            )?;
+            let all: Vec<&Vec<DayRecord>> =
+                a.records.iter().chain(std::iter::once(&a.area)).collect();
+            for (i, recs) in all.iter().enumerate() {
+                for r in recs.iter().filter(|r| r.date >= from && r.date <= to) {
+                    let std = a.settings.standard.for_day(r.date);
+                    let res = r.aqi(std);
+                    let (aqi, level, cat, prim) = row_tail(&res);
+                    let v: Vec<String> = Pollutant::ALL.iter().map(|p| fmt(r.value(*p))).collect();
+                    writeln!(
+                        w,
+                        "{},{},{std},{aqi},{level},{cat},{prim},{}",
+                        name_of(i),
+                        r.date,
+                        v.join(",")
+                    )?;
+                }
+            }
+        }
+        Series::Hourly => {
+            writeln!(
+                w,
+                "station,time,standard,aqi,level,category,primary,SO2,NO2,CO,O3,PM10,PM2.5"
+            )?;
+            let assessed: Vec<&StationHours> = a
+                .hours
+                .iter()
+                .zip(&a.assessed)
+                .filter(|(_, x)| **x)
+                .map(|(h, _)| h)
+                .collect();
+            let area = evaluate::area_hours(&assessed);
+            let all: Vec<&StationHours> = a.hours.iter().chain(area.as_ref()).collect();
+            for (i, h) in all.iter().enumerate() {
+                for k in 0..h.hours[0].len() {
+                    let day = h.start + Days::new((k / 24) as u64);
+                    if day < from || day > to {
+                        continue;
+                    }
+                    let vals: Vec<Option<Decimal>> = Pollutant::ALL
+                        .iter()
+                        .map(|p| h.hours[p.index()][k])
+                        .collect();
+                    if vals.iter().all(Option::is_none) {
+                        continue;
+                    }
+                    let std = a.settings.standard.for_day(day);
+                    let mut inputs = Inputs::new();
+                    for (p, v) in Pollutant::ALL.iter().zip(&vals) {
+                        let r = v.map_or(Reading::Missing, |v| {
+                            Reading::Value(lantian_standards::rounding::gbt8170(v, p.report_dp()))
+                        });
+                        inputs.set(Indicator::new(*p, Period::Hour1), r);
+                    }
+                    let opts = AqiOptions {
+                        pre_round: true,
+                        ..AqiOptions::for_standard(std)
+                    };
+                    let res = aqi::compute_with(std, Report::Hourly, &inputs, &opts);
+                    let (aqi, level, cat, prim) = row_tail(&res);
+                    let end = day
+                        .and_hms_opt((k % 24) as u32, 0, 0)
+                        .map(|t| t + chrono::Duration::hours(1));
+                    let t = end.map_or(String::new(), |t| {
+                        t.format("%Y-%m-%dT%H:%M+08:00").to_string()
+                    });
+                    let v: Vec<String> = vals
+                        .iter()
+                        .zip(Pollutant::ALL)
+                        .map(|(v, p)| {
+                            fmt(v.map(|d| lantian_standards::rounding::gbt8170(d, p.report_dp())))
+                        })
+                        .collect();
+                    writeln!(
+                        w,
+                        "{},{t},{std},{aqi},{level},{cat},{prim},{}",
+                        name_of(i),
+                        v.join(",")
+                    )?;
+                }
+            }
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
 pub fn run(args: Args) -> Result<()> {
     let a = assess(&args)?;
     print_issues(&a.dataset, args.show_issues);
+    if let Some(series) = args.series {
+        let from = a.periods.first().map_or(a.first_day, |p| p.from);
+        let to = a.periods.last().map_or(a.last_day, |p| p.to);
+        return print_series(&a, series, from, to);
+    }
     if args.json {
         println!(
             "{}",

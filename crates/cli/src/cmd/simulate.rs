@@ -228,7 +228,10 @@ async fn run_device(
     let mut buf = vec![0u8; 4096];
     let mut seq: u64 = 0;
     // Devices are not in step: each starts at its own phase of the interval.
-    let mut next_send = Instant::now() + interval.map_or(Duration::ZERO, |iv| iv.mul_f64((index % 997) as f64 / 997.0));
+    let mut next_send = Instant::now()
+        + interval.map_or(Duration::ZERO, |iv| {
+            iv.mul_f64((index % 997) as f64 / 997.0)
+        });
     let mut my_lat = Vec::new();
     while Instant::now() < deadline {
         let (t, cp) = if let Some(row) = script.rows.pop_front() {
