@@ -517,3 +517,56 @@ async fn two_nodes_on_one_postgres_neither_lose_nor_duplicate() {
         "both nodes journaled what they received"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_maximum_are_closed_at_once() {
+    let dir = std::env::temp_dir().join(format!("lantian-test-{}-maxconn", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    store
+        .add_device(&device("MN001", "123456", "hj212"))
+        .await
+        .unwrap();
+    let cfg = Config {
+        database: url,
+        hj212: "127.0.0.1:0".into(),
+        http: "127.0.0.1:0".into(),
+        max_connections: 2,
+        ..Config::default()
+    };
+    let srv = lantian_server::start(cfg).await.unwrap();
+    let a = TcpStream::connect(srv.hj212_addr).await.unwrap();
+    let b = TcpStream::connect(srv.hj212_addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut c = TcpStream::connect(srv.hj212_addr).await.unwrap();
+    let mut buf = [0u8; 8];
+    let r = tokio::time::timeout(Duration::from_secs(2), c.read(&mut buf)).await;
+    assert!(
+        matches!(r, Ok(Ok(0)) | Ok(Err(_))),
+        "the third connection is closed"
+    );
+    // The first two still work.
+    let mut a = a;
+    a.write_all(&upload(
+        "20250101090000001",
+        "MN001",
+        "123456",
+        "2061",
+        5,
+        "20250101080000",
+        HOUR,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(replies(&mut a, Duration::from_millis(400)).await.len(), 1);
+    assert_eq!(
+        srv.metrics
+            .connections_refused
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    drop((a, b, c));
+    srv.shutdown().await.unwrap();
+}
