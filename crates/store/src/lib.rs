@@ -179,17 +179,18 @@ pub struct BatchOutcome {
     pub values: u64,
 }
 
-/// A value of an ambient device read back for assessment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HourValue {
-    pub site_code: String,
+/// A value of an ambient device read back for assessment (borrowed from the
+/// database row).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValueRow<'r> {
+    pub site_code: &'r str,
     pub assessment: bool,
-    pub code: String,
+    pub code: &'r str,
     /// DataTime, UTC seconds (start of the hour for 2061).
     pub ts: i64,
-    pub raw: String,
-    pub flag: Option<String>,
-    pub unit_overrides: String,
+    pub raw: &'r str,
+    pub flag: Option<&'r str>,
+    pub unit_overrides: &'r str,
 }
 
 const SQLITE_MIGRATIONS: &[(&str, &str)] = &[(
@@ -379,9 +380,16 @@ macro_rules! backend {
                 Ok(row.try_get::<i64, _>(0)?)
             }
 
-            pub async fn ambient_values(pool: &$Pool, cn: i64, codes: &[&str], fields: &[&str]) -> Result<Vec<HourValue>> {
+            pub async fn each_ambient_value(
+                pool: &$Pool,
+                cn: i64,
+                codes: &[&str],
+                fields: &[&str],
+                f: &mut dyn FnMut(ValueRow<'_>),
+            ) -> Result<u64> {
+                use futures_util::TryStreamExt;
                 let mut q = QueryBuilder::<$DB>::new(
-                    "SELECT s.code, s.assessment, v.code, v.ts, v.raw, v.flag, d.unit_overrides, v.field \
+                    "SELECT s.code, s.assessment, v.code, v.ts, v.raw, v.flag, d.unit_overrides \
                      FROM vals v JOIN devices d ON d.id = v.device_id JOIN sites s ON s.id = d.site_id \
                      WHERE d.kind = 'ambient' AND v.cn = ",
                 );
@@ -393,24 +401,26 @@ macro_rules! backend {
                 }
                 q.push(") AND v.field IN (");
                 let mut sep = q.separated(", ");
-                for f in fields {
-                    sep.push_bind(f.to_string());
+                for fl in fields {
+                    sep.push_bind(fl.to_string());
                 }
-                q.push(") ORDER BY s.code, v.ts");
-                let rows = q.build().fetch_all(pool).await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(HourValue {
-                            site_code: r.try_get(0)?,
-                            assessment: r.try_get::<i64, _>(1)? != 0,
-                            code: r.try_get(2)?,
-                            ts: r.try_get(3)?,
-                            raw: r.try_get(4)?,
-                            flag: r.try_get(5)?,
-                            unit_overrides: r.try_get(6)?,
-                        })
-                    })
-                    .collect()
+                q.push(")");
+                // Streamed row by row: a province's years of hours never sit in memory twice.
+                let mut rows = q.build().fetch(pool);
+                let mut n = 0;
+                while let Some(r) = rows.try_next().await? {
+                    f(ValueRow {
+                        site_code: r.try_get(0)?,
+                        assessment: r.try_get::<i64, _>(1)? != 0,
+                        code: r.try_get(2)?,
+                        ts: r.try_get(3)?,
+                        raw: r.try_get(4)?,
+                        flag: r.try_get(5)?,
+                        unit_overrides: r.try_get(6)?,
+                    });
+                    n += 1;
+                }
+                Ok(n)
             }
         }
     };
@@ -665,17 +675,18 @@ impl Store {
         }
     }
 
-    /// Values of ambient devices with command `cn` (2061 hourly, 2011
-    /// real-time) for `codes` and `fields`, by site and time.
-    pub async fn ambient_values(
+    /// Calls `f` with every value of ambient devices with command `cn` (2061
+    /// hourly, 2011 real-time) for `codes` and `fields`; returns the count.
+    pub async fn each_ambient_value(
         &self,
         cn: i64,
         codes: &[&str],
         fields: &[&str],
-    ) -> Result<Vec<HourValue>> {
+        f: &mut dyn FnMut(ValueRow<'_>),
+    ) -> Result<u64> {
         match &self.db {
-            Db::Sqlite(p) => lite::ambient_values(p, cn, codes, fields).await,
-            Db::Pg(p) => pg::ambient_values(p, cn, codes, fields).await,
+            Db::Sqlite(p) => lite::each_ambient_value(p, cn, codes, fields, f).await,
+            Db::Pg(p) => pg::each_ambient_value(p, cn, codes, fields, f).await,
         }
     }
 

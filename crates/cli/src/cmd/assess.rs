@@ -216,14 +216,18 @@ pub fn assess(args: &Args) -> Result<Assessment> {
             path.display().to_string(),
         ),
         (None, Some(url)) => {
-            let (hourly, realtime) = crate::cmd::serve::runtime()?.block_on(async {
+            let (ds, derived) = crate::cmd::serve::runtime()?.block_on(async {
                 let store = lantian_store::Store::connect(url).await?;
                 let codes = ["a21026", "a21004", "a21005", "a05024", "a34002", "a34004"];
-                let hourly = store.ambient_values(2061, &codes, &["Avg"]).await?;
-                let realtime = store.ambient_values(2011, &codes, &["Rtd"]).await?;
-                anyhow::Ok((hourly, realtime))
+                let mut reader = input::StoreReader::default();
+                store
+                    .each_ambient_value(2061, &codes, &["Avg"], &mut |r| reader.hourly(r))
+                    .await?;
+                store
+                    .each_ambient_value(2011, &codes, &["Rtd"], &mut |r| reader.realtime(r))
+                    .await?;
+                anyhow::Ok(reader.finish())
             })?;
-            let (ds, derived) = input::from_store(&hourly, &realtime);
             if derived > 0 {
                 eprintln!(
                     "{derived} station-pollutant hours had no hourly (2061) value and come from real-time (2011) samples covering ≥ {} minutes",

@@ -149,6 +149,12 @@ impl StationGrid {
         true
     }
 
+    /// The value at `slot`, if any.
+    pub fn get(&self, slot: i64, p: Pollutant) -> Option<Decimal> {
+        let i = usize::try_from(slot - self.base?).ok()?;
+        self.values[p.index()].get(i).copied().flatten()
+    }
+
     fn merge(&mut self, other: StationGrid) -> usize {
         let mut dups = 0;
         if let Some(base) = other.base {
@@ -545,28 +551,25 @@ pub fn unit_of(code: &str, overrides: &str) -> Option<Unit> {
 /// missing hourly value (GB 3095 Table 4: ≥ 45 minutes of sampling).
 pub const REALTIME_MINUTES_PER_HOUR: usize = 45;
 
-/// Stored values as a dataset: hourly 2061 `Avg` values, and, for an hour
-/// with no hourly value of a pollutant, the mean of its real-time 2011 `Rtd`
-/// samples when they cover ≥ 45 distinct minutes of the hour (counted in
-/// the returned number). Units are converted per device; values flagged
-/// other than N are left out and counted.
-pub fn from_store(
-    hourly: &[lantian_store::HourValue],
-    realtime: &[lantian_store::HourValue],
-) -> (Dataset, usize) {
-    let path = Path::new("database");
-    let mut data = FileData::default();
-    let valid = |data: &mut FileData,
-                 line: u64,
-                 r: &lantian_store::HourValue,
-                 p: Pollutant|
-     -> Option<Unit> {
-        if let Some(flag) = r
-            .flag
-            .as_deref()
-            .filter(|f| !f.trim().is_empty() && f.trim() != "N")
-        {
-            data.issue(
+/// Builds a dataset from stored values: hourly 2061 `Avg` values first
+/// ([`StoreReader::hourly`]), then, for an hour with no hourly value of a
+/// pollutant, the mean of its real-time 2011 `Rtd` samples when they cover
+/// ≥ 45 distinct minutes of the hour ([`StoreReader::realtime`], counted).
+/// Units are converted per device; values flagged other than N are left out
+/// and counted.
+#[derive(Default)]
+pub struct StoreReader {
+    data: FileData,
+    groups:
+        BTreeMap<(String, Pollutant, i64), (Vec<Decimal>, std::collections::HashSet<i64>, bool)>,
+}
+
+impl StoreReader {
+    fn check(&mut self, r: &lantian_store::ValueRow<'_>, p: Pollutant) -> Option<Unit> {
+        let path = Path::new("database");
+        let line = self.data.rows;
+        if let Some(flag) = r.flag.filter(|f| !f.trim().is_empty() && f.trim() != "N") {
+            self.data.issue(
                 path,
                 line,
                 IssueKind::Flagged(flag.to_string()),
@@ -574,9 +577,9 @@ pub fn from_store(
             );
             return None;
         }
-        let unit = unit_of(&r.code, &r.unit_overrides);
+        let unit = unit_of(r.code, r.unit_overrides);
         if unit.is_none() {
-            data.issue(
+            self.data.issue(
                 path,
                 line,
                 IssueKind::BadValue,
@@ -584,74 +587,97 @@ pub fn from_store(
             );
         }
         unit
-    };
-    let mut have: std::collections::HashSet<(String, Pollutant, i64)> =
-        std::collections::HashSet::new();
-    for (i, r) in hourly.iter().enumerate() {
-        let line = i as u64 + 1;
-        data.rows += 1;
-        let Some(p) = pollutant_of_code(&r.code) else {
-            continue;
+    }
+
+    /// One hourly (2061) value.
+    pub fn hourly(&mut self, r: lantian_store::ValueRow<'_>) {
+        self.data.rows += 1;
+        let Some(p) = pollutant_of_code(r.code) else {
+            return;
         };
-        data.station(&r.site_code).background |= !r.assessment;
-        let Some(unit) = valid(&mut data, line, r, p) else {
-            continue;
+        self.data.station(r.site_code).background |= !r.assessment;
+        let Some(unit) = self.check(&r, p) else {
+            return;
         };
         // Devices keep Beijing time; the hour starting at ts (UTC).
         let slot = (r.ts + 8 * 3600).div_euclid(3600);
-        have.insert((r.site_code.clone(), p, slot));
-        data.put_field(path, line, &r.site_code, slot, p, &r.raw, |v| {
-            unit.convert(v, p.unit())
-        });
+        let line = self.data.rows;
+        self.data.put_field(
+            Path::new("database"),
+            line,
+            r.site_code,
+            slot,
+            p,
+            r.raw,
+            |v| unit.convert(v, p.unit()),
+        );
     }
-    // Real-time samples grouped by (site, pollutant, hour of their DataTime).
-    type Key = (String, Pollutant, i64);
-    let mut groups: BTreeMap<Key, (Vec<Decimal>, std::collections::HashSet<i64>, bool)> =
-        BTreeMap::new();
-    for (i, r) in realtime.iter().enumerate() {
-        let line = (hourly.len() + i) as u64 + 1;
-        data.rows += 1;
-        let Some(p) = pollutant_of_code(&r.code) else {
-            continue;
+
+    /// One real-time (2011) sample (after every hourly value).
+    pub fn realtime(&mut self, r: lantian_store::ValueRow<'_>) {
+        self.data.rows += 1;
+        let Some(p) = pollutant_of_code(r.code) else {
+            return;
         };
         let local = r.ts + 8 * 3600;
         let slot = local.div_euclid(3600);
-        if have.contains(&(r.site_code.clone(), p, slot)) {
-            continue;
+        if self
+            .data
+            .stations
+            .get(r.site_code)
+            .is_some_and(|st| st.grid.get(slot, p).is_some())
+        {
+            return;
         }
-        let Some(unit) = valid(&mut data, line, r, p) else {
-            continue;
+        let Some(unit) = self.check(&r, p) else {
+            return;
         };
-        match parse_value(&r.raw) {
+        match parse_value(r.raw) {
             Ok(Some(v)) => {
-                let g = groups.entry((r.site_code.clone(), p, slot)).or_default();
+                let g = self
+                    .groups
+                    .entry((r.site_code.to_string(), p, slot))
+                    .or_default();
                 g.0.push(unit.convert(v, p.unit()));
                 g.1.insert(local.div_euclid(60));
                 g.2 |= !r.assessment;
             }
             Ok(None) => {}
-            Err(()) => data.issue(path, line, IssueKind::BadValue, format!("{p}=`{}`", r.raw)),
+            Err(()) => {
+                let line = self.data.rows;
+                self.data.issue(
+                    Path::new("database"),
+                    line,
+                    IssueKind::BadValue,
+                    format!("{p}=`{}`", r.raw),
+                );
+            }
         }
     }
-    let mut derived = 0;
-    for ((site, p, slot), (vals, minutes, background)) in groups {
-        if minutes.len() < REALTIME_MINUTES_PER_HOUR {
-            continue;
+
+    /// The dataset, and how many station-pollutant hours came from real-time samples.
+    pub fn finish(mut self) -> (Dataset, usize) {
+        let mut derived = 0;
+        for ((site, p, slot), (vals, minutes, background)) in std::mem::take(&mut self.groups) {
+            if minutes.len() < REALTIME_MINUTES_PER_HOUR {
+                continue;
+            }
+            if let Some(mean) = lantian_standards::rounding::mean(vals) {
+                self.data.station(&site).background |= background;
+                self.data
+                    .put(Path::new("database"), 0, &site, slot, p, mean);
+                derived += 1;
+            }
         }
-        if let Some(mean) = lantian_standards::rounding::mean(vals) {
-            data.station(&site).background |= background;
-            data.put(path, 0, &site, slot, p, mean);
-            derived += 1;
-        }
+        let ds = Dataset {
+            files: 0,
+            hours_from_realtime: derived,
+            rows: self.data.rows,
+            stations: self.data.stations.into_values().collect(),
+            issues: self.data.issues,
+        };
+        (ds, derived)
     }
-    let ds = Dataset {
-        files: 0,
-        hours_from_realtime: derived,
-        rows: data.rows,
-        stations: data.stations.into_values().collect(),
-        issues: data.issues,
-    };
-    (ds, derived)
 }
 
 /// Parses a value field: `Ok(None)` for the missing markers (empty, NA, —).
@@ -688,15 +714,15 @@ mod tests {
         assert_eq!(g.values[Pollutant::Pm25.index()][10], Some(v("1")));
     }
 
-    fn hv(site: &str, code: &str, ts: i64, raw: &str) -> lantian_store::HourValue {
-        lantian_store::HourValue {
-            site_code: site.into(),
+    fn hv<'a>(site: &'a str, code: &'a str, ts: i64, raw: &'a str) -> lantian_store::ValueRow<'a> {
+        lantian_store::ValueRow {
+            site_code: site,
             assessment: true,
-            code: code.into(),
+            code,
             ts,
-            raw: raw.into(),
-            flag: Some("N".into()),
-            unit_overrides: "a34004=ug/m3".into(),
+            raw,
+            flag: Some("N"),
+            unit_overrides: "a34004=ug/m3",
         }
     }
 
@@ -704,23 +730,25 @@ mod tests {
     fn stored_hours_with_real_time_fallback() {
         // 2025-01-01T00:00Z = 08:00 Beijing: the hour 08:00–09:00.
         let t0 = 1_735_689_600;
-        let hourly = vec![hv("S", "a34004", t0, "35"), hv("S", "a21005", t0, "0.8")];
+        let mut r = StoreReader::default();
+        r.hourly(hv("S", "a34004", t0, "35"));
+        r.hourly(hv("S", "a21005", t0, "0.8"));
         // The next hour has no 2061 PM2.5: 50 one-minute samples of 40 and 44.
-        let mut rt: Vec<_> = (0..50)
-            .map(|m| {
-                hv(
-                    "S",
-                    "a34004",
-                    t0 + 3600 + m * 60,
-                    if m % 2 == 0 { "40" } else { "44" },
-                )
-            })
-            .collect();
+        for m in 0..50 {
+            r.realtime(hv(
+                "S",
+                "a34004",
+                t0 + 3600 + m * 60,
+                if m % 2 == 0 { "40" } else { "44" },
+            ));
+        }
         // The hour after: only 30 minutes of samples, not enough.
-        rt.extend((0..30).map(|m| hv("S", "a34004", t0 + 7200 + m * 60, "99")));
+        for m in 0..30 {
+            r.realtime(hv("S", "a34004", t0 + 7200 + m * 60, "99"));
+        }
         // Real-time samples in an hour that has its 2061 value are ignored.
-        rt.push(hv("S", "a34004", t0 + 60, "500"));
-        let (ds, derived) = from_store(&hourly, &rt);
+        r.realtime(hv("S", "a34004", t0 + 60, "500"));
+        let (ds, derived) = r.finish();
         assert_eq!(derived, 1);
         let g = &ds.stations[0].grid;
         let pm = &g.values[Pollutant::Pm25.index()];
