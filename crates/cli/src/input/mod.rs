@@ -551,6 +551,14 @@ pub fn unit_of(code: &str, overrides: &str) -> Option<Unit> {
 /// missing hourly value (GB 3095 Table 4: ≥ 45 minutes of sampling).
 pub const REALTIME_MINUTES_PER_HOUR: usize = 45;
 
+/// (station, pollutant, hour slot)
+type HourKey = (String, Pollutant, i64);
+
+/// Real-time samples of one station-pollutant hour: values, the distinct
+/// minutes they cover, whether the station is a background site.
+#[derive(Default)]
+struct RealtimeHour(Vec<Decimal>, std::collections::HashSet<i64>, bool);
+
 /// Builds a dataset from stored values: hourly 2061 `Avg` values first
 /// ([`StoreReader::hourly`]), then, for an hour with no hourly value of a
 /// pollutant, the mean of its real-time 2011 `Rtd` samples when they cover
@@ -560,8 +568,7 @@ pub const REALTIME_MINUTES_PER_HOUR: usize = 45;
 #[derive(Default)]
 pub struct StoreReader {
     data: FileData,
-    groups:
-        BTreeMap<(String, Pollutant, i64), (Vec<Decimal>, std::collections::HashSet<i64>, bool)>,
+    groups: BTreeMap<HourKey, RealtimeHour>,
 }
 
 impl StoreReader {
@@ -658,7 +665,9 @@ impl StoreReader {
     /// The dataset, and how many station-pollutant hours came from real-time samples.
     pub fn finish(mut self) -> (Dataset, usize) {
         let mut derived = 0;
-        for ((site, p, slot), (vals, minutes, background)) in std::mem::take(&mut self.groups) {
+        for ((site, p, slot), RealtimeHour(vals, minutes, background)) in
+            std::mem::take(&mut self.groups)
+        {
             if minutes.len() < REALTIME_MINUTES_PER_HOUR {
                 continue;
             }
