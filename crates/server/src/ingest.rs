@@ -298,6 +298,9 @@ pub async fn connection(
                             cfg.strict,
                         );
                         if let Some(mn) = j.batch.frames.first().and_then(|r| r.mn.clone()) {
+                            if last_mn.as_deref() != Some(mn.as_str()) {
+                                tracing::Span::current().record("mn", mn.as_str());
+                            }
                             last_mn = Some(mn);
                         }
                         verdicts.push(j.verdict);
@@ -343,5 +346,6 @@ pub async fn connection(
             break;
         }
     }
+    tracing::debug!(mn = last_mn.as_deref().unwrap_or(""), "connection closed");
     let _ = stream.shutdown().await;
 }

@@ -28,6 +28,7 @@ use lantian_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 pub use config::Config;
 use ingest::{Registry, Shared};
@@ -159,11 +160,15 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
                     metrics.connections_total.fetch_add(1, Relaxed);
                     metrics.connections_open.fetch_add(1, Relaxed);
                     let (sh, st, m) = (shared.clone(), stop_rx.clone(), metrics.clone());
+                    // Every log line of the connection carries its peer, and
+                    // its MN once the first frame has named it.
+                    let span = tracing::info_span!("conn", %peer, mn = tracing::field::Empty);
                     conns.spawn(async move {
+                        tracing::debug!("connection opened");
                         ingest::connection(stream, peer, sh, st).await;
                         m.connections_open.fetch_sub(1, Relaxed);
                         drop(permit);
-                    });
+                    }.instrument(span));
                 }
                 Some(_) = conns.join_next(), if !conns.is_empty() => {}
                 _ = stop.changed() => break,
