@@ -89,6 +89,15 @@ fn device(mn: &str, pw: &str, crc: &str) -> NewDevice {
 }
 
 async fn start(url: &str) -> (lantian_server::Running, Store) {
+    start_with(url, |_| {}).await
+}
+
+/// Starts a server on `url` with two devices (MN001 hj212, MN002 modbus),
+/// test timings, and whatever `tweak` changes.
+async fn start_with(
+    url: &str,
+    tweak: impl FnOnce(&mut Config),
+) -> (lantian_server::Running, Store) {
     let store = Store::connect(url).await.unwrap();
     store
         .add_device(&device("MN001", "123456", "hj212"))
@@ -109,6 +118,8 @@ async fn start(url: &str) -> (lantian_server::Running, Store) {
         writers: 2,
         ..Config::default()
     };
+    let mut cfg = cfg;
+    tweak(&mut cfg);
     (lantian_server::start(cfg).await.unwrap(), store)
 }
 
@@ -520,23 +531,8 @@ async fn two_nodes_on_one_postgres_neither_lose_nor_duplicate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_the_maximum_are_closed_at_once() {
-    let dir = std::env::temp_dir().join(format!("lantian-test-{}-maxconn", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("t.db").display());
-    let store = Store::connect(&url).await.unwrap();
-    store
-        .add_device(&device("MN001", "123456", "hj212"))
-        .await
-        .unwrap();
-    let cfg = Config {
-        database: url,
-        hj212: "127.0.0.1:0".into(),
-        http: "127.0.0.1:0".into(),
-        max_connections: 2,
-        ..Config::default()
-    };
-    let srv = lantian_server::start(cfg).await.unwrap();
+    let url = databases("maxconn").await.remove(0);
+    let (srv, _store) = start_with(&url, |c| c.max_connections = 2).await;
     let a = TcpStream::connect(srv.hj212_addr).await.unwrap();
     let b = TcpStream::connect(srv.hj212_addr).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -212,6 +212,31 @@ macro_rules! backend {
         mod $m {
             use super::*;
 
+            /// Runs `pre`, then every migration not yet recorded, in one transaction.
+            pub async fn migrate(pool: &$Pool, pre: &[&'static str], list: &[(&'static str, &'static str)]) -> Result<()> {
+                let mut tx = pool.begin().await?;
+                for sql in pre {
+                    sqlx::query(*sql).execute(&mut *tx).await?;
+                }
+                for (name, sql) in list {
+                    let done = sqlx::query("SELECT COUNT(*) FROM lantian_migrations WHERE name = $1")
+                        .bind(*name)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get::<i64, _>(0)?;
+                    if done == 0 {
+                        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+                        sqlx::query("INSERT INTO lantian_migrations (name, applied_ms) VALUES ($1, $2)")
+                            .bind(*name)
+                            .bind(now_ms())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             pub async fn upsert_site(pool: &$Pool, s: &Site) -> Result<i64> {
                 let row = sqlx::query(
                     "INSERT INTO sites (code, name, kind, township, lon, lat, assessment) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -435,32 +460,23 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// `YYYYMM` of a UTC instant in seconds, and the month's bounds.
+/// `YYYYMM` of a UTC instant in seconds, and the month's bounds (UTC seconds).
 fn month_of(ts: i64) -> (i64, i64, i64) {
-    // Civil-from-days (Howard Hinnant), exact for the proleptic Gregorian calendar.
-    let days = ts.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let start = days_from_civil(y, m, 1) * 86_400;
-    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    let end = days_from_civil(ny, nm, 1) * 86_400;
-    (y * 100 + m, start, end)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    use chrono::{Datelike, NaiveDate};
+    let d = chrono::DateTime::from_timestamp(ts, 0).map_or(NaiveDate::MIN, |t| t.date_naive());
+    let first = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d);
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    let secs = |x: NaiveDate| {
+        x.and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp())
+    };
+    (
+        i64::from(d.year()) * 100 + i64::from(d.month()),
+        secs(first),
+        secs(next),
+    )
 }
 
 impl Store {
@@ -511,61 +527,18 @@ impl Store {
     async fn migrate(&self) -> Result<()> {
         match &self.db {
             Db::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("CREATE TABLE IF NOT EXISTS lantian_migrations (name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)")
-                    .execute(&mut *tx)
-                    .await?;
-                for (name, sql) in SQLITE_MIGRATIONS {
-                    let done =
-                        sqlx::query("SELECT COUNT(*) FROM lantian_migrations WHERE name = $1")
-                            .bind(*name)
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .try_get::<i64, _>(0)?;
-                    if done == 0 {
-                        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-                        sqlx::query(
-                            "INSERT INTO lantian_migrations (name, applied_ms) VALUES ($1, $2)",
-                        )
-                        .bind(*name)
-                        .bind(now_ms())
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                }
-                tx.commit().await?;
+                let ddl = "CREATE TABLE IF NOT EXISTS lantian_migrations (name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)";
+                lite::migrate(pool, &[ddl], SQLITE_MIGRATIONS).await
             }
             Db::Pg(pool) => {
-                let mut tx = pool.begin().await?;
                 // Several nodes may start at once: one migrates, the others wait.
-                sqlx::query("SELECT pg_advisory_xact_lock(7410212)")
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("CREATE TABLE IF NOT EXISTS lantian_migrations (name TEXT PRIMARY KEY, applied_ms BIGINT NOT NULL)")
-                    .execute(&mut *tx)
-                    .await?;
-                for (name, sql) in PG_MIGRATIONS {
-                    let done =
-                        sqlx::query("SELECT COUNT(*) FROM lantian_migrations WHERE name = $1")
-                            .bind(*name)
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .try_get::<i64, _>(0)?;
-                    if done == 0 {
-                        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-                        sqlx::query(
-                            "INSERT INTO lantian_migrations (name, applied_ms) VALUES ($1, $2)",
-                        )
-                        .bind(*name)
-                        .bind(now_ms())
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                }
-                tx.commit().await?;
+                let pre = [
+                    "SELECT pg_advisory_xact_lock(7410212)",
+                    "CREATE TABLE IF NOT EXISTS lantian_migrations (name TEXT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+                ];
+                pg::migrate(pool, &pre, PG_MIGRATIONS).await
             }
         }
-        Ok(())
     }
 
     /// Registers (or updates) a device and its site.
