@@ -88,7 +88,7 @@ fn upload_of(p: &Packet<'_>, device: &Device, received_ms: i64) -> Option<Upload
     }
     Some(UploadRec {
         device_id: device.id,
-        mn: device.mn.clone(),
+        mn: device.spec.mn.clone(),
         cn: up.kind.cn() as i64,
         data_time: data_time.unix_seconds(DEVICE_UTC_OFFSET_S),
         qn: p.qn_any().map(str::to_string),
@@ -162,18 +162,26 @@ pub fn judge(
         return j;
     };
     if !device.enabled {
-        quarantine(rec, &mut j, format!("device {} is disabled", device.mn));
+        quarantine(
+            rec,
+            &mut j,
+            format!("device {} is disabled", device.spec.mn),
+        );
         return j;
     }
-    if p.pw != Some(device.password.as_str()) {
-        quarantine(rec, &mut j, format!("wrong password for MN {}", device.mn));
+    if p.pw != Some(device.spec.password.as_str()) {
+        quarantine(
+            rec,
+            &mut j,
+            format!("wrong password for MN {}", device.spec.mn),
+        );
         return j;
     }
-    if crc == Some(CrcVariant::Modbus) && device.crc != "modbus" {
+    if crc == Some(CrcVariant::Modbus) && device.spec.crc != "modbus" {
         reject(
             rec,
             &mut j,
-            format!("CRC-16/MODBUS is not configured for MN {}", device.mn),
+            format!("CRC-16/MODBUS is not configured for MN {}", device.spec.mn),
         );
         return j;
     }

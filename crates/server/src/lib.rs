@@ -64,7 +64,10 @@ impl Running {
 async fn load_registry(store: &Store, registry: &Registry) -> anyhow::Result<usize> {
     let devices = store.devices().await?;
     let n = devices.len();
-    let map: HashMap<String, _> = devices.into_iter().map(|d| (d.mn.clone(), d)).collect();
+    let map: HashMap<String, _> = devices
+        .into_iter()
+        .map(|d| (d.spec.mn.clone(), d))
+        .collect();
     match registry.write() {
         Ok(mut r) => *r = map,
         Err(p) => *p.into_inner() = map,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use lantian_hj212::build::{self, SegmentBuilder};
 use lantian_hj212::frame::{Event, Framer, FramerConfig};
 use lantian_server::Config;
-use lantian_store::{NewDevice, Site, Store};
+use lantian_store::{DeviceSpec, Site, Store};
 use sqlx::Connection;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -74,8 +74,8 @@ fn site(code: &str) -> Site {
     }
 }
 
-fn device(mn: &str, pw: &str, crc: &str) -> NewDevice {
-    NewDevice {
+fn device(mn: &str, pw: &str, crc: &str) -> DeviceSpec {
+    DeviceSpec {
         mn: mn.into(),
         password: pw.into(),
         site: site(&format!("S-{mn}")),

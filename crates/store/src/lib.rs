@@ -70,33 +70,26 @@ pub struct Site {
     pub assessment: bool,
 }
 
-/// A device as registered.
+/// A device as registered: its id, whether it is enabled, and what was registered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Device {
     pub id: i64,
-    pub mn: String,
-    pub password: String,
-    pub site: Site,
-    pub kind: String,
-    pub protocol: String,
-    /// `hj212` or `modbus`.
-    pub crc: String,
-    /// `code=unit,…` overriding the code table's default units.
-    pub unit_overrides: String,
-    pub rtd_interval_s: Option<i64>,
-    pub min_interval_min: Option<i64>,
     pub enabled: bool,
+    pub spec: DeviceSpec,
 }
 
 /// A device to register (with its site, created or updated by code).
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewDevice {
+pub struct DeviceSpec {
     pub mn: String,
     pub password: String,
     pub site: Site,
+    /// ambient, cems, vocs, dust, fume, water, other.
     pub kind: String,
     pub protocol: String,
+    /// `hj212` or `modbus`.
     pub crc: String,
+    /// `code=unit;…` overriding the code table's default units.
     pub unit_overrides: String,
     pub rtd_interval_s: Option<i64>,
     pub min_interval_min: Option<i64>,
@@ -255,7 +248,7 @@ macro_rules! backend {
                 Ok(row.try_get::<i64, _>(0)?)
             }
 
-            pub async fn add_device(pool: &$Pool, d: &NewDevice, now_ms: i64) -> Result<i64> {
+            pub async fn add_device(pool: &$Pool, d: &DeviceSpec, now_ms: i64) -> Result<i64> {
                 let site_id = upsert_site(pool, &d.site).await?;
                 let row = sqlx::query(
                     "INSERT INTO devices (mn, password, site_id, kind, protocol, crc, unit_overrides, rtd_interval_s, min_interval_min, enabled, created_ms) \
@@ -300,23 +293,25 @@ macro_rules! backend {
                     .map(|r| {
                         Ok(Device {
                             id: r.try_get(0)?,
-                            mn: r.try_get(1)?,
-                            password: r.try_get(2)?,
-                            kind: r.try_get(3)?,
-                            protocol: r.try_get(4)?,
-                            crc: r.try_get(5)?,
-                            unit_overrides: r.try_get(6)?,
-                            rtd_interval_s: r.try_get(7)?,
-                            min_interval_min: r.try_get(8)?,
                             enabled: r.try_get::<i64, _>(9)? != 0,
-                            site: Site {
-                                code: r.try_get(10)?,
-                                name: r.try_get(11)?,
-                                kind: r.try_get(12)?,
-                                township: r.try_get(13)?,
-                                lon: r.try_get(14)?,
-                                lat: r.try_get(15)?,
-                                assessment: r.try_get::<i64, _>(16)? != 0,
+                            spec: DeviceSpec {
+                                mn: r.try_get(1)?,
+                                password: r.try_get(2)?,
+                                kind: r.try_get(3)?,
+                                protocol: r.try_get(4)?,
+                                crc: r.try_get(5)?,
+                                unit_overrides: r.try_get(6)?,
+                                rtd_interval_s: r.try_get(7)?,
+                                min_interval_min: r.try_get(8)?,
+                                site: Site {
+                                    code: r.try_get(10)?,
+                                    name: r.try_get(11)?,
+                                    kind: r.try_get(12)?,
+                                    township: r.try_get(13)?,
+                                    lon: r.try_get(14)?,
+                                    lat: r.try_get(15)?,
+                                    assessment: r.try_get::<i64, _>(16)? != 0,
+                                },
                             },
                         })
                     })
@@ -542,7 +537,7 @@ impl Store {
     }
 
     /// Registers (or updates) a device and its site.
-    pub async fn add_device(&self, d: &NewDevice) -> Result<i64> {
+    pub async fn add_device(&self, d: &DeviceSpec) -> Result<i64> {
         if d.mn.trim().is_empty() {
             return Err(Error::Invalid("device MN is empty".into()));
         }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use lantian_hj212::message::DataTime;
 use lantian_server::config::{Config, Overrides};
-use lantian_store::{NewDevice, Site, Store};
+use lantian_store::{DeviceSpec, Site, Store};
 use serde_json::json;
 
 /// The database when none is named: an SQLite file in the working directory.
@@ -149,8 +149,8 @@ pub struct DeviceAddArgs {
 }
 
 impl DeviceAddArgs {
-    fn device(&self) -> NewDevice {
-        NewDevice {
+    fn device(&self) -> DeviceSpec {
+        DeviceSpec {
             mn: self.mn.trim().to_string(),
             password: self.password.clone(),
             site: Site {
@@ -176,7 +176,7 @@ impl DeviceAddArgs {
 pub const DEVICE_CSV_HEADER: &str = "mn,password,site,site_name,site_kind,township,lon,lat,assessment,kind,protocol,crc,units,rtd_interval_s,min_interval_min";
 
 /// One CSV row into a device, or the reason it cannot be.
-pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<NewDevice, String> {
+pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<DeviceSpec, String> {
     let get = |name: &str| {
         h.iter()
             .position(|x| x.trim() == name)
@@ -210,7 +210,7 @@ pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<New
     if crc != "hj212" && crc != "modbus" {
         return Err(format!("crc `{crc}`: hj212 or modbus"));
     }
-    Ok(NewDevice {
+    Ok(DeviceSpec {
         mn: mn.to_string(),
         password: opt("password").ok_or("empty password")?,
         site: Site {
@@ -245,19 +245,21 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                 if json {
                     let v: Vec<_> = devices
                         .iter()
-                        .map(|d| {
+                        .map(|dev| {
+                            let d = &dev.spec;
                             json!({"mn": d.mn, "site": d.site.code, "site_name": d.site.name, "site_kind": d.site.kind,
                                    "township": d.site.township, "lon": d.site.lon, "lat": d.site.lat, "assessment": d.site.assessment,
-                                   "kind": d.kind, "protocol": d.protocol, "crc": d.crc, "units": d.unit_overrides, "enabled": d.enabled})
+                                   "kind": d.kind, "protocol": d.protocol, "crc": d.crc, "units": d.unit_overrides, "enabled": dev.enabled})
                         })
                         .collect();
                     println!("{}", serde_json::to_string_pretty(&v)?);
                 } else {
                     println!("{:<26} {:<16} {:<8} {:<6} {:<7} site name", "MN", "site", "kind", "crc", "enabled");
-                    for d in &devices {
+                    for dev in &devices {
+                        let d = &dev.spec;
                         println!(
                             "{:<26} {:<16} {:<8} {:<6} {:<7} {}",
-                            d.mn, d.site.code, d.kind, d.crc, if d.enabled { "yes" } else { "no" }, d.site.name
+                            d.mn, d.site.code, d.kind, d.crc, if dev.enabled { "yes" } else { "no" }, d.site.name
                         );
                     }
                     println!("{} devices", devices.len());
