@@ -21,8 +21,10 @@ fuzz_target!(|data: &[u8]| {
         mode: if ctl & 1 == 0 { Mode::Lenient } else { Mode::Strict },
         max_segment: if ctl & 2 == 0 { 4096 } else { 300 },
         accept_modbus: ctl & 4 != 0,
+        // HJ 212-2025 decryption with the standard's test key.
+        sm4_key: (ctl & 8 != 0).then_some([0x30; 16]),
     };
-    let step = 1 + (ctl >> 3) as usize;
+    let step = 1 + (ctl >> 4) as usize;
     let mut framer = Framer::new(cfg);
     let mut reasm = Reassembler::new(8);
     for chunk in body.chunks(step * 7) {
@@ -40,7 +42,7 @@ fn drain(framer: &mut Framer, reasm: &mut Reassembler) {
     while let Some(e) = framer.next_event() {
         if let Event::Frame(f) = e {
             let _ = f.to_error();
-            let text = String::from_utf8_lossy(f.segment);
+            let text = String::from_utf8_lossy(f.data_segment());
             let p = Packet::parse(&text);
             let _ = p.version();
             let _ = p.strict_problems();
@@ -48,6 +50,7 @@ fn drain(framer: &mut Framer, reasm: &mut Reassembler) {
             let _ = build::platform_reply(&p);
             let _ = build::request_answer(&p, 1);
             let _ = reasm.push(&p);
+            let _ = lantian_hj212::crypto::decrypt_segment(&[0x30; 16], f.segment);
         }
     }
 }

@@ -136,8 +136,8 @@ impl SegmentBuilder {
     }
 }
 
-/// The answer header of a 2017 reply: same QN, ST=91, the CN, same PW/MN,
-/// Flag=4 (2017, no answer needed).
+/// The answer header of a 2017 or 2025 reply: same QN, ST=91, the CN, same
+/// PW/MN, and Flag 4 (2017) or 8 (2025): the answer's version, no answer needed.
 fn reply_2017(p: &Packet<'_>, cn: &str) -> SegmentBuilder {
     let mut b = SegmentBuilder::new();
     if let Some(qn) = p.qn_any() {
@@ -150,7 +150,7 @@ fn reply_2017(p: &Packet<'_>, cn: &str) -> SegmentBuilder {
     if let Some(mn) = p.mn {
         b = b.mn(mn);
     }
-    b.flag(4)
+    b.flag(if p.version() == Version::V2025 { 8 } else { 4 })
 }
 
 /// The 2005 answer: the QN and CN of the answered packet go inside CP
@@ -238,7 +238,10 @@ pub fn platform_reply(p: &Packet<'_>) -> Option<Vec<u8>> {
     }
     let seg = match classify(p).ok()? {
         Message::Data(_) | Message::DeviceTime { .. } | Message::IntervalIs { .. } => data_ack(p),
-        Message::TimeCalibrationRequest => notice_ack(p),
+        Message::TimeCalibrationRequest
+        | Message::Heartbeat
+        | Message::HardwareSerials { .. }
+        | Message::KeyRequest { .. } => notice_ack(p),
         _ => return None,
     };
     frame(&seg).ok()

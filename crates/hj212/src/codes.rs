@@ -711,6 +711,16 @@ pub const SYSTEMS: &[System] = &[
     s("38", "放射性环境污染源", "Radioactive pollution source"),
     s("39", "工地扬尘污染源", "Construction-site dust"),
     s("41", "电磁环境污染源", "Electromagnetic pollution source"),
+    s(
+        "44",
+        "用电监控 (HJ 212-2025)",
+        "Electricity monitoring (HJ 212-2025)",
+    ),
+    s(
+        "45",
+        "关键生产工况监控 (HJ 212-2025)",
+        "Key production conditions (HJ 212-2025)",
+    ),
     s("51", "烟气排放过程监控", "Flue-gas process monitoring"),
     s("52", "污水排放过程监控", "Wastewater process monitoring"),
     s("91", "系统交互", "System interaction"),
@@ -883,6 +893,12 @@ pub const COMMANDS: &[Command] = &[
     ),
     c(2072, "上传报警事件 (2005)", "Alarm event (2005)", Notice),
     c(2081, "上传数采仪开机时间", "Data-logger boot time", Upload),
+    c(
+        2111,
+        "上传炉膛温度5min均值 (2025)",
+        "Furnace temperature 5-min mean (2025)",
+        Upload,
+    ),
     c(3011, "零点校准量程校准", "Zero/span calibration", Request),
     c(3012, "即时采样", "Immediate sampling", Request),
     c(3013, "启动清洗/反吹", "Start cleaning/blow-back", Request),
@@ -919,10 +935,60 @@ pub const COMMANDS: &[Command] = &[
         RequestOrUpload,
     ),
     c(3021, "设置现场机参数", "Set device parameters", Request),
+    c(
+        3022,
+        "下发即时留样任务 (2025)",
+        "Immediate sample retention (2025)",
+        Request,
+    ),
+    c(
+        3024,
+        "启动标样核查 (2025)",
+        "Start standard check (2025)",
+        Request,
+    ),
     c(9011, "请求应答", "Request answer", Answer),
     c(9012, "执行结果", "Execution result", Answer),
     c(9013, "通知应答", "Notice answer", Answer),
     c(9014, "数据应答", "Data answer", Answer),
+    // HJ 212-2025 additions (hj212-2025.md §4).
+    c(
+        1001,
+        "上传数采仪硬件序号 (2025)",
+        "Data-logger hardware serials (2025)",
+        Notice,
+    ),
+    c(
+        1002,
+        "设置数采仪MN编码 (2025)",
+        "Assign the data-logger MN (2025)",
+        Request,
+    ),
+    c(
+        1014,
+        "现场机获取新密钥 / 上位机下发新密钥 (2025)",
+        "Key request / new key (2025)",
+        RequestOrUpload,
+    ),
+    c(
+        2013,
+        "取/上传原始监测数据 (2025)",
+        "Raw monitoring data (2025)",
+        RequestOrUpload,
+    ),
+    c(
+        2052,
+        "取/上传噪声单次测量数据 (2025)",
+        "Single noise measurement (2025)",
+        RequestOrUpload,
+    ),
+    c(
+        2062,
+        "取/上传自动标样核查数据 (2025)",
+        "Automatic standard-check data (2025)",
+        RequestOrUpload,
+    ),
+    c(9015, "心跳包 (2025)", "Heartbeat (2025)", Notice),
 ];
 
 pub fn command(code: u16) -> Option<&'static Command> {
@@ -1012,6 +1078,15 @@ mod tests {
                 && is_2005_style("02")
         );
         assert!(!is_2005_style("a21026") && !is_2005_style("LA"));
+        // Every command code is listed once.
+        for (i, a) in COMMANDS.iter().enumerate() {
+            assert!(
+                COMMANDS[i + 1..].iter().all(|b| b.code != a.code),
+                "CN {}",
+                a.code
+            );
+        }
+        assert_eq!(command(9015).unwrap().kind, CommandType::Notice);
         // Every 2017 code is unique, and so is every 2005 code.
         for (i, a) in FACTORS.iter().enumerate() {
             for b in &FACTORS[i + 1..] {

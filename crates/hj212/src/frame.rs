@@ -53,6 +53,9 @@ pub struct FramerConfig {
     pub max_segment: usize,
     /// Accept a CRC-16/MODBUS match (a per-device dialect).
     pub accept_modbus: bool,
+    /// The device's SM4 key (HJ 212-2025 §6.4): a frame whose CRC only
+    /// matches after decrypting its CP body is accepted, decrypted.
+    pub sm4_key: Option<[u8; 16]>,
 }
 
 impl Default for FramerConfig {
@@ -61,6 +64,7 @@ impl Default for FramerConfig {
             mode: Mode::Lenient,
             max_segment: 4096,
             accept_modbus: false,
+            sm4_key: None,
         }
     }
 }
@@ -250,9 +254,18 @@ pub struct Frame<'a> {
     pub warnings: Warnings,
     /// `None` when the frame is accepted under the framer's mode.
     pub error: Option<ErrorKind>,
+    /// The decrypted data segment, when the CP body was SM4-encrypted.
+    pub plaintext: Option<Vec<u8>>,
+    /// How the ciphertext was sent, when it was.
+    pub wire_form: Option<crate::crypto::WireForm>,
 }
 
 impl<'a> Frame<'a> {
+    /// The data segment to parse: decrypted when it was encrypted.
+    pub fn data_segment(&self) -> &[u8] {
+        self.plaintext.as_deref().unwrap_or(self.segment)
+    }
+
     pub fn is_ok(&self) -> bool {
         self.error.is_none()
     }
@@ -296,6 +309,14 @@ pub fn peek_mn_qn(segment: &[u8]) -> (Option<&str>, Option<&str>) {
         }
     }
     (mn, qn)
+}
+
+/// The CN of a (possibly encrypted) data segment: the header is never encrypted.
+fn peek_cn(segment: &[u8]) -> Option<u16> {
+    let head = &segment[..memchr::memmem::find(segment, b"CP=&&").unwrap_or(segment.len())];
+    head.split(|b| *b == b';')
+        .find_map(|f| f.trim_ascii().strip_prefix(b"CN="))
+        .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse().ok())
 }
 
 /// What the framer found.
@@ -506,15 +527,55 @@ impl Framer {
         declared: usize,
         recovered: bool,
     ) -> Frame<'b> {
-        let computed = crc::hj212(segment);
+        let mut computed = crc::hj212(segment);
         let sent = crc::parse_hex4(crc_text);
         let mut warnings = Warnings::default();
         let mut error = None;
-        let crc_match = match sent {
+        let mut crc_match = match sent {
             Some(s) if s == computed => Some(CrcVariant::Hj212),
             Some(s) if s == crc::modbus(segment) => Some(CrcVariant::Modbus),
             _ => None,
         };
+        // HJ 212-2025: the CRC is over the plaintext. With the device's key,
+        // a CP body in the `{0x..}` text form, or one of a CN that §6.4.4
+        // encrypts, is decrypted first and judged by the plaintext's CRC.
+        // (The HJ 212 CRC has only 256 values, so a ciphertext "matching"
+        // by chance must not be taken for plaintext.)
+        let mut plaintext = None;
+        let mut wire_form = None;
+        let mut recovered = recovered;
+        if let Some(key) = &self.cfg.sm4_key {
+            let text_form = memchr::memmem::find(segment, b"CP=&&{0x").is_some();
+            let encrypted_cn = peek_cn(segment).is_some_and(crate::crypto::is_encrypted_cn);
+            if text_form || encrypted_cn {
+                let decrypted = crate::crypto::decrypt_segment(key, segment)
+                    .ok()
+                    .filter(|(plain, _)| plain.iter().all(|b| *b >= 0x20 || *b == b'\t'));
+                let m = decrypted.as_ref().and_then(|(plain, _)| match sent {
+                    Some(s) if s == crc::hj212(plain) => Some(CrcVariant::Hj212),
+                    Some(s) if s == crc::modbus(plain) => Some(CrcVariant::Modbus),
+                    _ => None,
+                });
+                match (m, decrypted) {
+                    (Some(m), Some((plain, form))) => {
+                        crc_match = Some(m);
+                        computed = crc::hj212(&plain);
+                        // The standard prints the text form with the
+                        // plaintext's length: that is not a length error.
+                        if declared == plain.len() {
+                            recovered = false;
+                        }
+                        plaintext = Some(plain);
+                        wire_form = Some(form);
+                    }
+                    // Text form that does not decrypt to its CRC: rejected.
+                    _ if text_form => crc_match = None,
+                    // A device that sent this CN in clear: judged as is.
+                    _ => {}
+                }
+            }
+        }
+        let judged_len = plaintext.as_ref().map_or(segment.len(), Vec::len);
         match crc_match {
             None => {
                 error = Some(if recovered {
@@ -540,7 +601,7 @@ impl Framer {
         if recovered {
             warnings.add(Warnings::LENGTH_MISMATCH);
         }
-        if segment.len() > STANDARD_MAX_SEGMENT {
+        if judged_len > STANDARD_MAX_SEGMENT {
             warnings.add(Warnings::OVER_1024);
         }
         match tail {
@@ -554,8 +615,8 @@ impl Framer {
                     declared,
                     actual: Some(segment.len()),
                 })
-            } else if segment.len() > STANDARD_MAX_SEGMENT {
-                Some(ErrorKind::OverStandardLength { len: segment.len() })
+            } else if judged_len > STANDARD_MAX_SEGMENT {
+                Some(ErrorKind::OverStandardLength { len: judged_len })
             } else if tail != Tail::CrLf {
                 Some(ErrorKind::BadTail(tail))
             } else {
@@ -574,6 +635,8 @@ impl Framer {
             tail,
             warnings,
             error,
+            plaintext,
+            wire_form,
         }
     }
 
@@ -638,7 +701,8 @@ impl Framer {
         let crc_end = seg_end + 4;
         // At the declared length?
         if buf.len() >= crc_end {
-            let no_lf_inside = memchr_lf(&buf[6..seg_end]).is_none();
+            // Binary ciphertext may hold any byte, line feeds included.
+            let no_lf_inside = self.cfg.sm4_key.is_some() || memchr_lf(&buf[6..seg_end]).is_none();
             if no_lf_inside && is_hex4(&buf[seg_end..crc_end]) {
                 let after = &buf[crc_end..];
                 let tail = if after.starts_with(b"\r\n") {
@@ -796,6 +860,7 @@ pub enum OwnedEvent {
         tail: Tail,
         warnings: Warnings,
         error: Option<ErrorKind>,
+        plaintext: Option<Vec<u8>>,
     },
     Skipped {
         offset: u64,
@@ -818,6 +883,7 @@ impl From<&Event<'_>> for OwnedEvent {
                 tail: f.tail,
                 warnings: f.warnings,
                 error: f.error.clone(),
+                plaintext: f.plaintext.clone(),
             },
             Event::Skipped {
                 offset,

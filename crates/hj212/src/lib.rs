@@ -45,6 +45,7 @@
 pub mod build;
 pub mod codes;
 pub mod crc;
+pub mod crypto;
 pub mod frame;
 pub mod message;
 pub mod reassembly;

@@ -224,6 +224,14 @@ pub enum DataKind {
     RunState,
     /// 3020 现场机信息 (status, parameters, logs)
     DeviceInfo,
+    /// 2013 原始监测数据 (2025)
+    RawData,
+    /// 2052 噪声单次测量数据 (2025)
+    NoiseSingle,
+    /// 2062 自动标样核查数据 (2025)
+    StandardCheck,
+    /// 2111 炉膛温度5min均值 (2025)
+    FurnaceTemperature,
 }
 
 impl DataKind {
@@ -236,6 +244,10 @@ impl DataKind {
             2041 => DataKind::RunTimeDay,
             2021 => DataKind::RunState,
             3020 => DataKind::DeviceInfo,
+            2013 => DataKind::RawData,
+            2052 => DataKind::NoiseSingle,
+            2062 => DataKind::StandardCheck,
+            2111 => DataKind::FurnaceTemperature,
             _ => return None,
         })
     }
@@ -249,6 +261,10 @@ impl DataKind {
             DataKind::RunTimeDay => 2041,
             DataKind::RunState => 2021,
             DataKind::DeviceInfo => 3020,
+            DataKind::RawData => 2013,
+            DataKind::NoiseSingle => 2052,
+            DataKind::StandardCheck => 2062,
+            DataKind::FurnaceTemperature => 2111,
         }
     }
 }
@@ -313,6 +329,24 @@ pub enum Message<'a> {
     NoticeAnswer,
     /// 9014 数据应答.
     DataAnswer,
+    /// 9015 心跳包 (2025).
+    Heartbeat,
+    /// 1001 上传数采仪硬件序号 (2025): sent with an empty MN before activation.
+    HardwareSerials {
+        logger_id: Option<&'a str>,
+        cpu_id: Option<&'a str>,
+        mac1: Option<&'a str>,
+        mac2: Option<&'a str>,
+    },
+    /// 1002 设置数采仪MN编码 (2025): the header MN is the assigned one.
+    AssignMn { logger_id: Option<&'a str> },
+    /// 1014 from a device: it asks for a new key.
+    KeyRequest { sk_create_time: Option<&'a str> },
+    /// 1014 from the platform: the new key.
+    NewKey {
+        sk_create_time: Option<&'a str>,
+        new_sk: &'a str,
+    },
     /// A command in the tables that is not modelled in detail.
     Other { cn: u16 },
 }
@@ -413,6 +447,25 @@ pub fn classify<'a>(p: &Packet<'a>) -> Result<Message<'a>, ErrorKind> {
             system_time: time("SystemTime"),
         },
         1013 => Message::TimeCalibrationRequest,
+        9015 => Message::Heartbeat,
+        1001 => Message::HardwareSerials {
+            logger_id: p.cp_get("i23005-Info"),
+            cpu_id: p.cp_get("i23006-Info"),
+            mac1: p.cp_get("i23007-Info"),
+            mac2: p.cp_get("i23008-Info"),
+        },
+        1002 => Message::AssignMn {
+            logger_id: p.cp_get("i23005-Info"),
+        },
+        1014 => match p.cp_get("NewSK") {
+            Some(new_sk) => Message::NewKey {
+                sk_create_time: p.cp_get("SKCreateTime"),
+                new_sk,
+            },
+            None => Message::KeyRequest {
+                sk_create_time: p.cp_get("SKCreateTime"),
+            },
+        },
         1061 | 1063 => {
             let (which, key) = if cn == 1061 {
                 (Interval::RealTime, "RtdInterval")

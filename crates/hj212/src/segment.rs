@@ -106,6 +106,8 @@ pub struct Packet<'a> {
     pub flag_text: Option<&'a str>,
     pub pnum: Option<&'a str>,
     pub pno: Option<&'a str>,
+    /// HJ 212-2025 `RF=1`: a re-sent (补传) packet.
+    pub rf: Option<&'a str>,
     /// Header fields that are not one of the above (vendor keys).
     pub extra: Vec<(&'a str, &'a str)>,
     pub cp: Vec<CpEntry<'a>>,
@@ -114,7 +116,9 @@ pub struct Packet<'a> {
     pub quirks: Vec<Quirk>,
 }
 
-const HEADER_KEYS: [&str; 9] = ["QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO", "CP"];
+const HEADER_KEYS: [&str; 10] = [
+    "QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO", "RF", "CP",
+];
 
 impl<'a> Packet<'a> {
     /// Parses a data segment. Never fails: what is odd is in `quirks`.
@@ -191,6 +195,7 @@ impl<'a> Packet<'a> {
             "Flag" => &mut self.flag_text,
             "PNUM" => &mut self.pnum,
             "PNO" => &mut self.pno,
+            "RF" => &mut self.rf,
             other => {
                 if other.eq_ignore_ascii_case("flag") {
                     self.quirks.push(Quirk::UnknownHeaderKey(other.to_string()));
@@ -206,6 +211,7 @@ impl<'a> Packet<'a> {
                         "PW" => &mut self.pw,
                         "MN" => &mut self.mn,
                         "PNUM" => &mut self.pnum,
+                        "RF" => &mut self.rf,
                         _ => &mut self.pno,
                     }
                 } else {
@@ -226,6 +232,12 @@ impl<'a> Packet<'a> {
     /// PNUM and PNO as numbers.
     pub fn split(&self) -> Option<(u16, u16)> {
         Some((self.pnum?.parse().ok()?, self.pno?.parse().ok()?))
+    }
+
+    /// HJ 212-2025: the packet is a re-send of earlier data (`RF=1`). Any
+    /// other RF value counts as live data (and `strict_problems` names it).
+    pub fn is_resend(&self) -> bool {
+        self.rf == Some("1")
     }
 
     /// The first CP value of `key`.
@@ -250,9 +262,9 @@ impl<'a> Packet<'a> {
 
     /// The protocol generation, by the Flag's version bits checked against
     /// the content:
-    /// - version bits 2 (2025) on a packet whose DataTime/QN predates
-    ///   HJ 212-2025 (issued 2025-06-06; devices sent Flag=8/9 in 2019–2021)
-    ///   count as 2017;
+    /// - version bits 2 (2025) on a packet whose DataTime/QN predates 2024
+    ///   count as 2017: devices sent Flag=8/9 in 2019–2021, before HJ 212-2025
+    ///   existed (its own examples, drafted in 2024, are dated 2024);
     /// - bits 1 → 2017; bits 0 or no Flag → 2017 if the factor codes are
     ///   2017-style (`a21026`, `w01018`) and none is 2005-style (`02`, `B01`,
     ///   `S01`, `011`), or if there are no codes and the QN is in the header
@@ -265,7 +277,7 @@ impl<'a> Packet<'a> {
             .and_then(|t| t.get(..4))
             .and_then(|y| y.parse::<u32>().ok());
         match bits {
-            Some(2) if year.is_some_and(|y| y < 2025) => Version::V2017,
+            Some(2) if year.is_some_and(|y| y < 2024) => Version::V2017,
             Some(2) => Version::V2025,
             Some(1) => Version::V2017,
             _ => {
@@ -313,6 +325,11 @@ impl<'a> Packet<'a> {
         {
             // 2005's own examples send Flag=3 on unsplit requests.
             out.push("Flag says split (D=1) but PNUM/PNO are missing".into());
+        }
+        if let Some(rf) = self.rf
+            && rf != "1"
+        {
+            out.push(format!("RF `{rf}`: only RF=1 is defined"));
         }
         if let Some(qn) = self.qn
             && (qn.len() != 17 || !qn.bytes().all(|b| b.is_ascii_digit()))

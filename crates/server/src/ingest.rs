@@ -249,6 +249,8 @@ pub async fn connection(
         max_segment: cfg.max_segment,
         // Whether MODBUS is allowed is a per-device setting, decided in judge().
         accept_modbus: true,
+        // HJ 212-2025 SM4 keys per device: not configured yet (issue 6).
+        sm4_key: None,
     });
     let mut reasm = Reassembler::new(64);
     // Small per-connection buffers: 10,000 idle devices must fit in memory.

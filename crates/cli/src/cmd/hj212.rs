@@ -32,6 +32,10 @@ pub struct DecodeArgs {
     /// Also accept CRC-16/MODBUS (a device dialect).
     #[arg(long)]
     pub modbus: bool,
+    /// SM4 key of an HJ 212-2025 device: 16 characters (e.g. the standard's
+    /// test key 0000000000000000) or 32 hex digits.
+    #[arg(long)]
+    pub key: Option<String>,
     /// Largest data segment accepted (bytes, at most 9999).
     #[arg(long, default_value_t = 4096)]
     pub max_segment: usize,
@@ -121,9 +125,10 @@ fn read_input(file: &Option<PathBuf>) -> Result<Vec<u8>> {
 
 /// The JSON object of one frame (see `lantian hj212 decode --help`).
 pub fn frame_json(f: &Frame<'_>, mode: Mode) -> Value {
-    let (text, utf8_error) = match std::str::from_utf8(f.segment) {
+    let seg = f.data_segment();
+    let (text, utf8_error) = match std::str::from_utf8(seg) {
         Ok(s) => (std::borrow::Cow::Borrowed(s), None),
-        Err(e) => (String::from_utf8_lossy(f.segment), Some(e.valid_up_to())),
+        Err(e) => (String::from_utf8_lossy(seg), Some(e.valid_up_to())),
     };
     let p = Packet::parse(&text);
     let mut warnings: Vec<String> = f.warnings.names().into_iter().map(String::from).collect();
@@ -203,6 +208,7 @@ pub fn frame_json(f: &Frame<'_>, mode: Mode) -> Value {
         "crc_computed": format!("{:04X}", f.crc_computed),
         "crc_variant": f.crc_match.map(|v| match v { CrcVariant::Hj212 => "hj212", CrcVariant::Modbus => "modbus" }),
         "tail": f.tail.name(),
+        "encrypted": f.wire_form.map(|w| match w { lantian_hj212::crypto::WireForm::Binary => "binary", lantian_hj212::crypto::WireForm::Text => "text" }),
         "warnings": warnings,
         "reply": reply,
     })
@@ -233,6 +239,14 @@ fn message_name(m: &message::Message<'_>) -> String {
         ),
         NoticeAnswer => "notice answer 9013".into(),
         DataAnswer => "data answer 9014".into(),
+        Heartbeat => "heartbeat (9015)".into(),
+        HardwareSerials { logger_id, .. } => format!(
+            "hardware serials (1001), logger {}",
+            logger_id.unwrap_or("?")
+        ),
+        AssignMn { .. } => "assign MN (1002)".into(),
+        KeyRequest { .. } => "key request (1014)".into(),
+        NewKey { .. } => "new key (1014)".into(),
         Other { cn } => format!("command {cn}"),
     }
 }
@@ -250,10 +264,23 @@ fn decode(a: &DecodeArgs) -> Result<()> {
     } else {
         Mode::Lenient
     };
+    let sm4_key = match a.key.as_deref() {
+        None => None,
+        Some(k) if k.len() == 16 => Some(<[u8; 16]>::try_from(k.as_bytes())?),
+        Some(k) if k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            let mut key = [0u8; 16];
+            for (i, slot) in key.iter_mut().enumerate() {
+                *slot = u8::from_str_radix(&k[2 * i..2 * i + 2], 16)?;
+            }
+            Some(key)
+        }
+        Some(k) => bail!("--key `{k}`: 16 characters or 32 hex digits"),
+    };
     let cfg = FramerConfig {
         mode,
         max_segment: a.max_segment,
         accept_modbus: a.modbus,
+        sm4_key,
     };
     let mut framer = Framer::new(cfg);
     framer.push(&bytes);
