@@ -93,7 +93,8 @@ fn upload_of(p: &Packet<'_>, device: &Device, received_ms: i64) -> Option<Upload
         data_time: data_time.unix_seconds(DEVICE_UTC_OFFSET_S),
         qn: p.qn_any().map(str::to_string),
         received_ms,
-        late: false,
+        // HJ 212-2025 RF=1: data re-sent after a gap, kept apart for data-quality review.
+        late: p.is_resend(),
         values,
     })
 }

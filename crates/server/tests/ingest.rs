@@ -566,3 +566,68 @@ async fn connections_beyond_the_maximum_are_closed_at_once() {
     drop((a, b, c));
     srv.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hj212_2025_heartbeats_and_resent_data() {
+    for url in databases("v2025").await {
+        let (srv, store) = start(&url).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        // A heartbeat that asks for an answer (Flag=9) gets 9013 with Flag=8.
+        let hb = SegmentBuilder::new()
+            .qn("20250601085857223")
+            .st("22")
+            .cn("9015")
+            .pw("123456")
+            .mn("MN001")
+            .flag(9)
+            .build();
+        s.write_all(&build::frame(&hb).unwrap()).await.unwrap();
+        let r = replies(&mut s, Duration::from_millis(400)).await;
+        assert_eq!(
+            r,
+            vec![
+                "QN=20250601085857223;ST=91;CN=9013;PW=123456;MN=MN001;Flag=8;CP=&&&&".to_string()
+            ],
+            "{url}"
+        );
+        // Live data, then the same device re-sending an older hour (RF=1).
+        s.write_all(&upload(
+            "20250601100000001",
+            "MN001",
+            "123456",
+            "2061",
+            9,
+            "20250601090000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        let resend = SegmentBuilder::new()
+            .qn("20250601100000002")
+            .st("22")
+            .cn("2061")
+            .pw("123456")
+            .mn("MN001")
+            .flag(9)
+            .field("RF", "1")
+            .cp("DataTime", "20250601070000")
+            .cp_raw(HOUR)
+            .build();
+        s.write_all(&build::frame(&resend).unwrap()).await.unwrap();
+        let r = replies(&mut s, Duration::from_millis(400)).await;
+        assert_eq!(r.len(), 2, "{url}");
+        assert!(
+            r.iter()
+                .all(|x| x.contains(";CN=9014;") && x.contains(";Flag=8;")),
+            "{url}: {r:?}"
+        );
+        drop(s);
+        srv.shutdown().await.unwrap();
+        assert_eq!(store.count("uploads").await.unwrap(), 2, "{url}");
+        assert_eq!(
+            store.late_uploads().await.unwrap(),
+            1,
+            "{url}: the re-send is marked late"
+        );
+    }
+}

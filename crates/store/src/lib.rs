@@ -394,6 +394,11 @@ macro_rules! backend {
                 Ok(row.try_get::<i64, _>(0)? > 0)
             }
 
+            pub async fn late_uploads(pool: &$Pool) -> Result<i64> {
+                let row = sqlx::query("SELECT COUNT(*) FROM uploads WHERE late = 1").fetch_one(pool).await?;
+                Ok(row.try_get::<i64, _>(0)?)
+            }
+
             pub async fn count(pool: &$Pool, table: &str) -> Result<i64> {
                 // `table` is one of a fixed list (checked by the caller).
                 let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(pool).await?;
@@ -626,6 +631,14 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => lite::upload_exists(p, mn, data_time).await,
             Db::Pg(p) => pg::upload_exists(p, mn, data_time).await,
+        }
+    }
+
+    /// Uploads that arrived as re-sends (HJ 212-2025 `RF=1`).
+    pub async fn late_uploads(&self) -> Result<i64> {
+        match &self.db {
+            Db::Sqlite(p) => lite::late_uploads(p).await,
+            Db::Pg(p) => pg::late_uploads(p).await,
         }
     }
 
