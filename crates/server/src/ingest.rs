@@ -187,6 +187,15 @@ pub fn judge(
         return j;
     }
     let reply = build::platform_reply(&p);
+    // Heard from: heartbeats count as much as data for online state.
+    j.batch.seen.push((device.id, received_ms));
+    if matches!(message::classify(&p), Ok(Message::Heartbeat)) {
+        rec.verdict = "heartbeat";
+        j.verdict = rec.verdict;
+        j.batch.frames.push(rec);
+        j.reply = reply;
+        return j;
+    }
     match reasm.push(&p) {
         Assembly::Single => match upload_of(&p, device, received_ms) {
             Some(up) => {

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Verdicts a frame can get (the `verdict` label).
-pub const VERDICTS: [&str; 7] = [
+pub const VERDICTS: [&str; 8] = [
     "stored",
     "duplicate",
     "part",
@@ -12,6 +12,7 @@ pub const VERDICTS: [&str; 7] = [
     "quarantine",
     "rejected",
     "answer",
+    "heartbeat",
 ];
 
 /// Commit-latency histogram bounds, seconds.
@@ -24,7 +25,7 @@ pub struct Metrics {
     pub connections_refused: AtomicU64,
     pub connections_idle_closed: AtomicU64,
     pub connections_garbage_closed: AtomicU64,
-    frames: [AtomicU64; 7],
+    frames: [AtomicU64; 8],
     pub bytes_skipped: AtomicU64,
     pub values_stored: AtomicU64,
     pub uploads_stored: AtomicU64,

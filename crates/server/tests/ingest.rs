@@ -631,3 +631,62 @@ async fn hj212_2025_heartbeats_and_resent_data() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_keep_a_device_online_and_silence_turns_it_offline() {
+    for url in databases("online").await {
+        let (srv, store) = start(&url).await;
+        let mn = |devs: &[lantian_store::Device]| {
+            devs.iter().find(|d| d.spec.mn == "MN001").cloned().unwrap()
+        };
+        let now = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64
+        };
+        assert_eq!(
+            mn(&store.devices().await.unwrap()).last_seen_ms,
+            None,
+            "{url}: never heard from"
+        );
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        // Heartbeats without an answer (Flag=8) every 300 ms keep it online (1 s window).
+        for i in 0..4 {
+            let hb = SegmentBuilder::new()
+                .qn(&format!("2025060108585722{i}"))
+                .st("22")
+                .cn("9015")
+                .pw("123456")
+                .mn("MN001")
+                .flag(8)
+                .build();
+            s.write_all(&build::frame(&hb).unwrap()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let d = mn(&store.devices().await.unwrap());
+            assert!(
+                d.is_online(now(), 1000),
+                "{url}: online after heartbeat {i}"
+            );
+        }
+        assert!(
+            replies(&mut s, Duration::from_millis(100)).await.is_empty(),
+            "{url}: Flag=8 asks for nothing"
+        );
+        // Silence: offline once the window has passed.
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        assert!(
+            !mn(&store.devices().await.unwrap()).is_online(now(), 1000),
+            "{url}: offline after silence"
+        );
+        let m = srv.metrics.clone();
+        drop(s);
+        srv.shutdown().await.unwrap();
+        assert_eq!(m.frames("heartbeat"), 4);
+        assert_eq!(
+            store.count("uploads").await.unwrap(),
+            0,
+            "{url}: heartbeats are not data"
+        );
+    }
+}

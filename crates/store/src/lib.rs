@@ -75,7 +75,18 @@ pub struct Site {
 pub struct Device {
     pub id: i64,
     pub enabled: bool,
+    /// When any accepted frame (data or heartbeat) last came, Unix ms.
+    pub last_seen_ms: Option<i64>,
     pub spec: DeviceSpec,
+}
+
+impl Device {
+    /// Online when any accepted frame (data or heartbeat) came within
+    /// `offline_after_ms` of `now_ms`.
+    pub fn is_online(&self, now_ms: i64, offline_after_ms: i64) -> bool {
+        self.last_seen_ms
+            .is_some_and(|t| now_ms - t <= offline_after_ms)
+    }
 }
 
 /// A device to register (with its site, created or updated by code).
@@ -150,16 +161,22 @@ pub struct Batch {
     pub frames: Vec<FrameRec>,
     pub quarantine: Vec<QuarantineRec>,
     pub uploads: Vec<UploadRec>,
+    /// Devices heard from: (device id, Unix ms).
+    pub seen: Vec<(i64, i64)>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.frames.is_empty() && self.quarantine.is_empty() && self.uploads.is_empty()
+        self.frames.is_empty()
+            && self.quarantine.is_empty()
+            && self.uploads.is_empty()
+            && self.seen.is_empty()
     }
     pub fn append(&mut self, other: Batch) {
         self.frames.extend(other.frames);
         self.quarantine.extend(other.quarantine);
         self.uploads.extend(other.uploads);
+        self.seen.extend(other.seen);
     }
 }
 
@@ -186,14 +203,26 @@ pub struct ValueRow<'r> {
     pub unit_overrides: &'r str,
 }
 
-const SQLITE_MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const PG_MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        "0002_last_seen",
+        include_str!("../migrations/sqlite/0002_last_seen.sql"),
+    ),
+];
+const PG_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_last_seen",
+        include_str!("../migrations/postgres/0002_last_seen.sql"),
+    ),
+];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
 /// PostgreSQL's 65,535.
@@ -284,7 +313,7 @@ macro_rules! backend {
             pub async fn devices(pool: &$Pool) -> Result<Vec<Device>> {
                 let rows = sqlx::query(
                     "SELECT d.id, d.mn, d.password, d.kind, d.protocol, d.crc, d.unit_overrides, d.rtd_interval_s, d.min_interval_min, d.enabled, \
-                     s.code, s.name, s.kind, s.township, s.lon, s.lat, s.assessment \
+                     s.code, s.name, s.kind, s.township, s.lon, s.lat, s.assessment, d.last_seen_ms \
                      FROM devices d JOIN sites s ON s.id = d.site_id ORDER BY d.mn",
                 )
                 .fetch_all(pool)
@@ -294,6 +323,7 @@ macro_rules! backend {
                         Ok(Device {
                             id: r.try_get(0)?,
                             enabled: r.try_get::<i64, _>(9)? != 0,
+                            last_seen_ms: r.try_get(17)?,
                             spec: DeviceSpec {
                                 mn: r.try_get(1)?,
                                 password: r.try_get(2)?,
@@ -381,6 +411,18 @@ macro_rules! backend {
                     q.push(" ON CONFLICT DO NOTHING");
                     let r = q.build().execute(&mut **tx).await?;
                     out.values += r.rows_affected();
+                }
+                // Last seen: the latest time per device in this batch.
+                let mut seen: Vec<(i64, i64)> = b.seen.clone();
+                seen.sort_unstable();
+                seen.reverse();
+                seen.dedup_by_key(|(id, _)| *id);
+                for (id, ms) in seen {
+                    sqlx::query("UPDATE devices SET last_seen_ms = $1 WHERE id = $2 AND (last_seen_ms IS NULL OR last_seen_ms < $1)")
+                        .bind(ms)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
                 }
                 Ok(out)
             }

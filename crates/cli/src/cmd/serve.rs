@@ -79,12 +79,15 @@ pub fn serve(a: ServeArgs) -> Result<()> {
 pub enum DeviceCommand {
     /// Register a device (and its site); an existing MN is updated.
     Add(Box<DeviceAddArgs>),
-    /// List the registered devices.
+    /// List the registered devices, with when each was last heard from.
     List {
         #[arg(long, default_value = DEFAULT_DB)]
         database: String,
         #[arg(long)]
         json: bool,
+        /// A device silent this long (seconds; data or heartbeat) is offline.
+        #[arg(long, default_value_t = 600)]
+        offline_after: i64,
     },
     /// Register every device of a CSV file (see README for the columns).
     Import {
@@ -239,9 +242,21 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                 let id = store.add_device(&a.device()).await?;
                 println!("registered {} (id {id})", a.mn);
             }
-            DeviceCommand::List { database, json } => {
+            DeviceCommand::List {
+                database,
+                json,
+                offline_after,
+            } => {
                 let store = Store::connect(&database).await?;
                 let devices = store.devices().await?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64);
+                let online = |dev: &lantian_store::Device| dev.is_online(now, offline_after * 1000);
+                let last_seen = |seen: Option<i64>| {
+                    seen.and_then(chrono::DateTime::from_timestamp_millis)
+                        .map(|t| (t + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S+08:00").to_string())
+                };
                 if json {
                     let v: Vec<_> = devices
                         .iter()
@@ -249,17 +264,28 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                             let d = &dev.spec;
                             json!({"mn": d.mn, "site": d.site.code, "site_name": d.site.name, "site_kind": d.site.kind,
                                    "township": d.site.township, "lon": d.site.lon, "lat": d.site.lat, "assessment": d.site.assessment,
-                                   "kind": d.kind, "protocol": d.protocol, "crc": d.crc, "units": d.unit_overrides, "enabled": dev.enabled})
+                                   "kind": d.kind, "protocol": d.protocol, "crc": d.crc, "units": d.unit_overrides, "enabled": dev.enabled,
+                                   "last_seen": last_seen(dev.last_seen_ms), "online": online(dev)})
                         })
                         .collect();
                     println!("{}", serde_json::to_string_pretty(&v)?);
                 } else {
-                    println!("{:<26} {:<16} {:<8} {:<6} {:<7} site name", "MN", "site", "kind", "crc", "enabled");
+                    println!(
+                        "{:<26} {:<16} {:<8} {:<6} {:<7} {:<8} {:<25} site name",
+                        "MN", "site", "kind", "crc", "enabled", "online", "last seen"
+                    );
                     for dev in &devices {
                         let d = &dev.spec;
                         println!(
-                            "{:<26} {:<16} {:<8} {:<6} {:<7} {}",
-                            d.mn, d.site.code, d.kind, d.crc, if dev.enabled { "yes" } else { "no" }, d.site.name
+                            "{:<26} {:<16} {:<8} {:<6} {:<7} {:<8} {:<25} {}",
+                            d.mn,
+                            d.site.code,
+                            d.kind,
+                            d.crc,
+                            if dev.enabled { "yes" } else { "no" },
+                            if online(dev) { "在线" } else { "离线" },
+                            last_seen(dev.last_seen_ms).unwrap_or_else(|| "—".into()),
+                            d.site.name
                         );
                     }
                     println!("{} devices", devices.len());
