@@ -400,6 +400,11 @@ impl Framer {
         &self.cfg
     }
 
+    /// Sets the SM4 key once the device on this line is known.
+    pub fn set_sm4_key(&mut self, key: Option<[u8; 16]>) {
+        self.cfg.sm4_key = key;
+    }
+
     /// Adds bytes from the stream.
     pub fn push(&mut self, bytes: &[u8]) {
         self.compact();

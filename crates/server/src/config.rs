@@ -42,6 +42,9 @@ pub struct Config {
     pub strict: bool,
     /// How long shutdown waits for connections to finish (seconds).
     pub shutdown_grace_s: u64,
+    /// 32 hex digits that seal devices' SM4 keys in the database (HJ 212-2025).
+    /// Give it by environment (`LANTIAN_MASTER_KEY`), not in a file.
+    pub master_key: String,
 }
 
 impl Default for Config {
@@ -61,6 +64,7 @@ impl Default for Config {
             registry_refresh_s: 10,
             strict: false,
             shutdown_grace_s: 10,
+            master_key: String::new(),
         }
     }
 }

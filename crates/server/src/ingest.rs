@@ -42,6 +42,8 @@ pub struct Job {
 /// State shared by every connection.
 pub struct Shared {
     pub cfg: Config,
+    /// Opens the sealed SM4 keys of HJ 212-2025 devices.
+    pub master: Option<[u8; 16]>,
     pub registry: Registry,
     pub metrics: Arc<Metrics>,
     pub writer: mpsc::Sender<Job>,
@@ -59,6 +61,28 @@ pub struct Judged {
     pub batch: Batch,
     pub reply: Option<Vec<u8>>,
     pub verdict: &'static str,
+    /// The device's SM4 key, for the rest of the connection.
+    pub key: Option<[u8; 16]>,
+}
+
+/// A frame as the framer cut it.
+pub struct FrameIn<'a> {
+    pub raw: &'a [u8],
+    /// The data segment (decrypted if the framer already had the key).
+    pub segment: &'a [u8],
+    pub error: Option<String>,
+    pub crc: Option<CrcVariant>,
+    pub crc_sent: Option<u16>,
+}
+
+/// The SM4 key of a registered device, opened with the master key.
+fn key_of(device: &Device, master: Option<&[u8; 16]>) -> Option<[u8; 16]> {
+    let sealed = device.spec.sm4_key_sealed.as_deref()?;
+    let key = crate::keys::open(master?, sealed);
+    if key.is_none() {
+        tracing::error!(mn = %device.spec.mn, "the device's SM4 key does not open with the master key");
+    }
+    key
 }
 
 /// The values of an upload packet.
@@ -101,18 +125,38 @@ fn upload_of(p: &Packet<'_>, device: &Device, received_ms: i64) -> Option<Upload
 
 /// Judges one frame (pure but for the registry read): what to journal, what
 /// to store, what to answer.
-#[allow(clippy::too_many_arguments)]
 pub fn judge(
-    raw: &[u8],
-    segment: &[u8],
-    frame_error: Option<String>,
-    crc: Option<CrcVariant>,
+    f: FrameIn<'_>,
     peer: &str,
     registry: &HashMap<String, Device>,
+    master: Option<&[u8; 16]>,
     reasm: &mut Reassembler,
     strict: bool,
 ) -> Judged {
     let received_ms = now_ms();
+    let FrameIn {
+        raw,
+        segment,
+        error: mut frame_error,
+        crc,
+        crc_sent,
+    } = f;
+    // HJ 212-2025: a device with a key whose frame did not pass as is may
+    // have encrypted its CP body (the header, with the MN, stays clear).
+    let (known_mn, _) = lantian_hj212::frame::peek_mn_qn(segment);
+    let key = known_mn
+        .and_then(|mn| registry.get(mn))
+        .and_then(|d| key_of(d, master));
+    let mut decrypted = None;
+    if frame_error.is_some()
+        && let Some(k) = &key
+        && let Ok((plain, _form)) = lantian_hj212::crypto::decrypt_segment(k, segment)
+        && crc_sent == Some(lantian_hj212::crc::hj212(&plain))
+    {
+        frame_error = None;
+        decrypted = Some(plain);
+    }
+    let segment = decrypted.as_deref().unwrap_or(segment);
     let text = String::from_utf8_lossy(segment);
     let p = Packet::parse(&text);
     let mut rec = FrameRec {
@@ -125,7 +169,10 @@ pub fn judge(
         reason: None,
         raw: raw.to_vec(),
     };
-    let mut j = Judged::default();
+    let mut j = Judged {
+        key,
+        ..Judged::default()
+    };
     let reject = |mut rec: FrameRec, j: &mut Judged, reason: String| {
         rec.reason = Some(reason);
         j.verdict = rec.verdict;
@@ -308,15 +355,22 @@ pub async fn connection(
                             garbage_since_frame += f.raw.len();
                         }
                         let j = judge(
-                            f.raw,
-                            f.segment,
-                            err,
-                            f.crc_match,
+                            FrameIn {
+                                raw: f.raw,
+                                segment: f.data_segment(),
+                                error: err,
+                                crc: f.crc_match,
+                                crc_sent: f.crc_sent,
+                            },
                             &peer_s,
                             &registry,
+                            shared.master.as_ref(),
                             &mut reasm,
                             cfg.strict,
                         );
+                        if j.key.is_some() && framer.config().sm4_key != j.key {
+                            framer.set_sm4_key(j.key);
+                        }
                         if let Some(mn) = j.batch.frames.first().and_then(|r| r.mn.clone()) {
                             if last_mn.as_deref() != Some(mn.as_str()) {
                                 tracing::Span::current().record("mn", mn.as_str());

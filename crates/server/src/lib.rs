@@ -14,6 +14,7 @@
 pub mod config;
 pub mod http;
 pub mod ingest;
+pub mod keys;
 pub mod metrics;
 pub mod writer;
 
@@ -105,7 +106,13 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
             cfg.batch_max_frames,
         ));
     }
+    let master = if cfg.master_key.is_empty() {
+        None
+    } else {
+        Some(keys::parse_key(&cfg.master_key).map_err(|e| anyhow::anyhow!("master_key: {e}"))?)
+    };
     let shared = Arc::new(Shared {
+        master,
         cfg: cfg.clone(),
         registry: registry.clone(),
         metrics: metrics.clone(),

@@ -85,6 +85,7 @@ fn device(mn: &str, pw: &str, crc: &str) -> DeviceSpec {
         unit_overrides: String::new(),
         rtd_interval_s: None,
         min_interval_min: None,
+        sm4_key_sealed: None,
     }
 }
 
@@ -688,5 +689,87 @@ async fn heartbeats_keep_a_device_online_and_silence_turns_it_offline() {
             0,
             "{url}: heartbeats are not data"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sm4_encrypted_uploads_of_a_device_with_a_key() {
+    use lantian_hj212::crypto::{TEST_KEY, WireForm, encrypt_segment};
+    use lantian_server::keys;
+    let master = keys::parse_key("00112233445566778899AABBCCDDEEFF").unwrap();
+    for url in databases("sm4").await {
+        let (srv, store) = start_with(&url, |c| {
+            c.master_key = "00112233445566778899AABBCCDDEEFF".into()
+        })
+        .await;
+        let mut d = device("MN003", "123456", "hj212");
+        d.sm4_key_sealed = Some(keys::seal(&master, &TEST_KEY));
+        store.add_device(&d).await.unwrap();
+        // The registry reloads every registry_refresh_s; restart to pick it up now.
+        srv.shutdown().await.unwrap();
+        let (srv, store) = start_with(&url, |c| {
+            c.master_key = "00112233445566778899AABBCCDDEEFF".into()
+        })
+        .await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        for (i, form) in [WireForm::Text, WireForm::Binary, WireForm::Text]
+            .into_iter()
+            .enumerate()
+        {
+            let seg = SegmentBuilder::new()
+                .qn(&format!("2025060109000000{i}"))
+                .st("22")
+                .cn("2061")
+                .pw("123456")
+                .mn("MN003")
+                .flag(9)
+                .cp("DataTime", &format!("202506010{}0000", 7 + i))
+                .cp_raw(HOUR)
+                .build();
+            let crc = lantian_hj212::crc::hex4(lantian_hj212::crc::hj212(seg.as_bytes()));
+            let enc = encrypt_segment(&TEST_KEY, seg.as_bytes(), form).unwrap();
+            // The length field carries the plaintext length, as the standard prints it.
+            let mut frame = format!("##{:04}", seg.len()).into_bytes();
+            frame.extend(&enc);
+            frame.extend(crc);
+            frame.extend(b"\r\n");
+            s.write_all(&frame).await.unwrap();
+            let r = replies(&mut s, Duration::from_millis(400)).await;
+            assert_eq!(r.len(), 1, "{url}: frame {i} ({form:?}) answered: {r:?}");
+            assert!(
+                r[0].contains(";CN=9014;") && r[0].contains(";Flag=8;"),
+                "{url}"
+            );
+        }
+        // A device without a key sending ciphertext is not answered.
+        let seg = SegmentBuilder::new()
+            .qn("20250601090000009")
+            .st("22")
+            .cn("2061")
+            .pw("123456")
+            .mn("MN001")
+            .flag(9)
+            .cp("DataTime", "20250601070000")
+            .cp_raw(HOUR)
+            .build();
+        let crc = lantian_hj212::crc::hex4(lantian_hj212::crc::hj212(seg.as_bytes()));
+        let mut frame = format!("##{:04}", seg.len()).into_bytes();
+        frame.extend(encrypt_segment(&TEST_KEY, seg.as_bytes(), WireForm::Text).unwrap());
+        frame.extend(crc);
+        frame.extend(b"\r\n");
+        let mut t = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        t.write_all(&frame).await.unwrap();
+        assert!(
+            replies(&mut t, Duration::from_millis(400)).await.is_empty(),
+            "{url}"
+        );
+        drop((s, t));
+        srv.shutdown().await.unwrap();
+        assert_eq!(
+            store.count("uploads").await.unwrap(),
+            3,
+            "{url}: three decrypted hours"
+        );
+        assert_eq!(store.count("vals").await.unwrap(), 9, "{url}");
     }
 }

@@ -104,6 +104,9 @@ pub struct DeviceSpec {
     pub unit_overrides: String,
     pub rtd_interval_s: Option<i64>,
     pub min_interval_min: Option<i64>,
+    /// HJ 212-2025 SM4 key, sealed with the master key (hex); `None`: the
+    /// device does not encrypt. This crate never sees a key in clear.
+    pub sm4_key_sealed: Option<String>,
 }
 
 /// One received frame for the journal.
@@ -212,6 +215,10 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "0002_last_seen",
         include_str!("../migrations/sqlite/0002_last_seen.sql"),
     ),
+    (
+        "0003_device_key",
+        include_str!("../migrations/sqlite/0003_device_key.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(&str, &str)] = &[
     (
@@ -221,6 +228,10 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_last_seen",
         include_str!("../migrations/postgres/0002_last_seen.sql"),
+    ),
+    (
+        "0003_device_key",
+        include_str!("../migrations/postgres/0003_device_key.sql"),
     ),
 ];
 
@@ -280,11 +291,12 @@ macro_rules! backend {
             pub async fn add_device(pool: &$Pool, d: &DeviceSpec, now_ms: i64) -> Result<i64> {
                 let site_id = upsert_site(pool, &d.site).await?;
                 let row = sqlx::query(
-                    "INSERT INTO devices (mn, password, site_id, kind, protocol, crc, unit_overrides, rtd_interval_s, min_interval_min, enabled, created_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) \
+                    "INSERT INTO devices (mn, password, site_id, kind, protocol, crc, unit_overrides, rtd_interval_s, min_interval_min, enabled, created_ms, sm4_key_enc) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11) \
                      ON CONFLICT (mn) DO UPDATE SET password = excluded.password, site_id = excluded.site_id, kind = excluded.kind, \
                      protocol = excluded.protocol, crc = excluded.crc, unit_overrides = excluded.unit_overrides, \
-                     rtd_interval_s = excluded.rtd_interval_s, min_interval_min = excluded.min_interval_min, enabled = 1 RETURNING id",
+                     rtd_interval_s = excluded.rtd_interval_s, min_interval_min = excluded.min_interval_min, enabled = 1, \
+                     sm4_key_enc = excluded.sm4_key_enc RETURNING id",
                 )
                 .bind(&d.mn)
                 .bind(&d.password)
@@ -296,9 +308,19 @@ macro_rules! backend {
                 .bind(d.rtd_interval_s)
                 .bind(d.min_interval_min)
                 .bind(now_ms)
+                .bind(&d.sm4_key_sealed)
                 .fetch_one(pool)
                 .await?;
                 Ok(row.try_get::<i64, _>(0)?)
+            }
+
+            pub async fn set_key(pool: &$Pool, mn: &str, sealed: &str) -> Result<bool> {
+                let r = sqlx::query("UPDATE devices SET sm4_key_enc = $1 WHERE mn = $2")
+                    .bind(sealed)
+                    .bind(mn)
+                    .execute(pool)
+                    .await?;
+                Ok(r.rows_affected() > 0)
             }
 
             pub async fn set_enabled(pool: &$Pool, mn: &str, enabled: bool) -> Result<bool> {
@@ -313,7 +335,7 @@ macro_rules! backend {
             pub async fn devices(pool: &$Pool) -> Result<Vec<Device>> {
                 let rows = sqlx::query(
                     "SELECT d.id, d.mn, d.password, d.kind, d.protocol, d.crc, d.unit_overrides, d.rtd_interval_s, d.min_interval_min, d.enabled, \
-                     s.code, s.name, s.kind, s.township, s.lon, s.lat, s.assessment, d.last_seen_ms \
+                     s.code, s.name, s.kind, s.township, s.lon, s.lat, s.assessment, d.last_seen_ms, d.sm4_key_enc \
                      FROM devices d JOIN sites s ON s.id = d.site_id ORDER BY d.mn",
                 )
                 .fetch_all(pool)
@@ -333,6 +355,7 @@ macro_rules! backend {
                                 unit_overrides: r.try_get(6)?,
                                 rtd_interval_s: r.try_get(7)?,
                                 min_interval_min: r.try_get(8)?,
+                                sm4_key_sealed: r.try_get(18)?,
                                 site: Site {
                                     code: r.try_get(10)?,
                                     name: r.try_get(11)?,
@@ -597,6 +620,14 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => lite::add_device(p, d, now_ms()).await,
             Db::Pg(p) => pg::add_device(p, d, now_ms()).await,
+        }
+    }
+
+    /// Replaces a device's sealed SM4 key (key rotation); false if no such MN.
+    pub async fn set_key(&self, mn: &str, sealed: &str) -> Result<bool> {
+        match &self.db {
+            Db::Sqlite(p) => lite::set_key(p, mn, sealed).await,
+            Db::Pg(p) => pg::set_key(p, mn, sealed).await,
         }
     }
 

@@ -145,15 +145,31 @@ pub struct DeviceAddArgs {
     /// Units that differ from the code table, e.g. `a21026=ug/m3;a21004=ug/m3`.
     #[arg(long, default_value = "")]
     pub units: String,
+    /// HJ 212-2025 SM4 key of the device (16 characters or 32 hex digits);
+    /// sealed with LANTIAN_MASTER_KEY before it is stored.
+    #[arg(long)]
+    pub sm4_key: Option<String>,
     #[arg(long)]
     pub rtd_interval: Option<i64>,
     #[arg(long)]
     pub min_interval: Option<i64>,
 }
 
+/// Seals a device key given on the command line or in a CSV with the master
+/// key from `LANTIAN_MASTER_KEY`.
+fn seal_key(key: Option<&str>) -> Result<Option<String>, String> {
+    let Some(k) = key.filter(|k| !k.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let key = lantian_server::keys::parse_key(k)?;
+    let master = lantian_server::keys::master_from_env()?
+        .ok_or("set LANTIAN_MASTER_KEY (32 hex digits) to store device keys sealed")?;
+    Ok(Some(lantian_server::keys::seal(&master, &key)))
+}
+
 impl DeviceAddArgs {
-    fn device(&self) -> DeviceSpec {
-        DeviceSpec {
+    fn device(&self) -> Result<DeviceSpec> {
+        Ok(DeviceSpec {
             mn: self.mn.trim().to_string(),
             password: self.password.clone(),
             site: Site {
@@ -171,7 +187,8 @@ impl DeviceAddArgs {
             unit_overrides: self.units.clone(),
             rtd_interval_s: self.rtd_interval,
             min_interval_min: self.min_interval,
-        }
+            sm4_key_sealed: seal_key(self.sm4_key.as_deref()).map_err(anyhow::Error::msg)?,
+        })
     }
 }
 
@@ -231,6 +248,7 @@ pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<Dev
         unit_overrides: get("units").to_string(),
         rtd_interval_s: int("rtd_interval_s")?,
         min_interval_min: int("min_interval_min")?,
+        sm4_key_sealed: seal_key(opt("sm4_key").as_deref())?,
     })
 }
 
@@ -239,7 +257,7 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
         match cmd {
             DeviceCommand::Add(a) => {
                 let store = Store::connect(&a.database).await?;
-                let id = store.add_device(&a.device()).await?;
+                let id = store.add_device(&a.device()?).await?;
                 println!("registered {} (id {id})", a.mn);
             }
             DeviceCommand::List {
