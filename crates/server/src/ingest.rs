@@ -31,7 +31,14 @@ use crate::metrics::Metrics;
 const DEVICE_UTC_OFFSET_S: i64 = 8 * 3600;
 
 /// The registry as the connections see it (reloaded periodically).
-pub type Registry = Arc<RwLock<HashMap<String, Device>>>;
+pub type Registry = Arc<RwLock<RegistryView>>;
+
+/// Registered devices by MN, and approved data loggers (logger id → MN).
+#[derive(Debug, Default)]
+pub struct RegistryView {
+    pub devices: HashMap<String, Device>,
+    pub approved: HashMap<String, String>,
+}
 
 /// What a connection hands to the writer.
 pub struct Job {
@@ -128,7 +135,7 @@ fn upload_of(p: &Packet<'_>, device: &Device, received_ms: i64) -> Option<Upload
 pub fn judge(
     f: FrameIn<'_>,
     peer: &str,
-    registry: &HashMap<String, Device>,
+    reg: &RegistryView,
     master: Option<&[u8; 16]>,
     reasm: &mut Reassembler,
     strict: bool,
@@ -145,7 +152,7 @@ pub fn judge(
     // have encrypted its CP body (the header, with the MN, stays clear).
     let (known_mn, _) = lantian_hj212::frame::peek_mn_qn(segment);
     let key = known_mn
-        .and_then(|mn| registry.get(mn))
+        .and_then(|mn| reg.devices.get(mn))
         .and_then(|d| key_of(d, master));
     let mut decrypted = None;
     if frame_error.is_some()
@@ -201,7 +208,64 @@ pub fn judge(
         j.verdict = "quarantine";
         j.batch.frames.push(rec);
     };
-    let Some(device) = p.mn.and_then(|mn| registry.get(mn)) else {
+    // HJ 212-2025 activation: a logger without an MN announces its serials.
+    if let Ok(Message::HardwareSerials {
+        logger_id,
+        cpu_id,
+        mac1,
+        mac2,
+    }) = message::classify(&p)
+        && p.mn.is_none_or(|mn| !reg.devices.contains_key(mn))
+    {
+        let Some(logger_id) = logger_id.filter(|l| !l.is_empty()) else {
+            quarantine(rec, &mut j, "1001 without a logger id (i23005-Info)".into());
+            return j;
+        };
+        j.batch.pending.push(lantian_store::PendingLogger {
+            logger_id: logger_id.to_string(),
+            cpu_id: cpu_id.map(str::to_string),
+            mac1: mac1.map(str::to_string),
+            mac2: mac2.map(str::to_string),
+            peer: peer.to_string(),
+            first_ms: received_ms,
+            last_ms: received_ms,
+            approved_mn: None,
+        });
+        let mut reply = build::platform_reply(&p).unwrap_or_default();
+        match reg
+            .approved
+            .get(logger_id)
+            .and_then(|mn| reg.devices.get(mn))
+        {
+            Some(dev) => {
+                // Approved: assign the MN (1002); the logger answers 9011/9012.
+                let seg = build::SegmentBuilder::new()
+                    .qn(&crate::qn_now())
+                    .st(p.st.unwrap_or("22"))
+                    .cn("1002")
+                    .pw(&dev.spec.password)
+                    .mn(&dev.spec.mn)
+                    .flag(9)
+                    .cp("i23005-Info", logger_id)
+                    .build();
+                if let Ok(f) = build::frame(&seg) {
+                    reply.extend(f);
+                }
+                tracing::info!(peer, logger_id, mn = %dev.spec.mn, "activation: MN assigned (1002)");
+                rec.reason = Some(format!("logger {logger_id} assigned MN {}", dev.spec.mn));
+            }
+            None => {
+                tracing::info!(peer, logger_id, "activation: logger waits for approval");
+                rec.reason = Some(format!("logger {logger_id} waits for approval"));
+            }
+        }
+        rec.verdict = "activation";
+        j.verdict = "activation";
+        j.batch.frames.push(rec);
+        j.reply = (!reply.is_empty()).then_some(reply);
+        return j;
+    }
+    let Some(device) = p.mn.and_then(|mn| reg.devices.get(mn)) else {
         let reason = match p.mn {
             Some(mn) => format!("unknown MN {mn}"),
             None => "no MN".to_string(),

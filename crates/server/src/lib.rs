@@ -18,7 +18,6 @@ pub mod keys;
 pub mod metrics;
 pub mod writer;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, RwLock};
@@ -65,15 +64,30 @@ impl Running {
 async fn load_registry(store: &Store, registry: &Registry) -> anyhow::Result<usize> {
     let devices = store.devices().await?;
     let n = devices.len();
-    let map: HashMap<String, _> = devices
-        .into_iter()
-        .map(|d| (d.spec.mn.clone(), d))
-        .collect();
+    let view = ingest::RegistryView {
+        devices: devices
+            .into_iter()
+            .map(|d| (d.spec.mn.clone(), d))
+            .collect(),
+        approved: store
+            .pending_loggers()
+            .await?
+            .into_iter()
+            .filter_map(|l| Some((l.logger_id, l.approved_mn?)))
+            .collect(),
+    };
     match registry.write() {
-        Ok(mut r) => *r = map,
-        Err(p) => *p.into_inner() = map,
+        Ok(mut r) => *r = view,
+        Err(p) => *p.into_inner() = view,
     }
     Ok(n)
+}
+
+/// A QN for a command the platform starts: now, Beijing time, with milliseconds.
+pub fn qn_now() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y%m%d%H%M%S%3f")
+        .to_string()
 }
 
 /// Opens the database, binds both listeners and starts serving.
@@ -81,7 +95,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let store = Store::connect(&cfg.database)
         .await
         .with_context(|| format!("cannot open database {}", cfg.database))?;
-    let registry: Registry = Arc::new(RwLock::new(HashMap::new()));
+    let registry: Registry = Arc::new(RwLock::new(ingest::RegistryView::default()));
     let n = load_registry(&store, &registry).await?;
     let hj = TcpListener::bind(&cfg.hj212)
         .await

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Verdicts a frame can get (the `verdict` label).
-pub const VERDICTS: [&str; 8] = [
+pub const VERDICTS: [&str; 9] = [
     "stored",
     "duplicate",
     "part",
@@ -13,6 +13,7 @@ pub const VERDICTS: [&str; 8] = [
     "rejected",
     "answer",
     "heartbeat",
+    "activation",
 ];
 
 /// Commit-latency histogram bounds, seconds.
@@ -25,7 +26,7 @@ pub struct Metrics {
     pub connections_refused: AtomicU64,
     pub connections_idle_closed: AtomicU64,
     pub connections_garbage_closed: AtomicU64,
-    frames: [AtomicU64; 8],
+    frames: [AtomicU64; 9],
     pub bytes_skipped: AtomicU64,
     pub values_stored: AtomicU64,
     pub uploads_stored: AtomicU64,

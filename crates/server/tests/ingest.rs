@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use lantian_hj212::build::{self, SegmentBuilder};
 use lantian_hj212::frame::{Event, Framer, FramerConfig};
+use lantian_hj212::segment::Packet;
 use lantian_server::Config;
 use lantian_store::{DeviceSpec, Site, Store};
 use sqlx::Connection;
@@ -771,5 +772,130 @@ async fn sm4_encrypted_uploads_of_a_device_with_a_key() {
             "{url}: three decrypted hours"
         );
         assert_eq!(store.count("vals").await.unwrap(), 9, "{url}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activation_of_a_new_logger_end_to_end() {
+    for url in databases("activation").await {
+        let (srv, store) = start_with(&url, |c| c.registry_refresh_s = 1).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        let hello = SegmentBuilder::new()
+            .qn("20250601085857223")
+            .st("22")
+            .cn("1001")
+            .pw("123456")
+            .mn("")
+            .flag(9)
+            .item(&[("i23005-Info", "6970000000001ABCDEFG1234")])
+            .item(&[("i23006-Info", "A800200A8C6D")])
+            .build();
+        // 1. Unknown logger: answered 9013 (MN empty, Flag=8), recorded as pending.
+        s.write_all(&build::frame(&hello).unwrap()).await.unwrap();
+        let r = replies(&mut s, Duration::from_millis(400)).await;
+        assert_eq!(
+            r,
+            vec!["QN=20250601085857223;ST=91;CN=9013;PW=123456;MN=;Flag=8;CP=&&&&".to_string()],
+            "{url}"
+        );
+        // Nothing it sends before approval is stored as data.
+        s.write_all(&upload(
+            "20250601090000001",
+            "",
+            "123456",
+            "2061",
+            9,
+            "20250601080000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        assert!(
+            replies(&mut s, Duration::from_millis(300)).await.is_empty(),
+            "{url}"
+        );
+        let pending = store.pending_loggers().await.unwrap();
+        assert_eq!(pending.len(), 1, "{url}");
+        assert_eq!(pending[0].cpu_id.as_deref(), Some("A800200A8C6D"));
+        assert_eq!(pending[0].approved_mn, None);
+        // 2. The operator approves it as MN005.
+        store
+            .add_device(&device("MN005", "654321", "hj212"))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .approve_logger("6970000000001ABCDEFG1234", "MN005")
+                .await
+                .unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // 3. The logger announces itself again: 9013 and then 1002 with its MN.
+        s.write_all(&build::frame(&hello).unwrap()).await.unwrap();
+        let r = replies(&mut s, Duration::from_millis(400)).await;
+        assert_eq!(r.len(), 2, "{url}: {r:?}");
+        assert!(r[0].contains(";CN=9013;"));
+        let assign = Packet::parse(&r[1]);
+        assert_eq!(assign.cn, Some("1002"));
+        assert_eq!(assign.mn, Some("MN005"));
+        assert_eq!(assign.pw, Some("654321"));
+        assert_eq!(
+            assign.cp_get("i23005-Info"),
+            Some("6970000000001ABCDEFG1234")
+        );
+        let qn = assign.qn.unwrap().to_string();
+        // 4. It answers 9011 and 9012 with the new MN, then sends data.
+        let answer = |cn: &str, cp: (&str, &str)| {
+            build::frame(
+                &SegmentBuilder::new()
+                    .qn(&qn)
+                    .st("91")
+                    .cn(cn)
+                    .pw("654321")
+                    .mn("MN005")
+                    .flag(8)
+                    .cp(cp.0, cp.1)
+                    .build(),
+            )
+            .unwrap()
+        };
+        s.write_all(&answer("9011", ("QnRtn", "1"))).await.unwrap();
+        s.write_all(&answer("9012", ("ExeRtn", "1"))).await.unwrap();
+        assert!(
+            replies(&mut s, Duration::from_millis(300)).await.is_empty(),
+            "{url}: answers are not answered"
+        );
+        s.write_all(&upload(
+            "20250601100000001",
+            "MN005",
+            "654321",
+            "2061",
+            9,
+            "20250601090000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        assert_eq!(
+            replies(&mut s, Duration::from_millis(400)).await.len(),
+            1,
+            "{url}"
+        );
+        let m = srv.metrics.clone();
+        drop(s);
+        srv.shutdown().await.unwrap();
+        assert_eq!(
+            store.count("uploads").await.unwrap(),
+            1,
+            "{url}: only data after activation"
+        );
+        assert_eq!(m.frames("activation"), 2);
+        assert_eq!(m.frames("answer"), 2);
+        assert_eq!(
+            store.pending_loggers().await.unwrap()[0]
+                .approved_mn
+                .as_deref(),
+            Some("MN005")
+        );
     }
 }

@@ -166,6 +166,23 @@ pub struct Batch {
     pub uploads: Vec<UploadRec>,
     /// Devices heard from: (device id, Unix ms).
     pub seen: Vec<(i64, i64)>,
+    /// Data loggers asking to be activated (HJ 212-2025 1001).
+    pub pending: Vec<PendingLogger>,
+}
+
+/// A data logger that sent its hardware serials before it had an MN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingLogger {
+    pub logger_id: String,
+    pub cpu_id: Option<String>,
+    pub mac1: Option<String>,
+    pub mac2: Option<String>,
+    pub peer: String,
+    /// First and last announcement, Unix ms.
+    pub first_ms: i64,
+    pub last_ms: i64,
+    /// The MN an operator assigned, once approved.
+    pub approved_mn: Option<String>,
 }
 
 impl Batch {
@@ -174,12 +191,14 @@ impl Batch {
             && self.quarantine.is_empty()
             && self.uploads.is_empty()
             && self.seen.is_empty()
+            && self.pending.is_empty()
     }
     pub fn append(&mut self, other: Batch) {
         self.frames.extend(other.frames);
         self.quarantine.extend(other.quarantine);
         self.uploads.extend(other.uploads);
         self.seen.extend(other.seen);
+        self.pending.extend(other.pending);
     }
 }
 
@@ -206,33 +225,19 @@ pub struct ValueRow<'r> {
     pub unit_overrides: &'r str,
 }
 
+#[rustfmt::skip]
 const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_init",
-        include_str!("../migrations/sqlite/0001_init.sql"),
-    ),
-    (
-        "0002_last_seen",
-        include_str!("../migrations/sqlite/0002_last_seen.sql"),
-    ),
-    (
-        "0003_device_key",
-        include_str!("../migrations/sqlite/0003_device_key.sql"),
-    ),
+    ("0001_init", include_str!("../migrations/sqlite/0001_init.sql")),
+    ("0002_last_seen", include_str!("../migrations/sqlite/0002_last_seen.sql")),
+    ("0003_device_key", include_str!("../migrations/sqlite/0003_device_key.sql")),
+    ("0004_pending_loggers", include_str!("../migrations/sqlite/0004_pending_loggers.sql")),
 ];
+#[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_init",
-        include_str!("../migrations/postgres/0001_init.sql"),
-    ),
-    (
-        "0002_last_seen",
-        include_str!("../migrations/postgres/0002_last_seen.sql"),
-    ),
-    (
-        "0003_device_key",
-        include_str!("../migrations/postgres/0003_device_key.sql"),
-    ),
+    ("0001_init", include_str!("../migrations/postgres/0001_init.sql")),
+    ("0002_last_seen", include_str!("../migrations/postgres/0002_last_seen.sql")),
+    ("0003_device_key", include_str!("../migrations/postgres/0003_device_key.sql")),
+    ("0004_pending_loggers", include_str!("../migrations/postgres/0004_pending_loggers.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
@@ -312,6 +317,37 @@ macro_rules! backend {
                 .fetch_one(pool)
                 .await?;
                 Ok(row.try_get::<i64, _>(0)?)
+            }
+
+            pub async fn pending_loggers(pool: &$Pool) -> Result<Vec<PendingLogger>> {
+                let rows = sqlx::query(
+                    "SELECT logger_id, cpu_id, mac1, mac2, peer, first_ms, last_ms, approved_mn FROM pending_loggers ORDER BY first_ms",
+                )
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PendingLogger {
+                            logger_id: r.try_get(0)?,
+                            cpu_id: r.try_get(1)?,
+                            mac1: r.try_get(2)?,
+                            mac2: r.try_get(3)?,
+                            peer: r.try_get(4)?,
+                            first_ms: r.try_get(5)?,
+                            last_ms: r.try_get(6)?,
+                            approved_mn: r.try_get(7)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            pub async fn approve_logger(pool: &$Pool, logger_id: &str, mn: &str) -> Result<bool> {
+                let r = sqlx::query("UPDATE pending_loggers SET approved_mn = $1 WHERE logger_id = $2")
+                    .bind(mn)
+                    .bind(logger_id)
+                    .execute(pool)
+                    .await?;
+                Ok(r.rows_affected() > 0)
             }
 
             pub async fn set_key(pool: &$Pool, mn: &str, sealed: &str) -> Result<bool> {
@@ -434,6 +470,21 @@ macro_rules! backend {
                     q.push(" ON CONFLICT DO NOTHING");
                     let r = q.build().execute(&mut **tx).await?;
                     out.values += r.rows_affected();
+                }
+                for l in &b.pending {
+                    sqlx::query(
+                        "INSERT INTO pending_loggers (logger_id, cpu_id, mac1, mac2, peer, first_ms, last_ms) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+                         ON CONFLICT (logger_id) DO UPDATE SET cpu_id = excluded.cpu_id, mac1 = excluded.mac1, mac2 = excluded.mac2, \
+                         peer = excluded.peer, last_ms = excluded.last_ms",
+                    )
+                    .bind(&l.logger_id)
+                    .bind(&l.cpu_id)
+                    .bind(&l.mac1)
+                    .bind(&l.mac2)
+                    .bind(&l.peer)
+                    .bind(l.last_ms)
+                    .execute(&mut **tx)
+                    .await?;
                 }
                 // Last seen: the latest time per device in this batch.
                 let mut seen: Vec<(i64, i64)> = b.seen.clone();
@@ -620,6 +671,23 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => lite::add_device(p, d, now_ms()).await,
             Db::Pg(p) => pg::add_device(p, d, now_ms()).await,
+        }
+    }
+
+    /// Data loggers that announced themselves (1001) and their approval.
+    pub async fn pending_loggers(&self) -> Result<Vec<PendingLogger>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::pending_loggers(p).await,
+            Db::Pg(p) => pg::pending_loggers(p).await,
+        }
+    }
+
+    /// Assigns `mn` to a pending logger (register the device with that MN
+    /// too); false if the logger never announced itself.
+    pub async fn approve_logger(&self, logger_id: &str, mn: &str) -> Result<bool> {
+        match &self.db {
+            Db::Sqlite(p) => lite::approve_logger(p, logger_id, mn).await,
+            Db::Pg(p) => pg::approve_logger(p, logger_id, mn).await,
         }
     }
 

@@ -95,6 +95,19 @@ pub enum DeviceCommand {
         database: String,
         file: PathBuf,
     },
+    /// HJ 212-2025 data loggers that announced themselves (1001) and wait.
+    Pending {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+    },
+    /// Approve a pending data logger: register it as a device with this MN;
+    /// `serve` assigns the MN (1002) the next time the logger announces itself.
+    Approve {
+        /// The logger id (i23005-Info) from `device pending`.
+        logger_id: String,
+        #[command(flatten)]
+        device: Box<DeviceAddArgs>,
+    },
     /// Stop accepting a device's data (its frames go to quarantine).
     Disable {
         #[arg(long, default_value = DEFAULT_DB)]
@@ -344,6 +357,31 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                 if ok == 0 && bad > 0 {
                     bail!("nothing imported from {}", file.display());
                 }
+            }
+            DeviceCommand::Pending { database } => {
+                let store = Store::connect(&database).await?;
+                let pending = store.pending_loggers().await?;
+                println!("{:<26} {:<14} {:<14} {:<22} {}", "logger id", "CPU", "MAC1", "peer", "MN");
+                for l in &pending {
+                    println!(
+                        "{:<26} {:<14} {:<14} {:<22} {}",
+                        l.logger_id,
+                        l.cpu_id.as_deref().unwrap_or("—"),
+                        l.mac1.as_deref().unwrap_or("—"),
+                        l.peer,
+                        l.approved_mn.as_deref().unwrap_or("待审批 pending")
+                    );
+                }
+                println!("{} loggers", pending.len());
+            }
+            DeviceCommand::Approve { logger_id, device } => {
+                let store = Store::connect(&device.database).await?;
+                if !store.pending_loggers().await?.iter().any(|l| l.logger_id == logger_id) {
+                    bail!("no pending logger {logger_id} (see lantian device pending)");
+                }
+                store.add_device(&device.device()?).await?;
+                store.approve_logger(&logger_id, &device.mn).await?;
+                println!("approved {logger_id} as {}", device.mn);
             }
             DeviceCommand::Disable { database, mn } => {
                 let store = Store::connect(&database).await?;
