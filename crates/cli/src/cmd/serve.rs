@@ -361,7 +361,7 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
             DeviceCommand::Pending { database } => {
                 let store = Store::connect(&database).await?;
                 let pending = store.pending_loggers().await?;
-                println!("{:<26} {:<14} {:<14} {:<22} {}", "logger id", "CPU", "MAC1", "peer", "MN");
+                println!("{:<26} {:<14} {:<14} {:<22} MN", "logger id", "CPU", "MAC1", "peer");
                 for l in &pending {
                     println!(
                         "{:<26} {:<14} {:<14} {:<22} {}",
