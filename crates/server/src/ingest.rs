@@ -297,7 +297,55 @@ pub fn judge(
         );
         return j;
     }
-    let reply = build::platform_reply(&p);
+    let mut reply = build::platform_reply(&p);
+    // HJ 212-2025 key exchange: the device asks (1014); the platform answers
+    // 9013, seals the new key into this batch, and sends it (1014, encrypted
+    // with the key in use) once the batch has committed.
+    if let Ok(Message::KeyRequest { .. }) = message::classify(&p) {
+        match (j.key, master) {
+            (Some(old), Some(m)) => match crate::keys::new_key() {
+                Ok(new) => {
+                    let seg = build::SegmentBuilder::new()
+                        .qn(&crate::qn_now())
+                        .st(p.st.unwrap_or("22"))
+                        .cn("1014")
+                        .pw(&device.spec.password)
+                        .mn(&device.spec.mn)
+                        .flag(9)
+                        .item(&[
+                            ("SKCreateTime", &crate::qn_now()),
+                            ("NewSK", &String::from_utf8_lossy(&new)),
+                        ])
+                        .build();
+                    let plain_crc =
+                        lantian_hj212::crc::hex4(lantian_hj212::crc::hj212(seg.as_bytes()));
+                    if let Ok(enc) = lantian_hj212::crypto::encrypt_segment(
+                        &old,
+                        seg.as_bytes(),
+                        lantian_hj212::crypto::WireForm::Text,
+                    ) {
+                        let mut frame = format!("##{:04}", seg.len()).into_bytes();
+                        frame.extend(enc);
+                        frame.extend(plain_crc);
+                        frame.extend(b"\r\n");
+                        reply.get_or_insert_with(Vec::new).extend(frame);
+                        j.batch
+                            .keys
+                            .push((device.spec.mn.clone(), crate::keys::seal(m, &new)));
+                        j.key = Some(new);
+                        rec.reason = Some("SM4 key rotated".into());
+                        tracing::info!(mn = %device.spec.mn, "SM4 key rotated (1014)");
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(mn = %device.spec.mn, error = %e, "no randomness for a new key")
+                }
+            },
+            _ => {
+                tracing::warn!(mn = %device.spec.mn, "1014 key request from a device without a key (or no master key): not rotated")
+            }
+        }
+    }
     // Heard from: heartbeats count as much as data for online state.
     j.batch.seen.push((device.id, received_ms));
     if matches!(message::classify(&p), Ok(Message::Heartbeat)) {

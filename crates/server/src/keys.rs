@@ -41,6 +41,28 @@ pub fn open(master: &[u8; 16], sealed: &str) -> Option<[u8; 16]> {
     <[u8; 16]>::try_from(crypto::decrypt(master, &c).as_slice()).ok()
 }
 
+/// A new device key: 16 random characters from `[0-9A-Za-z]` (the standard
+/// writes keys as 16-character text), from the operating system's random
+/// source.
+pub fn new_key() -> std::io::Result<[u8; 16]> {
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut key = [0u8; 16];
+    let mut filled = 0;
+    let mut f = std::fs::File::open("/dev/urandom")?;
+    let mut buf = [0u8; 64];
+    while filled < 16 {
+        std::io::Read::read_exact(&mut f, &mut buf)?;
+        // Rejection sampling keeps the characters uniform.
+        for b in buf {
+            if filled < 16 && b < 248 {
+                key[filled] = ALPHABET[(b % 62) as usize];
+                filled += 1;
+            }
+        }
+    }
+    Ok(key)
+}
+
 /// The master key from `LANTIAN_MASTER_KEY`, if set.
 pub fn master_from_env() -> Result<Option<[u8; 16]>, String> {
     match std::env::var("LANTIAN_MASTER_KEY") {

@@ -899,3 +899,137 @@ async fn activation_of_a_new_logger_end_to_end() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_exchange_then_uploads_with_the_new_key() {
+    use lantian_hj212::crypto::{TEST_KEY, WireForm, decrypt_segment, encrypt_segment};
+    use lantian_server::keys;
+    const MASTER: &str = "00112233445566778899AABBCCDDEEFF";
+    let master = keys::parse_key(MASTER).unwrap();
+    for url in databases("keyx").await {
+        let store = Store::connect(&url).await.unwrap();
+        let mut d = device("MN006", "123456", "hj212");
+        d.sm4_key_sealed = Some(keys::seal(&master, &TEST_KEY));
+        store.add_device(&d).await.unwrap();
+        let (srv, store) = start_with(&url, |c| c.master_key = MASTER.into()).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        let send = |cn: &str, qn: &str, cp: &str, key: &[u8; 16]| {
+            let seg = SegmentBuilder::new()
+                .qn(qn)
+                .st("22")
+                .cn(cn)
+                .pw("123456")
+                .mn("MN006")
+                .flag(9)
+                .cp_raw(cp)
+                .build();
+            let crc = lantian_hj212::crc::hex4(lantian_hj212::crc::hj212(seg.as_bytes()));
+            let mut frame = format!("##{:04}", seg.len()).into_bytes();
+            frame.extend(encrypt_segment(key, seg.as_bytes(), WireForm::Text).unwrap());
+            frame.extend(crc);
+            frame.extend(b"\r\n");
+            frame
+        };
+        // The device asks for a new key (1014, encrypted with the key in use).
+        s.write_all(&send(
+            "1014",
+            "20250601085857223",
+            "SKCreateTime=20250601085857223",
+            &TEST_KEY,
+        ))
+        .await
+        .unwrap();
+        let mut framer = Framer::new(FramerConfig {
+            sm4_key: Some(TEST_KEY),
+            ..FramerConfig::default()
+        });
+        let mut buf = [0u8; 4096];
+        let mut got = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(800);
+        while got.len() < 2 {
+            let Ok(Ok(n)) = tokio::time::timeout_at(deadline, s.read(&mut buf)).await else {
+                break;
+            };
+            framer.push(&buf[..n]);
+            while let Some(Event::Frame(f)) = framer.next_event() {
+                assert!(f.is_ok(), "{url}: {:?}", f.error);
+                got.push(String::from_utf8(f.data_segment().to_vec()).unwrap());
+            }
+        }
+        assert_eq!(got.len(), 2, "{url}: 9013 and the new key: {got:?}");
+        assert!(got[0].contains(";CN=9013;"), "{url}");
+        let offer = Packet::parse(&got[1]);
+        assert_eq!(offer.cn, Some("1014"));
+        let new_sk = offer.cp_get("NewSK").unwrap();
+        assert_eq!(new_sk.len(), 16);
+        assert_ne!(new_sk.as_bytes(), &TEST_KEY);
+        let new_key: [u8; 16] = new_sk.as_bytes().try_into().unwrap();
+        // It was sent encrypted with the old key.
+        assert!(decrypt_segment(&TEST_KEY, got[1].as_bytes()).is_ok());
+        // Uploads with the new key are accepted.
+        s.write_all(&send(
+            "2061",
+            "20250601100000001",
+            &format!("DataTime=20250601090000;{HOUR}"),
+            &new_key,
+        ))
+        .await
+        .unwrap();
+        let r = replies(&mut s, Duration::from_millis(400)).await;
+        assert_eq!(r.len(), 1, "{url}: upload with the new key answered");
+        drop(s);
+        srv.shutdown().await.unwrap();
+        assert_eq!(store.count("uploads").await.unwrap(), 1, "{url}");
+        // The new key is stored sealed, not in clear.
+        let dev = store
+            .devices()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.spec.mn == "MN006")
+            .unwrap();
+        let sealed = dev.spec.sm4_key_sealed.unwrap();
+        assert!(!sealed.contains(new_sk));
+        assert_eq!(keys::open(&master, &sealed), Some(new_key), "{url}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn electricity_monitoring_st44_is_stored_as_series() {
+    for url in databases("st44").await {
+        let store = Store::connect(&url).await.unwrap();
+        let mut d = device("MN044", "123456", "hj212");
+        d.kind = "electricity".into();
+        d.site.kind = "outlet".into();
+        store.add_device(&d).await.unwrap();
+        let (srv, store) = start(&url).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        for (i, t) in ["20250601084500", "20250601084530"].iter().enumerate() {
+            let seg = SegmentBuilder::new()
+                .qn(&format!("2025060108453000{i}"))
+                .st("44")
+                .cn("2011")
+                .pw("123456")
+                .mn("MN044")
+                .flag(9)
+                .cp("DataTime", t)
+                .item(&[("d20105-Rtd", "220.5"), ("d20105-Flag", "N")])
+                .item(&[("d30106-Rtd", "12.3"), ("d30106-Flag", "N")])
+                .build();
+            s.write_all(&build::frame(&seg).unwrap()).await.unwrap();
+        }
+        assert_eq!(
+            replies(&mut s, Duration::from_millis(400)).await.len(),
+            2,
+            "{url}"
+        );
+        drop(s);
+        srv.shutdown().await.unwrap();
+        assert_eq!(store.count("uploads").await.unwrap(), 2, "{url}");
+        assert_eq!(
+            store.count("vals").await.unwrap(),
+            4,
+            "{url}: production and treatment series"
+        );
+    }
+}

@@ -168,6 +168,9 @@ pub struct Batch {
     pub seen: Vec<(i64, i64)>,
     /// Data loggers asking to be activated (HJ 212-2025 1001).
     pub pending: Vec<PendingLogger>,
+    /// Rotated SM4 keys: (MN, sealed key), written with the frame that
+    /// asked, so the new key is durable before the device is told it.
+    pub keys: Vec<(String, String)>,
 }
 
 /// A data logger that sent its hardware serials before it had an MN.
@@ -192,6 +195,7 @@ impl Batch {
             && self.uploads.is_empty()
             && self.seen.is_empty()
             && self.pending.is_empty()
+            && self.keys.is_empty()
     }
     pub fn append(&mut self, other: Batch) {
         self.frames.extend(other.frames);
@@ -199,6 +203,7 @@ impl Batch {
         self.uploads.extend(other.uploads);
         self.seen.extend(other.seen);
         self.pending.extend(other.pending);
+        self.keys.extend(other.keys);
     }
 }
 
@@ -485,6 +490,13 @@ macro_rules! backend {
                     .bind(l.last_ms)
                     .execute(&mut **tx)
                     .await?;
+                }
+                for (mn, sealed) in &b.keys {
+                    sqlx::query("UPDATE devices SET sm4_key_enc = $1 WHERE mn = $2")
+                        .bind(sealed)
+                        .bind(mn)
+                        .execute(&mut **tx)
+                        .await?;
                 }
                 // Last seen: the latest time per device in this batch.
                 let mut seen: Vec<(i64, i64)> = b.seen.clone();
