@@ -80,6 +80,8 @@ pub struct FrameIn<'a> {
     pub error: Option<String>,
     pub crc: Option<CrcVariant>,
     pub crc_sent: Option<u16>,
+    /// How the framer found the ciphertext, if it decrypted.
+    pub wire_form: Option<lantian_hj212::crypto::WireForm>,
 }
 
 /// The SM4 key of a registered device, opened with the master key.
@@ -147,6 +149,7 @@ pub fn judge(
         error: mut frame_error,
         crc,
         crc_sent,
+        mut wire_form,
     } = f;
     // HJ 212-2025: a device with a key whose frame did not pass as is may
     // have encrypted its CP body (the header, with the MN, stays clear).
@@ -157,11 +160,12 @@ pub fn judge(
     let mut decrypted = None;
     if frame_error.is_some()
         && let Some(k) = &key
-        && let Ok((plain, _form)) = lantian_hj212::crypto::decrypt_segment(k, segment)
+        && let Ok((plain, form)) = lantian_hj212::crypto::decrypt_segment(k, segment)
         && crc_sent == Some(lantian_hj212::crc::hj212(&plain))
     {
         frame_error = None;
         decrypted = Some(plain);
+        wire_form = Some(form);
     }
     let segment = decrypted.as_deref().unwrap_or(segment);
     let text = String::from_utf8_lossy(segment);
@@ -176,6 +180,10 @@ pub fn judge(
         reason: None,
         raw: raw.to_vec(),
     };
+    // Say which ciphertext form the device used (the standard leaves it open).
+    if let Some(form) = wire_form {
+        rec.reason = Some(format!("SM4-encrypted CP ({form:?} form)"));
+    }
     let mut j = Judged {
         key,
         ..Judged::default()
@@ -473,6 +481,7 @@ pub async fn connection(
                                 error: err,
                                 crc: f.crc_match,
                                 crc_sent: f.crc_sent,
+                                wire_form: f.wire_form,
                             },
                             &peer_s,
                             &registry,

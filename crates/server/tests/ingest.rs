@@ -1033,3 +1033,68 @@ async fn electricity_monitoring_st44_is_stored_as_series() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connection_then_rf_resends_no_duplicates_no_gaps() {
+    for url in databases("rf").await {
+        let (srv, store) = start(&url).await;
+        let hour = |h: u32, rf: bool| {
+            let mut b = SegmentBuilder::new()
+                .qn(&format!("202506010{h}0000001"))
+                .st("22")
+                .cn("2061")
+                .pw("123456")
+                .mn("MN001")
+                .flag(9);
+            if rf {
+                b = b.field("RF", "1");
+            }
+            build::frame(
+                &b.cp("DataTime", &format!("202506010{h}0000"))
+                    .cp_raw(HOUR)
+                    .build(),
+            )
+            .unwrap()
+        };
+        // Hours 1–3 go through; hour 4 is sent and the line drops before its answer is read.
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        for h in 1..=3 {
+            s.write_all(&hour(h, false)).await.unwrap();
+        }
+        assert_eq!(replies(&mut s, Duration::from_millis(400)).await.len(), 3);
+        s.write_all(&hour(4, false)).await.unwrap();
+        drop(s);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Reconnected: live hour 6 first, then the re-sends (RF=1) of 3, 4, 5 interleaved.
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        for f in [hour(6, false), hour(3, true), hour(4, true), hour(5, true)] {
+            s.write_all(&f).await.unwrap();
+        }
+        assert_eq!(
+            replies(&mut s, Duration::from_millis(500)).await.len(),
+            4,
+            "{url}: every frame answered"
+        );
+        drop(s);
+        srv.shutdown().await.unwrap();
+        assert_eq!(
+            store.count("uploads").await.unwrap(),
+            6,
+            "{url}: hours 1–6, none twice, none missing"
+        );
+        assert_eq!(store.count("vals").await.unwrap(), 18, "{url}");
+        for h in 1..=6 {
+            // h:00 Beijing time on 2025-06-01 (1_748_736_000 is 00:00 UTC).
+            let ts = 1_748_736_000 + (h as i64 - 8) * 3600;
+            assert!(
+                store.upload_exists("MN001", ts).await.unwrap(),
+                "{url}: hour {h}"
+            );
+        }
+        assert_eq!(
+            store.late_uploads().await.unwrap(),
+            1,
+            "{url}: hour 5 arrived only as a re-send"
+        );
+    }
+}
