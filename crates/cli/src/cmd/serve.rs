@@ -206,7 +206,7 @@ impl DeviceAddArgs {
 }
 
 /// The columns of `lantian device import` (and of `simulate --write-devices`).
-pub const DEVICE_CSV_HEADER: &str = "mn,password,site,site_name,site_kind,township,lon,lat,assessment,kind,protocol,crc,units,rtd_interval_s,min_interval_min";
+pub const DEVICE_CSV_HEADER: &str = "mn,password,site,site_name,site_kind,township,lon,lat,assessment,kind,protocol,crc,units,rtd_interval_s,min_interval_min,sm4_key";
 
 /// One CSV row into a device, or the reason it cannot be.
 pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<DeviceSpec, String> {

@@ -62,6 +62,17 @@ pub struct Args {
     /// Resends before giving up on a frame.
     #[arg(long, default_value_t = 3)]
     pub retries: u32,
+    /// Protocol generation the devices speak: 2017 (Flag=5) or 2025 (Flag=9,
+    /// heartbeats, RF=1 on re-sends after a dropped connection).
+    #[arg(long, default_value = "2017", value_parser = ["2017", "2025"])]
+    pub protocol: String,
+    /// HJ 212-2025: encrypt CP bodies with SM4 (`{0x..}` text form), each
+    /// device with its own key (written by --write-devices as `sm4_key`).
+    #[arg(long, requires = "protocol")]
+    pub encrypt: bool,
+    /// HJ 212-2025: send a heartbeat (9015) after every N uploads.
+    #[arg(long, default_value_t = 10)]
+    pub heartbeat_every: u64,
     /// Open the connections and hold them without sending (idle devices),
     /// for --duration seconds.
     #[arg(long)]
@@ -92,10 +103,67 @@ fn password_of(i: usize) -> String {
     format!("{:06}", (i * 7919 + 104_729) % 1_000_000)
 }
 
+/// A device's SM4 key: 16 characters derived from its index (the run must be
+/// reproducible: the CSV written by --write-devices carries the same keys).
+fn key_of(i: usize) -> [u8; 16] {
+    let mut k = *b"LTSIMKEY00000000";
+    for (j, b) in format!("{i:08}").bytes().enumerate() {
+        k[8 + j] = b;
+    }
+    k
+}
+
+/// One frame of a device (2025: Flag=9, RF=1 for a re-send, CP encrypted
+/// when the device has a key; the CRC is over the plaintext).
+#[allow(clippy::too_many_arguments)]
+fn device_frame(
+    script: &Script,
+    qn: &str,
+    cn: &str,
+    v2025: bool,
+    resend: bool,
+    dt: Option<&str>,
+    cp: &str,
+) -> Option<Vec<u8>> {
+    let mut b = SegmentBuilder::new()
+        .qn(qn)
+        .st(script.st)
+        .cn(cn)
+        .pw(&script.pw)
+        .mn(&script.mn)
+        .flag(if v2025 { 9 } else { 5 });
+    if resend && v2025 {
+        b = b.field("RF", "1");
+    }
+    if let Some(dt) = dt {
+        b = b.cp("DataTime", dt);
+    }
+    let seg = b.cp_raw(cp).build();
+    match (&script.key, cn == "9015") {
+        (Some(key), false) => {
+            let crc = lantian_hj212::crc::hex4(lantian_hj212::crc::hj212(seg.as_bytes()));
+            let enc = lantian_hj212::crypto::encrypt_segment(
+                key,
+                seg.as_bytes(),
+                lantian_hj212::crypto::WireForm::Text,
+            )
+            .ok()?;
+            let mut f = format!("##{:04}", seg.len()).into_bytes();
+            f.extend(enc);
+            f.extend(crc);
+            f.extend(b"\r\n");
+            Some(f)
+        }
+        _ => build::frame(&seg).ok(),
+    }
+}
+
 /// One device's script: data times and CP bodies.
 struct Script {
     mn: String,
     pw: String,
+    /// HJ 212-2025 SM4 key when the device encrypts.
+    key: Option<[u8; 16]>,
     st: &'static str,
     cn: &'static str,
     rows: VecDeque<(NaiveDateTime, String)>,
@@ -175,6 +243,8 @@ fn generated_cp(kind: Kind, n: u64, i: usize) -> String {
 
 #[derive(Default)]
 struct Totals {
+    heartbeats: AtomicU64,
+    heartbeats_answered: AtomicU64,
     sent: AtomicU64,
     acked: AtomicU64,
     retried: AtomicU64,
@@ -182,12 +252,13 @@ struct Totals {
     values: AtomicU64,
 }
 
-/// Reads until the 9014 answering `qn` arrives (other frames are ignored).
-async fn await_ack(
+/// Reads until the answer (`cn`, 9014 or 9013) to `qn` arrives (other frames are ignored).
+async fn await_answer(
     stream: &mut TcpStream,
     framer: &mut Framer,
     buf: &mut [u8],
     qn: &str,
+    cn: &str,
 ) -> Result<()> {
     loop {
         while let Some(ev) = framer.next_event() {
@@ -196,7 +267,7 @@ async fn await_ack(
             {
                 let s = String::from_utf8_lossy(f.segment);
                 let p = Packet::parse(&s);
-                if p.cn == Some("9014") && p.qn_any() == Some(qn) {
+                if p.cn == Some(cn) && p.qn_any() == Some(qn) {
                     return Ok(());
                 }
             }
@@ -222,6 +293,8 @@ async fn run_device(
     totals: Arc<Totals>,
     latencies: Arc<Mutex<Vec<u32>>>,
     ack_log: Option<Arc<Mutex<std::io::BufWriter<std::fs::File>>>>,
+    v2025: bool,
+    heartbeat_every: u64,
 ) {
     let mut stream: Option<TcpStream> = None;
     let mut framer = Framer::new(FramerConfig::default());
@@ -252,19 +325,11 @@ async fn run_device(
         }
         let dt = t.format("%Y%m%d%H%M%S").to_string();
         let qn = format!("{}{:03}", t.format("%Y%m%d%H%M%S"), seq % 1000);
-        let seg = SegmentBuilder::new()
-            .qn(&qn)
-            .st(script.st)
-            .cn(script.cn)
-            .pw(&script.pw)
-            .mn(&script.mn)
-            .flag(5)
-            .cp("DataTime", &dt)
-            .cp_raw(&cp)
-            .build();
-        let Ok(frame) = build::frame(&seg) else {
+        let Some(mut frame) = device_frame(&script, &qn, script.cn, v2025, false, Some(&dt), &cp)
+        else {
             continue;
         };
+        let mut reconnected = false;
         let values = cp.matches('=').count() as u64 - cp.matches("-Flag=").count() as u64;
         let mut acked = false;
         for attempt in 0..=retries {
@@ -277,6 +342,9 @@ async fn run_device(
                         let _ = s.set_nodelay(true);
                         stream = Some(s);
                         framer = Framer::new(FramerConfig::default());
+                        if seq > 1 || attempt > 0 {
+                            reconnected = true;
+                        }
                     }
                     Err(_) => {
                         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -287,6 +355,14 @@ async fn run_device(
             let Some(s) = stream.as_mut() else { continue };
             if attempt > 0 {
                 totals.retried.fetch_add(1, Relaxed);
+                // HJ 212-2025: data re-sent after a dropped line carries RF=1.
+                if v2025
+                    && reconnected
+                    && let Some(f) =
+                        device_frame(&script, &qn, script.cn, v2025, true, Some(&dt), &cp)
+                {
+                    frame = f;
+                }
             }
             let sent_at = Instant::now();
             totals.sent.fetch_add(1, Relaxed);
@@ -294,7 +370,9 @@ async fn run_device(
                 stream = None;
                 continue;
             }
-            match tokio::time::timeout(timeout, await_ack(s, &mut framer, &mut buf, &qn)).await {
+            match tokio::time::timeout(timeout, await_answer(s, &mut framer, &mut buf, &qn, "9014"))
+                .await
+            {
                 Ok(Ok(())) => {
                     my_lat.push(sent_at.elapsed().as_micros().min(u32::MAX as u128) as u32);
                     acked = true;
@@ -302,6 +380,28 @@ async fn run_device(
                 }
                 Ok(Err(_)) => stream = None,
                 Err(_) => {}
+            }
+        }
+        if acked
+            && v2025
+            && heartbeat_every > 0
+            && seq.is_multiple_of(heartbeat_every)
+            && let Some(s) = stream.as_mut()
+        {
+            // HJ 212-2025 heartbeat, answered 9013.
+            let hq = format!("{}{:03}", t.format("%Y%m%d%H%M%S"), (seq + 500) % 1000);
+            if let Some(hb) = device_frame(&script, &hq, "9015", true, false, None, "")
+                && s.write_all(&hb).await.is_ok()
+            {
+                totals.heartbeats.fetch_add(1, Relaxed);
+                if let Ok(Ok(())) = tokio::time::timeout(
+                    timeout,
+                    await_answer(s, &mut framer, &mut buf, &hq, "9013"),
+                )
+                .await
+                {
+                    totals.heartbeats_answered.fetch_add(1, Relaxed);
+                }
             }
         }
         if acked {
@@ -390,6 +490,7 @@ pub fn run(a: Args) -> Result<()> {
             Script {
                 mn: mn_of(&a.prefix, a.kind, i),
                 pw: password_of(i),
+                key: a.encrypt.then(|| key_of(i)),
                 st,
                 cn,
                 rows,
@@ -427,10 +528,14 @@ pub fn run(a: Args) -> Result<()> {
             } else {
                 1
             };
+            let key = s
+                .key
+                .map(|k| String::from_utf8_lossy(&k).to_string())
+                .unwrap_or_default();
             writeln!(
                 w,
-                "{},{},{site},{site_name},{site_kind},,,,{assessment},{kind},2017,hj212,{units},,",
-                s.mn, s.pw
+                "{},{},{site},{site_name},{site_kind},,,,{assessment},{kind},{},hj212,{units},,,{key}",
+                s.mn, s.pw, a.protocol
             )?;
         }
         w.flush()?;
@@ -471,6 +576,8 @@ pub fn run(a: Args) -> Result<()> {
                 totals.clone(),
                 latencies.clone(),
                 ack_log.clone(),
+                a.protocol == "2025",
+                a.heartbeat_every,
             ));
         }
         while set.join_next().await.is_some() {}
@@ -490,6 +597,8 @@ pub fn run(a: Args) -> Result<()> {
         "retried": totals.retried.load(Relaxed),
         "failed": totals.failed.load(Relaxed),
         "values_acked": values,
+        "heartbeats": totals.heartbeats.load(Relaxed),
+        "heartbeats_answered": totals.heartbeats_answered.load(Relaxed),
         "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
         "frames_per_s": (acked as f64 / elapsed).round(),
         "values_per_s": (values as f64 / elapsed).round(),
