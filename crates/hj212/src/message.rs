@@ -119,6 +119,16 @@ pub enum Suffix<'a> {
     Ala,
     UpValue,
     LowValue,
+    /// 2025 2013 raw data: sampling completed, sample type.
+    CompleteTime,
+    SampleType,
+    /// 2025 2062 standard check: measured value of the standard, its
+    /// nominal value, result (1 pass, 0 fail).
+    SampleRd,
+    StandardValue,
+    ResultType,
+    /// 2025 raw (uncorrected) mean seen in App. C.
+    RawAvg,
     /// A vendor suffix, kept as sent (`-Ori`, `-td`, …).
     Other(&'a str),
 }
@@ -148,6 +158,12 @@ impl<'a> Suffix<'a> {
             "Ala" => Suffix::Ala,
             "UpValue" => Suffix::UpValue,
             "LowValue" => Suffix::LowValue,
+            "CompleteTime" => Suffix::CompleteTime,
+            "SampleType" => Suffix::SampleType,
+            "SampleRd" => Suffix::SampleRd,
+            "StandardValue" => Suffix::StandardValue,
+            "ResultType" => Suffix::ResultType,
+            "RawAvg" => Suffix::RawAvg,
             other => Suffix::Other(other),
         }
     }
@@ -176,6 +192,12 @@ impl<'a> Suffix<'a> {
             Suffix::Ala => "Ala",
             Suffix::UpValue => "UpValue",
             Suffix::LowValue => "LowValue",
+            Suffix::CompleteTime => "CompleteTime",
+            Suffix::SampleType => "SampleType",
+            Suffix::SampleRd => "SampleRd",
+            Suffix::StandardValue => "StandardValue",
+            Suffix::ResultType => "ResultType",
+            Suffix::RawAvg => "RawAvg",
             Suffix::Other(s) => s,
         }
     }
@@ -347,6 +369,11 @@ pub enum Message<'a> {
         sk_create_time: Option<&'a str>,
         new_sk: &'a str,
     },
+    /// 3011 零点/量程校准: `CalibrationType` 0 zero, 1 span (2025).
+    Calibrate {
+        pol_id: Option<&'a str>,
+        calibration_type: Option<u8>,
+    },
     /// A command in the tables that is not modelled in detail.
     Other { cn: u16 },
 }
@@ -448,6 +475,12 @@ pub fn classify<'a>(p: &Packet<'a>) -> Result<Message<'a>, ErrorKind> {
         },
         1013 => Message::TimeCalibrationRequest,
         9015 => Message::Heartbeat,
+        3011 => Message::Calibrate {
+            pol_id: p.cp_get("PolId"),
+            calibration_type: p
+                .cp_get("CalibrationType")
+                .and_then(|v| v.trim().parse().ok()),
+        },
         1001 => Message::HardwareSerials {
             logger_id: p.cp_get("i23005-Info"),
             cpu_id: p.cp_get("i23006-Info"),

@@ -72,6 +72,10 @@ fn message_name(m: &Message<'_>) -> &'static str {
         Message::DataAnswer => "DataAnswer",
         Message::RequestAnswer { .. } => "RequestAnswer",
         Message::ExecutionResult { .. } => "ExecutionResult",
+        Message::Calibrate {
+            calibration_type: Some(0),
+            ..
+        } => "Calibrate",
         Message::Other { .. } => "Other",
         _ => "another",
     }

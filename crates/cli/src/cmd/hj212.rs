@@ -247,6 +247,18 @@ fn message_name(m: &message::Message<'_>) -> String {
         AssignMn { .. } => "assign MN (1002)".into(),
         KeyRequest { .. } => "key request (1014)".into(),
         NewKey { .. } => "new key (1014)".into(),
+        Calibrate {
+            pol_id,
+            calibration_type,
+        } => format!(
+            "calibrate (3011) {} {}",
+            pol_id.unwrap_or(""),
+            match calibration_type {
+                Some(0) => "zero",
+                Some(1) => "span",
+                _ => "",
+            }
+        ),
         Other { cn } => format!("command {cn}"),
     }
 }
