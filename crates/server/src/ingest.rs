@@ -68,8 +68,11 @@ pub struct Judged {
     pub batch: Batch,
     pub reply: Option<Vec<u8>>,
     pub verdict: &'static str,
-    /// The device's SM4 key, for the rest of the connection.
+    /// The device's SM4 key as registered.
     pub key: Option<[u8; 16]>,
+    /// A key this frame's 1014 just issued: the connection uses it from now
+    /// on (the registry learns it at its next reload).
+    pub rotated_key: Option<[u8; 16]>,
 }
 
 /// A frame as the framer cut it.
@@ -340,7 +343,7 @@ pub fn judge(
                         j.batch
                             .keys
                             .push((device.spec.mn.clone(), crate::keys::seal(m, &new)));
-                        j.key = Some(new);
+                        j.rotated_key = Some(new);
                         rec.reason = Some("SM4 key rotated".into());
                         tracing::info!(mn = %device.spec.mn, "SM4 key rotated (1014)");
                     }
@@ -434,6 +437,7 @@ pub async fn connection(
     let mut buf = vec![0u8; 4096];
     let idle = Duration::from_secs(cfg.idle_timeout_s.max(1));
     let mut garbage_since_frame = 0usize;
+    let mut line_key: Option<[u8; 16]> = None;
     let mut last_mn: Option<String> = None;
     loop {
         let n = tokio::select! {
@@ -489,8 +493,16 @@ pub async fn connection(
                             &mut reasm,
                             cfg.strict,
                         );
-                        if j.key.is_some() && framer.config().sm4_key != j.key {
-                            framer.set_sm4_key(j.key);
+                        // The line's key: a key just issued wins over the
+                        // registry's (which still holds the old one until it
+                        // reloads; the judge falls back to it for frames in flight).
+                        if j.rotated_key.is_some() {
+                            line_key = j.rotated_key;
+                        } else if line_key.is_none() {
+                            line_key = j.key;
+                        }
+                        if framer.config().sm4_key != line_key {
+                            framer.set_sm4_key(line_key);
                         }
                         if let Some(mn) = j.batch.frames.first().and_then(|r| r.mn.clone()) {
                             if last_mn.as_deref() != Some(mn.as_str()) {

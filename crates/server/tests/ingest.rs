@@ -966,6 +966,14 @@ async fn key_exchange_then_uploads_with_the_new_key() {
         let new_key: [u8; 16] = new_sk.as_bytes().try_into().unwrap();
         // It was sent encrypted with the old key.
         assert!(decrypt_segment(&TEST_KEY, got[1].as_bytes()).is_ok());
+        // The device answers the 1014 (9011, 9012: never encrypted) — these
+        // must not make the line fall back to the old key.
+        for seg in [
+            build::request_answer(&offer, 1),
+            build::execution_result(&offer, 1),
+        ] {
+            s.write_all(&build::frame(&seg).unwrap()).await.unwrap();
+        }
         // Uploads with the new key are accepted.
         s.write_all(&send(
             "2061",

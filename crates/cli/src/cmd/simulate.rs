@@ -73,6 +73,15 @@ pub struct Args {
     /// HJ 212-2025: send a heartbeat (9015) after every N uploads.
     #[arg(long, default_value_t = 10)]
     pub heartbeat_every: u64,
+    /// HJ 212-2025: start each device without an MN and announce it (1001)
+    /// until the platform assigns one (1002); approve the printed logger ids
+    /// with `lantian device approve`.
+    #[arg(long)]
+    pub activate: bool,
+    /// HJ 212-2025 with --encrypt: each device asks for a new key (1014)
+    /// before its data and switches to it.
+    #[arg(long)]
+    pub rotate_key: bool,
     /// Open the connections and hold them without sending (idle devices),
     /// for --duration seconds.
     #[arg(long)]
@@ -139,8 +148,10 @@ fn device_frame(
         b = b.cp("DataTime", dt);
     }
     let seg = b.cp_raw(cp).build();
-    match (&script.key, cn == "9015") {
-        (Some(key), false) => {
+    // §6.4.4: data commands 2000–2999, 1014 and 3020 are encrypted.
+    let encrypted = cn.parse().is_ok_and(lantian_hj212::crypto::is_encrypted_cn);
+    match (&script.key, encrypted) {
+        (Some(key), true) => {
             let crc = lantian_hj212::crc::hex4(lantian_hj212::crc::hj212(seg.as_bytes()));
             let enc = lantian_hj212::crypto::encrypt_segment(
                 key,
@@ -243,6 +254,8 @@ fn generated_cp(kind: Kind, n: u64, i: usize) -> String {
 
 #[derive(Default)]
 struct Totals {
+    activated: AtomicU64,
+    keys_rotated: AtomicU64,
     heartbeats: AtomicU64,
     heartbeats_answered: AtomicU64,
     sent: AtomicU64,
@@ -295,8 +308,13 @@ async fn run_device(
     ack_log: Option<Arc<Mutex<std::io::BufWriter<std::fs::File>>>>,
     v2025: bool,
     heartbeat_every: u64,
+    prelude_flags: (String, bool, bool),
 ) {
     let mut stream: Option<TcpStream> = None;
+    if prelude_flags.1 || prelude_flags.2 {
+        let flags = (prelude_flags.0.as_str(), prelude_flags.1, prelude_flags.2);
+        stream = prelude(&target, &mut script, index, flags, deadline, &totals).await;
+    }
     let mut framer = Framer::new(FramerConfig::default());
     let mut buf = vec![0u8; 4096];
     let mut seq: u64 = 0;
@@ -449,6 +467,115 @@ fn hold_idle(target: &str, n: usize, secs: u64) -> Result<()> {
     })
 }
 
+/// The logger id (i23005-Info) a simulated 2025 device announces.
+pub fn logger_id_of(prefix: &str, i: usize) -> String {
+    let base: String = prefix.bytes().map(|b| format!("{b:02X}")).collect();
+    let id = format!("{base}{i:08X}");
+    id[id.len().saturating_sub(24)..].to_string()
+}
+
+/// Reads frames for `wait` (decrypting with the device's key) and returns
+/// their data segments.
+async fn read_frames(s: &mut TcpStream, key: Option<[u8; 16]>, wait: Duration) -> Vec<String> {
+    let mut framer = Framer::new(FramerConfig {
+        sm4_key: key,
+        ..FramerConfig::default()
+    });
+    let mut buf = [0u8; 4096];
+    let mut out = Vec::new();
+    let until = tokio::time::Instant::now() + wait;
+    while let Ok(Ok(n)) = tokio::time::timeout_at(until, s.read(&mut buf)).await {
+        if n == 0 {
+            break;
+        }
+        framer.push(&buf[..n]);
+        while let Some(ev) = framer.next_event() {
+            if let Event::Frame(f) = ev
+                && f.is_ok()
+            {
+                out.push(String::from_utf8_lossy(f.data_segment()).to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Answers a platform command: 9011 (QnRtn=1) then 9012 (ExeRtn=1), 2025 flags.
+async fn answer_command(s: &mut TcpStream, cmd: &str) {
+    let p = Packet::parse(cmd);
+    for seg in [build::request_answer(&p, 1), build::execution_result(&p, 1)] {
+        if let Ok(f) = build::frame(&seg) {
+            let _ = s.write_all(&f).await;
+        }
+    }
+}
+
+/// HJ 212-2025 prelude of a device: activation (1001 until a 1002 assigns
+/// the MN) and a key exchange (1014). Returns the open connection.
+async fn prelude(
+    target: &str,
+    script: &mut Script,
+    index: usize,
+    a: (&str, bool, bool),
+    deadline: Instant,
+    totals: &Totals,
+) -> Option<TcpStream> {
+    let (prefix, activate, rotate) = a;
+    let mut s = TcpStream::connect(target).await.ok()?;
+    if activate {
+        let logger = logger_id_of(prefix, index);
+        let assigned = std::mem::take(&mut script.mn);
+        let mut n = 0u32;
+        loop {
+            if Instant::now() >= deadline {
+                script.mn = assigned;
+                return Some(s);
+            }
+            n += 1;
+            let qn = format!("20250601085857{:03}", n % 1000);
+            let cp = format!("i23005-Info={logger};i23006-Info=CPU{index:09}");
+            let hello = device_frame(script, &qn, "1001", true, false, None, &cp)?;
+            s.write_all(&hello).await.ok()?;
+            let got = read_frames(&mut s, script.key, Duration::from_millis(1500)).await;
+            if let Some(cmd) = got.iter().find(|g| g.contains(";CN=1002;")) {
+                let p = Packet::parse(cmd);
+                script.mn = p.mn.unwrap_or_default().to_string();
+                if let Some(pw) = p.pw {
+                    script.pw = pw.to_string();
+                }
+                answer_command(&mut s, cmd).await;
+                totals.activated.fetch_add(1, Relaxed);
+                break;
+            }
+        }
+    }
+    if rotate && let Some(old) = script.key {
+        let hello = device_frame(
+            script,
+            "20250601085859000",
+            "1014",
+            true,
+            false,
+            None,
+            "SKCreateTime=20250601085859000",
+        )?;
+        s.write_all(&hello).await.ok()?;
+        let got = read_frames(&mut s, Some(old), Duration::from_millis(1500)).await;
+        if let Some(cmd) = got.iter().find(|g| g.contains(";CN=1014;")) {
+            let p = Packet::parse(cmd);
+            if let Some(k) = p
+                .cp_get("NewSK")
+                .and_then(|k| <[u8; 16]>::try_from(k.as_bytes()).ok())
+            {
+                answer_command(&mut s, cmd).await;
+                script.key = Some(k);
+                totals.keys_rotated.fetch_add(1, Relaxed);
+            }
+        }
+    }
+    Some(s)
+}
+
 fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -578,6 +705,7 @@ pub fn run(a: Args) -> Result<()> {
                 ack_log.clone(),
                 a.protocol == "2025",
                 a.heartbeat_every,
+                (a.prefix.clone(), a.activate, a.rotate_key),
             ));
         }
         while set.join_next().await.is_some() {}
@@ -597,6 +725,8 @@ pub fn run(a: Args) -> Result<()> {
         "retried": totals.retried.load(Relaxed),
         "failed": totals.failed.load(Relaxed),
         "values_acked": values,
+        "activated": totals.activated.load(Relaxed),
+        "keys_rotated": totals.keys_rotated.load(Relaxed),
         "heartbeats": totals.heartbeats.load(Relaxed),
         "heartbeats_answered": totals.heartbeats_answered.load(Relaxed),
         "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
