@@ -333,7 +333,8 @@ pub fn judge(
                     if let Ok(enc) = lantian_hj212::crypto::encrypt_segment(
                         &old,
                         seg.as_bytes(),
-                        lantian_hj212::crypto::WireForm::Text,
+                        // Answer in the ciphertext form the device used.
+                        wire_form.unwrap_or(lantian_hj212::crypto::WireForm::Text),
                     ) {
                         let mut frame = format!("##{:04}", seg.len()).into_bytes();
                         frame.extend(enc);
