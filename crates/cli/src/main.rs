@@ -38,6 +38,9 @@ enum Command {
     /// Audits of stored data.
     #[command(subcommand)]
     Audit(cmd::serve::AuditCommand),
+    /// Users and roles: add, passwd, list.
+    #[command(subcommand)]
+    User(cmd::user::Command),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Device(c) => cmd::serve::device(c),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Audit(c) => cmd::serve::audit(c),
+        Command::User(c) => cmd::user::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

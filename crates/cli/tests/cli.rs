@@ -454,3 +454,145 @@ fn hourly_series_reproduces_the_official_cnemc_hour() {
     }
     assert_eq!(checked, 137);
 }
+
+#[test]
+fn users_have_hashed_passwords_roles_and_an_audit_trail() {
+    let dir = std::env::temp_dir().join(format!("lantian-users-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("u.db").display());
+    // A generated one-time password is shown once.
+    let out = lantian(&["user", "add", "--database", &db, "chen", "--role", "bureau"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let password = text
+        .lines()
+        .find_map(|l| l.rsplit_once(": "))
+        .map(|(_, p)| p.trim().to_string())
+        .unwrap();
+    assert_eq!(password.len(), 16, "{text}");
+    // A township user needs its township; a role must be known; names are unique.
+    assert!(
+        !lantian(&[
+            "user",
+            "add",
+            "--database",
+            &db,
+            "li",
+            "--role",
+            "township",
+            "--password",
+            "abcdefgh1"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        !lantian(&[
+            "user",
+            "add",
+            "--database",
+            &db,
+            "li",
+            "--role",
+            "root",
+            "--password",
+            "abcdefgh1"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        !lantian(&[
+            "user",
+            "add",
+            "--database",
+            &db,
+            "chen",
+            "--role",
+            "public",
+            "--password",
+            "abcdefgh1"
+        ])
+        .status
+        .success()
+    );
+    let ok = lantian(&[
+        "user",
+        "add",
+        "--database",
+        &db,
+        "li",
+        "--role",
+        "township",
+        "--scope",
+        "羊册镇",
+        "--password",
+        "abcdefgh1",
+    ]);
+    assert!(ok.status.success());
+    assert!(
+        lantian(&[
+            "user",
+            "passwd",
+            "--database",
+            &db,
+            "li",
+            "--password",
+            "new-secret-9"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        !lantian(&[
+            "user",
+            "passwd",
+            "--database",
+            &db,
+            "nobody",
+            "--password",
+            "new-secret-9"
+        ])
+        .status
+        .success()
+    );
+    let list =
+        String::from_utf8_lossy(&lantian(&["user", "list", "--database", &db]).stdout).to_string();
+    assert!(
+        list.contains("chen") && list.contains("羊册镇") && list.contains("2 users"),
+        "{list}"
+    );
+    assert!(
+        !list.contains(&password) && !list.contains("new-secret-9"),
+        "never a password"
+    );
+    // What the database holds: argon2id hashes that verify, and the audit log.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = lantian_store::Store::connect(&db).await.unwrap();
+        let users = store.users().await.unwrap();
+        let chen = users.iter().find(|u| u.username == "chen").unwrap();
+        assert!(chen.password_hash.starts_with("$argon2id$"));
+        assert!(lantian_server::auth::verify_password(
+            &password,
+            &chen.password_hash
+        ));
+        let li = users.iter().find(|u| u.username == "li").unwrap();
+        assert!(lantian_server::auth::verify_password(
+            "new-secret-9",
+            &li.password_hash
+        ));
+        assert!(!lantian_server::auth::verify_password(
+            "abcdefgh1",
+            &li.password_hash
+        ));
+        let log = store.audit_log(10).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, vec!["user.passwd", "user.add", "user.add"]);
+    });
+}

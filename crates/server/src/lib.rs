@@ -11,6 +11,7 @@
 //!            └──────── replies after commit ◀──────┘
 //! ```
 
+pub mod auth;
 pub mod config;
 pub mod http;
 pub mod ingest;

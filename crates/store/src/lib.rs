@@ -173,6 +173,30 @@ pub struct Batch {
     pub keys: Vec<(String, String)>,
 }
 
+/// A user of the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// admin, bureau, department, township, enterprise, public.
+    pub role: String,
+    /// The department, township or enterprise the user belongs to.
+    pub scope: Option<String>,
+    pub disabled: bool,
+    pub created_ms: i64,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub detail: Option<String>,
+}
+
 /// A data logger that sent its hardware serials before it had an MN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingLogger {
@@ -236,6 +260,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0002_last_seen", include_str!("../migrations/sqlite/0002_last_seen.sql")),
     ("0003_device_key", include_str!("../migrations/sqlite/0003_device_key.sql")),
     ("0004_pending_loggers", include_str!("../migrations/sqlite/0004_pending_loggers.sql")),
+    ("0005_users", include_str!("../migrations/sqlite/0005_users.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -243,6 +268,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0002_last_seen", include_str!("../migrations/postgres/0002_last_seen.sql")),
     ("0003_device_key", include_str!("../migrations/postgres/0003_device_key.sql")),
     ("0004_pending_loggers", include_str!("../migrations/postgres/0004_pending_loggers.sql")),
+    ("0005_users", include_str!("../migrations/postgres/0005_users.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
@@ -322,6 +348,78 @@ macro_rules! backend {
                 .fetch_one(pool)
                 .await?;
                 Ok(row.try_get::<i64, _>(0)?)
+            }
+
+            pub async fn add_user(pool: &$Pool, username: &str, hash: &str, role: &str, scope: Option<&str>, now: i64) -> Result<i64> {
+                let row = sqlx::query(
+                    "INSERT INTO users (username, password_hash, role, scope, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(username)
+                .bind(hash)
+                .bind(role)
+                .bind(scope)
+                .bind(now)
+                .fetch_one(pool)
+                .await?;
+                Ok(row.try_get::<i64, _>(0)?)
+            }
+
+            pub async fn set_password_hash(pool: &$Pool, username: &str, hash: &str) -> Result<bool> {
+                let r = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+                    .bind(hash)
+                    .bind(username)
+                    .execute(pool)
+                    .await?;
+                Ok(r.rows_affected() > 0)
+            }
+
+            pub async fn users(pool: &$Pool) -> Result<Vec<User>> {
+                let rows = sqlx::query(
+                    "SELECT id, username, password_hash, role, scope, disabled, created_ms FROM users ORDER BY username",
+                )
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(User {
+                            id: r.try_get(0)?,
+                            username: r.try_get(1)?,
+                            password_hash: r.try_get(2)?,
+                            role: r.try_get(3)?,
+                            scope: r.try_get(4)?,
+                            disabled: r.try_get::<i64, _>(5)? != 0,
+                            created_ms: r.try_get(6)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            pub async fn audit(pool: &$Pool, e: &AuditEntry) -> Result<()> {
+                sqlx::query("INSERT INTO audit_log (at_ms, actor, action, detail) VALUES ($1, $2, $3, $4)")
+                    .bind(e.at_ms)
+                    .bind(&e.actor)
+                    .bind(&e.action)
+                    .bind(&e.detail)
+                    .execute(pool)
+                    .await?;
+                Ok(())
+            }
+
+            pub async fn audit_log(pool: &$Pool, limit: i64) -> Result<Vec<AuditEntry>> {
+                let rows = sqlx::query("SELECT at_ms, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AuditEntry {
+                            at_ms: r.try_get(0)?,
+                            actor: r.try_get(1)?,
+                            action: r.try_get(2)?,
+                            detail: r.try_get(3)?,
+                        })
+                    })
+                    .collect()
             }
 
             pub async fn pending_loggers(pool: &$Pool) -> Result<Vec<PendingLogger>> {
@@ -683,6 +781,66 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => lite::add_device(p, d, now_ms()).await,
             Db::Pg(p) => pg::add_device(p, d, now_ms()).await,
+        }
+    }
+
+    /// Adds a user (the hash is an argon2id PHC string made by the caller).
+    pub async fn add_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: &str,
+        scope: Option<&str>,
+    ) -> Result<i64> {
+        if username.trim().is_empty() {
+            return Err(Error::Invalid("empty username".into()));
+        }
+        if self.users().await?.iter().any(|u| u.username == username) {
+            return Err(Error::Invalid(format!("user {username} already exists")));
+        }
+        match &self.db {
+            Db::Sqlite(p) => {
+                lite::add_user(p, username, password_hash, role, scope, now_ms()).await
+            }
+            Db::Pg(p) => pg::add_user(p, username, password_hash, role, scope, now_ms()).await,
+        }
+    }
+
+    /// Replaces a user's password hash; false if there is no such user.
+    pub async fn set_password_hash(&self, username: &str, password_hash: &str) -> Result<bool> {
+        match &self.db {
+            Db::Sqlite(p) => lite::set_password_hash(p, username, password_hash).await,
+            Db::Pg(p) => pg::set_password_hash(p, username, password_hash).await,
+        }
+    }
+
+    /// Every user.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::users(p).await,
+            Db::Pg(p) => pg::users(p).await,
+        }
+    }
+
+    /// Appends to the audit log (logins, administrative changes).
+    pub async fn audit(&self, actor: &str, action: &str, detail: Option<&str>) -> Result<()> {
+        let e = AuditEntry {
+            at_ms: now_ms(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            detail: detail.map(str::to_string),
+        };
+        match &self.db {
+            Db::Sqlite(p) => lite::audit(p, &e).await,
+            Db::Pg(p) => pg::audit(p, &e).await,
+        }
+    }
+
+    /// The latest `limit` audit entries, newest first.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::audit_log(p, limit).await,
+            Db::Pg(p) => pg::audit_log(p, limit).await,
         }
     }
 

@@ -5,3 +5,4 @@ pub mod assess;
 pub mod hj212;
 pub mod serve;
 pub mod simulate;
+pub mod user;

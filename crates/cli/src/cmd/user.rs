@@ -1,0 +1,114 @@
+//! `lantian user add|passwd|list`: accounts of the bureau, departments,
+//! townships, enterprises and the public. Passwords are stored only as
+//! argon2id hashes; when none is given one is generated and shown once.
+//! Every change is written to the audit log.
+
+use anyhow::{Result, bail};
+use lantian_server::auth::{self, Role};
+use lantian_store::Store;
+
+use crate::cmd::serve::{DEFAULT_DB, runtime};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Add a user.
+    Add {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        username: String,
+        /// admin, bureau, department, township, enterprise, public.
+        #[arg(long)]
+        role: String,
+        /// The department, township or enterprise the user belongs to.
+        #[arg(long)]
+        scope: Option<String>,
+        /// The password (at least 8 characters); generated and shown once if absent.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Set a user's password (generated and shown once if none is given).
+    Passwd {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// List the users (never their passwords).
+    List {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+    },
+}
+
+fn password_or_new(given: Option<String>) -> Result<(String, bool)> {
+    match given {
+        Some(p) => Ok((p, false)),
+        None => Ok((auth::generate_password()?, true)),
+    }
+}
+
+pub fn run(cmd: Command) -> Result<()> {
+    runtime()?.block_on(async move {
+        match cmd {
+            Command::Add {
+                database,
+                username,
+                role,
+                scope,
+                password,
+            } => {
+                let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+                if role.needs_scope() && scope.as_deref().is_none_or(str::is_empty) {
+                    bail!("a {} user needs --scope (the {} they belong to)", role.name(), role.name());
+                }
+                let (password, generated) = password_or_new(password)?;
+                let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+                let store = Store::connect(&database).await?;
+                store.add_user(&username, &hash, role.name(), scope.as_deref()).await?;
+                store
+                    .audit("cli", "user.add", Some(&format!("{username} role={} scope={}", role.name(), scope.as_deref().unwrap_or(""))))
+                    .await?;
+                println!("added {username} ({} {})", role.name(), role.name_zh());
+                if generated {
+                    println!("one-time password (shown once; change it with `lantian user passwd`): {password}");
+                }
+            }
+            Command::Passwd {
+                database,
+                username,
+                password,
+            } => {
+                let (password, generated) = password_or_new(password)?;
+                let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+                let store = Store::connect(&database).await?;
+                if !store.set_password_hash(&username, &hash).await? {
+                    bail!("no user {username}");
+                }
+                store.audit("cli", "user.passwd", Some(&username)).await?;
+                println!("password of {username} changed");
+                if generated {
+                    println!("one-time password (shown once): {password}");
+                }
+            }
+            Command::List { database } => {
+                let store = Store::connect(&database).await?;
+                let users = store.users().await?;
+                println!("{:<20} {:<12} {:<14} {:<20} disabled", "username", "role", "角色", "scope");
+                for u in &users {
+                    let zh = u.role.parse::<Role>().map_or("?", Role::name_zh);
+                    println!(
+                        "{:<20} {:<12} {:<14} {:<20} {}",
+                        u.username,
+                        u.role,
+                        zh,
+                        u.scope.as_deref().unwrap_or("—"),
+                        if u.disabled { "yes" } else { "no" }
+                    );
+                }
+                println!("{} users", users.len());
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,125 @@
+//! Users and roles: who may see and change what. Passwords are kept only as
+//! argon2id hashes (PHC strings); there is no built-in default password — a
+//! password is given, or generated and shown once.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+/// The roles of the platform (the brief's users).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Everything, including users and devices.
+    Admin,
+    /// The county environment bureau and the task force: everything but users.
+    Bureau,
+    /// A department (发改委, 住建局, …): its own ledger and problems.
+    Department,
+    /// A township or street: its micro-stations, rank and ledgers.
+    Township,
+    /// An enterprise: its own monitoring data, alarms and measures.
+    Enterprise,
+    /// The public: current AQI, advice, alerts.
+    Public,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Bureau,
+        Role::Department,
+        Role::Township,
+        Role::Enterprise,
+        Role::Public,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Bureau => "bureau",
+            Role::Department => "department",
+            Role::Township => "township",
+            Role::Enterprise => "enterprise",
+            Role::Public => "public",
+        }
+    }
+
+    pub const fn name_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::Bureau => "生态环境分局",
+            Role::Department => "职能部门",
+            Role::Township => "乡镇街道",
+            Role::Enterprise => "企业",
+            Role::Public => "公众",
+        }
+    }
+
+    /// Department, township and enterprise users belong to one of those.
+    pub const fn needs_scope(self) -> bool {
+        matches!(self, Role::Department | Role::Township | Role::Enterprise)
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                format!("role `{s}`: admin, bureau, department, township, enterprise or public")
+            })
+    }
+}
+
+/// The argon2id hash (PHC string) of a password.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    if password.chars().count() < 8 {
+        return Err("a password has at least 8 characters".into());
+    }
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| format!("cannot hash the password: {e}"))
+}
+
+/// Whether `password` matches the stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A new random password of 16 characters, for a user who was given none.
+pub fn generate_password() -> std::io::Result<String> {
+    crate::keys::new_key().map(|k| String::from_utf8_lossy(&k).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_and_verify() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(!h.contains("correct horse"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("correct hors", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(hash_password("short").is_err());
+        let g = generate_password().unwrap();
+        assert_eq!(g.len(), 16);
+        assert_ne!(g, generate_password().unwrap());
+    }
+
+    #[test]
+    fn roles() {
+        assert_eq!("Bureau".parse::<Role>(), Ok(Role::Bureau));
+        assert!("root".parse::<Role>().is_err());
+        assert!(Role::Township.needs_scope() && !Role::Public.needs_scope());
+    }
+}
