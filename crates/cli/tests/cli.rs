@@ -561,6 +561,29 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
         .status
         .success()
     );
+    // An API token is shown once; only its hash is kept.
+    let out = lantian(&[
+        "user",
+        "token",
+        "--database",
+        &db,
+        "chen",
+        "--label",
+        "export job",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let token = text.rsplit_once(": ").unwrap().1.trim().to_string();
+    assert!(token.starts_with("lt_") && token.len() == 67, "{text}");
+    assert!(
+        !lantian(&["user", "token", "--database", &db, "nobody"])
+            .status
+            .success()
+    );
     let list =
         String::from_utf8_lossy(&lantian(&["user", "list", "--database", &db]).stdout).to_string();
     assert!(
@@ -591,8 +614,21 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
             "abcdefgh1",
             &li.password_hash
         ));
+        let holder = store
+            .user_by_token(&lantian_server::auth::token_hash(&token))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(holder.username, "chen");
+        assert!(
+            store.user_by_token(&token).await.unwrap().is_none(),
+            "the token itself is not stored"
+        );
         let log = store.audit_log(10).await.unwrap();
         let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, vec!["user.passwd", "user.add", "user.add"]);
+        assert_eq!(
+            actions,
+            vec!["user.token", "user.passwd", "user.add", "user.add"]
+        );
     });
 }

@@ -55,6 +55,13 @@ impl Role {
         }
     }
 
+    /// May administer devices (register, approve, see the raw-frame audit
+    /// and quarantine): the bureau and admins, not departments, townships,
+    /// enterprises or the public.
+    pub const fn manages_devices(self) -> bool {
+        matches!(self, Role::Admin | Role::Bureau)
+    }
+
     /// Department, township and enterprise users belong to one of those.
     pub const fn needs_scope(self) -> bool {
         matches!(self, Role::Department | Role::Township | Role::Enterprise)
@@ -98,6 +105,31 @@ pub fn generate_password() -> std::io::Result<String> {
     crate::keys::new_key().map(|k| String::from_utf8_lossy(&k).to_string())
 }
 
+/// A new API token: `lt_` and 64 hex digits (256 bits from the operating
+/// system's random source). Shown once; only [`token_hash`] is stored.
+pub fn generate_token() -> std::io::Result<String> {
+    let mut b = [0u8; 32];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut b)?;
+    Ok(format!("lt_{}", hex(&b)))
+}
+
+/// What is stored of a token: lowercase hex SHA-256. Tokens carry 256
+/// random bits, so a fast hash suffices (passwords, with little entropy,
+/// use argon2id).
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(token.as_bytes()))
+}
+
+fn hex(b: &[u8]) -> String {
+    use std::fmt::Write;
+    b.iter()
+        .fold(String::with_capacity(b.len() * 2), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +146,20 @@ mod tests {
         let g = generate_password().unwrap();
         assert_eq!(g.len(), 16);
         assert_ne!(g, generate_password().unwrap());
+    }
+
+    #[test]
+    fn tokens() {
+        let t = generate_token().unwrap();
+        assert_eq!(t.len(), 67);
+        assert_ne!(t, generate_token().unwrap());
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(Role::Bureau.manages_devices());
+        assert!(!Role::Department.manages_devices());
     }
 
     #[test]

@@ -484,6 +484,83 @@ async fn metrics_and_health_over_http() {
     }
 }
 
+async fn http_get(addr: std::net::SocketAddr, path: &str, token: Option<&str>) -> String {
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    c.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut body = String::new();
+    c.read_to_string(&mut body).await.unwrap();
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_devices_needs_a_token_of_a_role_that_may_see_devices() {
+    use lantian_server::auth;
+    for url in databases("apitoken").await {
+        let (srv, store) = start(&url).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        s.write_all(&upload(
+            "20250101090000001",
+            "MN001",
+            "123456",
+            "2061",
+            5,
+            "20250101080000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        assert_eq!(replies(&mut s, Duration::from_millis(400)).await.len(), 1);
+        let hash = auth::hash_password("a long password").unwrap();
+        store.add_user("chen", &hash, "bureau", None).await.unwrap();
+        store
+            .add_user("wang", &hash, "department", Some("住建局"))
+            .await
+            .unwrap();
+        let bureau = auth::generate_token().unwrap();
+        let dept = auth::generate_token().unwrap();
+        store
+            .add_token("chen", &auth::token_hash(&bureau), Some("test"))
+            .await
+            .unwrap();
+        store
+            .add_token("wang", &auth::token_hash(&dept), None)
+            .await
+            .unwrap();
+        let addr = srv.http_addr;
+        let none = http_get(addr, "/api/v1/devices", None).await;
+        assert!(none.starts_with("HTTP/1.1 401"), "{none}");
+        assert!(!none.contains("MN001"), "{none}");
+        let wrong = http_get(addr, "/api/v1/devices", Some("lt_0000")).await;
+        assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+        let d = http_get(addr, "/api/v1/devices", Some(&dept)).await;
+        assert!(d.starts_with("HTTP/1.1 403"), "{d}");
+        assert!(!d.contains("MN001"), "{d}");
+        let ok = http_get(addr, "/api/v1/devices", Some(&bureau)).await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        let body = ok.split_once("\r\n\r\n").unwrap().1;
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        let dev = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["mn"] == "MN001")
+            .unwrap();
+        assert_eq!(dev["online"], true, "{dev}");
+        assert_eq!(dev["enabled"], true, "{dev}");
+        assert!(
+            dev["last_seen"].as_str().unwrap().ends_with("+08:00"),
+            "{dev}"
+        );
+        drop(s);
+        srv.shutdown().await.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_on_one_postgres_neither_lose_nor_duplicate() {
     let urls = databases("scaleout").await;

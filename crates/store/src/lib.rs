@@ -261,6 +261,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0003_device_key", include_str!("../migrations/sqlite/0003_device_key.sql")),
     ("0004_pending_loggers", include_str!("../migrations/sqlite/0004_pending_loggers.sql")),
     ("0005_users", include_str!("../migrations/sqlite/0005_users.sql")),
+    ("0006_api_tokens", include_str!("../migrations/sqlite/0006_api_tokens.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -269,6 +270,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0003_device_key", include_str!("../migrations/postgres/0003_device_key.sql")),
     ("0004_pending_loggers", include_str!("../migrations/postgres/0004_pending_loggers.sql")),
     ("0005_users", include_str!("../migrations/postgres/0005_users.sql")),
+    ("0006_api_tokens", include_str!("../migrations/postgres/0006_api_tokens.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
@@ -392,6 +394,40 @@ macro_rules! backend {
                         })
                     })
                     .collect()
+            }
+
+            pub async fn add_token(pool: &$Pool, user_id: i64, token_hash: &str, label: Option<&str>, now: i64) -> Result<()> {
+                sqlx::query("INSERT INTO api_tokens (user_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4)")
+                    .bind(user_id)
+                    .bind(token_hash)
+                    .bind(label)
+                    .bind(now)
+                    .execute(pool)
+                    .await?;
+                Ok(())
+            }
+
+            pub async fn user_by_token(pool: &$Pool, token_hash: &str) -> Result<Option<User>> {
+                let row = sqlx::query(
+                    "SELECT u.id, u.username, u.password_hash, u.role, u.scope, u.disabled, u.created_ms \
+                     FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE t.token_hash = $1 AND t.revoked = 0 AND u.disabled = 0",
+                )
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?;
+                row.map(|r| {
+                    Ok(User {
+                        id: r.try_get(0)?,
+                        username: r.try_get(1)?,
+                        password_hash: r.try_get(2)?,
+                        role: r.try_get(3)?,
+                        scope: r.try_get(4)?,
+                        disabled: r.try_get::<i64, _>(5)? != 0,
+                        created_ms: r.try_get(6)?,
+                    })
+                })
+                .transpose()
             }
 
             pub async fn audit(pool: &$Pool, e: &AuditEntry) -> Result<()> {
@@ -819,6 +855,35 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => lite::users(p).await,
             Db::Pg(p) => pg::users(p).await,
+        }
+    }
+
+    /// Stores an API token of a user by its hash (the token itself is never stored).
+    pub async fn add_token(
+        &self,
+        username: &str,
+        token_hash: &str,
+        label: Option<&str>,
+    ) -> Result<()> {
+        let Some(user) = self
+            .users()
+            .await?
+            .into_iter()
+            .find(|u| u.username == username)
+        else {
+            return Err(Error::Invalid(format!("no user {username}")));
+        };
+        match &self.db {
+            Db::Sqlite(p) => lite::add_token(p, user.id, token_hash, label, now_ms()).await,
+            Db::Pg(p) => pg::add_token(p, user.id, token_hash, label, now_ms()).await,
+        }
+    }
+
+    /// The enabled user holding the unrevoked token with this hash.
+    pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::user_by_token(p, token_hash).await,
+            Db::Pg(p) => pg::user_by_token(p, token_hash).await,
         }
     }
 

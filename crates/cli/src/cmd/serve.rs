@@ -284,19 +284,16 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_millis() as i64);
                 let online = |dev: &lantian_store::Device| dev.is_online(now, offline_after * 1000);
-                let last_seen = |seen: Option<i64>| {
-                    seen.and_then(chrono::DateTime::from_timestamp_millis)
-                        .map(|t| (t + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S+08:00").to_string())
+                let last_seen = |dev: &lantian_store::Device| {
+                    lantian_server::http::device_json(dev, now, offline_after * 1000)["last_seen"]
+                        .as_str()
+                        .map(str::to_string)
                 };
                 if json {
                     let v: Vec<_> = devices
                         .iter()
                         .map(|dev| {
-                            let d = &dev.spec;
-                            json!({"mn": d.mn, "site": d.site.code, "site_name": d.site.name, "site_kind": d.site.kind,
-                                   "township": d.site.township, "lon": d.site.lon, "lat": d.site.lat, "assessment": d.site.assessment,
-                                   "kind": d.kind, "protocol": d.protocol, "crc": d.crc, "units": d.unit_overrides, "enabled": dev.enabled,
-                                   "last_seen": last_seen(dev.last_seen_ms), "online": online(dev)})
+                            lantian_server::http::device_json(dev, now, offline_after * 1000)
                         })
                         .collect();
                     println!("{}", serde_json::to_string_pretty(&v)?);
@@ -315,7 +312,7 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                             d.crc,
                             if dev.enabled { "yes" } else { "no" },
                             if online(dev) { "在线" } else { "离线" },
-                            last_seen(dev.last_seen_ms).unwrap_or_else(|| "—".into()),
+                            last_seen(dev).unwrap_or_else(|| "—".into()),
                             d.site.name
                         );
                     }
@@ -361,7 +358,10 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
             DeviceCommand::Pending { database } => {
                 let store = Store::connect(&database).await?;
                 let pending = store.pending_loggers().await?;
-                println!("{:<26} {:<14} {:<14} {:<22} MN", "logger id", "CPU", "MAC1", "peer");
+                println!(
+                    "{:<26} {:<14} {:<14} {:<22} MN",
+                    "logger id", "CPU", "MAC1", "peer"
+                );
                 for l in &pending {
                     println!(
                         "{:<26} {:<14} {:<14} {:<22} {}",
@@ -376,7 +376,12 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
             }
             DeviceCommand::Approve { logger_id, device } => {
                 let store = Store::connect(&device.database).await?;
-                if !store.pending_loggers().await?.iter().any(|l| l.logger_id == logger_id) {
+                if !store
+                    .pending_loggers()
+                    .await?
+                    .iter()
+                    .any(|l| l.logger_id == logger_id)
+                {
                     bail!("no pending logger {logger_id} (see lantian device pending)");
                 }
                 store.add_device(&device.device()?).await?;

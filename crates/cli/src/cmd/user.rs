@@ -1,4 +1,4 @@
-//! `lantian user add|passwd|list`: accounts of the bureau, departments,
+//! `lantian user add|passwd|token|list`: accounts of the bureau, departments,
 //! townships, enterprises and the public. Passwords are stored only as
 //! argon2id hashes; when none is given one is generated and shown once.
 //! Every change is written to the audit log.
@@ -33,6 +33,16 @@ pub enum Command {
         username: String,
         #[arg(long)]
         password: Option<String>,
+    },
+    /// Issue an API token for a user (for machines: `Authorization: Bearer …`).
+    /// Shown once; only its SHA-256 is stored.
+    Token {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        username: String,
+        /// What the token is for (shown in the audit log).
+        #[arg(long)]
+        label: Option<String>,
     },
     /// List the users (never their passwords).
     List {
@@ -90,6 +100,19 @@ pub fn run(cmd: Command) -> Result<()> {
                 if generated {
                     println!("one-time password (shown once): {password}");
                 }
+            }
+            Command::Token {
+                database,
+                username,
+                label,
+            } => {
+                let token = auth::generate_token()?;
+                let store = Store::connect(&database).await?;
+                store.add_token(&username, &auth::token_hash(&token), label.as_deref()).await?;
+                store
+                    .audit("cli", "user.token", Some(&format!("{username} label={}", label.as_deref().unwrap_or(""))))
+                    .await?;
+                println!("API token for {username} (shown once): {token}");
             }
             Command::List { database } => {
                 let store = Store::connect(&database).await?;
