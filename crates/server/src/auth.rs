@@ -105,6 +105,16 @@ pub fn generate_password() -> std::io::Result<String> {
     crate::keys::new_key().map(|k| String::from_utf8_lossy(&k).to_string())
 }
 
+/// A hash of a random password, verified against when a login names no
+/// user, so that the answer takes as long as for a real user.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let p = generate_password().unwrap_or_else(|_| "decoy-password".into());
+        hash_password(&p).unwrap_or_default()
+    })
+}
+
 /// A new API token: `lt_` and 64 hex digits (256 bits from the operating
 /// system's random source). Shown once; only [`token_hash`] is stored.
 pub fn generate_token() -> std::io::Result<String> {
@@ -128,6 +138,65 @@ fn hex(b: &[u8]) -> String {
             let _ = write!(s, "{x:02x}");
             s
         })
+}
+
+/// Login rate limiting, in memory per node: at most [`Self::MAX_PER_USER`]
+/// failed logins for one username and [`Self::MAX_PER_PEER`] from one peer
+/// address within [`Self::WINDOW_MS`]; beyond that logins are refused
+/// (even with the right password) until the oldest failure leaves the
+/// window. A success clears the username's failures. Time is given by the
+/// caller, so the rule is tested without sleeping.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: std::collections::HashMap<String, std::collections::VecDeque<i64>>,
+}
+
+impl LoginLimiter {
+    pub const WINDOW_MS: i64 = 15 * 60_000;
+    pub const MAX_PER_USER: usize = 5;
+    pub const MAX_PER_PEER: usize = 20;
+    /// Keys kept at most; beyond this, keys without a failure in the window go.
+    const MAX_KEYS: usize = 100_000;
+
+    fn keys(user: &str, peer: &str) -> [(String, usize); 2] {
+        [
+            (
+                format!("u:{}", user.trim().to_lowercase()),
+                Self::MAX_PER_USER,
+            ),
+            (format!("p:{peer}"), Self::MAX_PER_PEER),
+        ]
+    }
+
+    /// Milliseconds until a login for `user` from `peer` may be tried again,
+    /// or None if it may be tried now.
+    pub fn blocked(&mut self, user: &str, peer: &str, now_ms: i64) -> Option<i64> {
+        Self::keys(user, peer)
+            .into_iter()
+            .filter_map(|(k, max)| {
+                let q = self.failures.get_mut(&k)?;
+                while q.front().is_some_and(|&t| t <= now_ms - Self::WINDOW_MS) {
+                    q.pop_front();
+                }
+                (q.len() >= max).then(|| q.front().map_or(0, |&t| t + Self::WINDOW_MS - now_ms))
+            })
+            .max()
+    }
+
+    pub fn failed(&mut self, user: &str, peer: &str, now_ms: i64) {
+        if self.failures.len() >= Self::MAX_KEYS {
+            self.failures
+                .retain(|_, q| q.back().is_some_and(|&t| t > now_ms - Self::WINDOW_MS));
+        }
+        for (k, _) in Self::keys(user, peer) {
+            self.failures.entry(k).or_default().push_back(now_ms);
+        }
+    }
+
+    pub fn succeeded(&mut self, user: &str) {
+        self.failures
+            .remove(&format!("u:{}", user.trim().to_lowercase()));
+    }
 }
 
 #[cfg(test)]
@@ -160,6 +229,43 @@ mod tests {
         );
         assert!(Role::Bureau.manages_devices());
         assert!(!Role::Department.manages_devices());
+    }
+
+    #[test]
+    fn login_limits() {
+        let mut l = LoginLimiter::default();
+        let t0 = 1_000_000;
+        for i in 0..5 {
+            assert_eq!(l.blocked("chen", "10.0.0.1", t0 + i), None);
+            l.failed("chen", "10.0.0.1", t0 + i);
+        }
+        // The sixth try is refused until the first failure is 15 minutes old.
+        assert_eq!(
+            l.blocked("chen", "10.0.0.1", t0 + 10),
+            Some(LoginLimiter::WINDOW_MS - 10)
+        );
+        assert_eq!(
+            l.blocked("CHEN ", "10.0.0.2", t0 + 10),
+            Some(LoginLimiter::WINDOW_MS - 10)
+        );
+        // Another user from the same peer is not blocked by chen's five ...
+        assert_eq!(l.blocked("li", "10.0.0.1", t0 + 10), None);
+        // ... but twenty failures from one peer block every name from it.
+        for i in 0..15 {
+            l.failed(&format!("u{i}"), "10.0.0.1", t0 + 20 + i);
+        }
+        assert!(l.blocked("li", "10.0.0.1", t0 + 40).is_some());
+        assert_eq!(l.blocked("li", "10.0.0.3", t0 + 40), None);
+        assert_eq!(
+            l.blocked("chen", "10.0.0.9", t0 + LoginLimiter::WINDOW_MS),
+            None
+        );
+        l.failed("chen", "10.0.0.9", t0 + LoginLimiter::WINDOW_MS);
+        l.succeeded("chen");
+        assert_eq!(
+            l.blocked("chen", "10.0.0.9", t0 + LoginLimiter::WINDOW_MS + 1),
+            None
+        );
     }
 
     #[test]

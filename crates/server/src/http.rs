@@ -1,15 +1,20 @@
 //! The HTTP edge: `/healthz`, `/metrics`, and the first API route,
-//! `GET /api/v1/devices` (Bearer API token of an admin or bureau user).
-//! Every `/api` route answers 401 without a valid token and 403 to a role
-//! that may not see it; nothing is served to an unknown caller.
+//! `GET /api/v1/devices` for admin and bureau users; `POST /api/v1/login`,
+//! `POST /api/v1/logout`, `GET /api/v1/me`. A caller is a machine with an
+//! API token (`Authorization: Bearer lt_…`) or a browser with a session
+//! cookie; a cookie-borne POST must echo the session's CSRF token in
+//! `X-CSRF-Token`. Every `/api` route but login answers 401 to an unknown
+//! caller and 403 to a role that may not see it.
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use lantian_store::{Device, Store, User};
 use serde_json::json;
 
@@ -21,13 +26,34 @@ use crate::metrics::Metrics;
 pub struct HttpState {
     pub store: Store,
     pub metrics: Arc<Metrics>,
+    pub limiter: Arc<std::sync::Mutex<auth::LoginLimiter>>,
 }
+
+impl HttpState {
+    pub fn new(store: Store, metrics: Arc<Metrics>) -> Self {
+        Self {
+            store,
+            metrics,
+            limiter: Arc::default(),
+        }
+    }
+}
+
+/// The session cookie's name; the cookie is HttpOnly and SameSite=Strict.
+pub const SESSION_COOKIE: &str = "lantian_session";
+/// A browser session lasts a working day.
+pub const SESSION_MS: i64 = 12 * 3600 * 1000;
+/// The header a page echoes the session's CSRF token in on POST/PUT/DELETE.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/v1/devices", get(api_devices))
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/me", get(me))
         .with_state(state)
 }
 
@@ -76,29 +102,67 @@ fn api_error(status: StatusCode, message: &str) -> ApiError {
     )
 }
 
-/// The user behind the request's `Authorization: Bearer <token>`.
-async fn caller(store: &Store, headers: &HeaderMap) -> Result<(User, Role), ApiError> {
+fn db_error(e: lantian_store::Error) -> ApiError {
+    tracing::error!(error = %e, "database error in the API");
+    api_error(StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The user behind a request: its `Authorization: Bearer <token>`, else its
+/// session cookie. A cookie-borne request other than GET/HEAD must carry
+/// the session's CSRF token (browsers never send a Bearer token on their
+/// own, so token requests need none).
+async fn caller(
+    store: &Store,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<(User, Role), ApiError> {
     let unauthorized = || {
         api_error(
             StatusCode::UNAUTHORIZED,
-            "an API token is required (Authorization: Bearer lt_…)",
+            "log in, or send an API token (Authorization: Bearer lt_…)",
         )
     };
-    let token = headers
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(unauthorized)?;
-    let user = store
-        .user_by_token(&auth::token_hash(token))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "token lookup failed");
-            api_error(StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        })?
-        .ok_or_else(unauthorized)?;
+        .filter(|t| !t.is_empty());
+    let user = if let Some(token) = bearer {
+        store
+            .user_by_token(&auth::token_hash(token))
+            .await
+            .map_err(db_error)?
+            .ok_or_else(unauthorized)?
+    } else {
+        let id = cookie(headers, SESSION_COOKIE).ok_or_else(unauthorized)?;
+        let (user, csrf) = store
+            .session_user(&auth::token_hash(id))
+            .await
+            .map_err(db_error)?
+            .ok_or_else(unauthorized)?;
+        if !(method == Method::GET || method == Method::HEAD) {
+            let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if sent != Some(csrf.as_str()) {
+                return Err(api_error(
+                    StatusCode::FORBIDDEN,
+                    "missing or wrong X-CSRF-Token",
+                ));
+            }
+        }
+        user
+    };
     let role = user
         .role
         .parse::<Role>()
@@ -106,21 +170,168 @@ async fn caller(store: &Store, headers: &HeaderMap) -> Result<(User, Role), ApiE
     Ok((user, role))
 }
 
-async fn api_devices(
+fn user_json(user: &User, role: Role) -> serde_json::Value {
+    json!({"username": user.username, "role": role.name(), "role_zh": role.name_zh(), "scope": user.scope})
+}
+
+#[derive(serde::Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+/// `POST /api/v1/login` with `{"username": …, "password": …}`: sets the
+/// session cookie and answers the user and the CSRF token. Failures are
+/// rate limited per username and per peer, and audited.
+async fn login(
     State(s): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: Login = serde_json::from_str(&body)
+        .map_err(|e| api_error(StatusCode::BAD_REQUEST, &format!("login body: {e}")))?;
+    let ip = peer.ip().to_string();
+    let now = chrono::Utc::now().timestamp_millis();
+    let wait = s
+        .limiter
+        .lock()
+        .map_or(None, |mut l| l.blocked(&req.username, &ip, now));
+    if let Some(ms) = wait {
+        let _ = s
+            .store
+            .audit(&req.username, "login.limited", Some(&ip))
+            .await;
+        return Err(api_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "too many failed logins; try again in {} s",
+                (ms + 999) / 1000
+            ),
+        ));
+    }
+    let user = s
+        .store
+        .users()
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .find(|u| u.username == req.username && !u.disabled);
+    // With no such user, verify against a decoy hash, so that the answer
+    // takes as long either way.
+    let hash = user.as_ref().map_or_else(
+        || auth::decoy_hash().to_string(),
+        |u| u.password_hash.clone(),
+    );
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let (Some(user), true) = (user, ok) else {
+        if let Ok(mut l) = s.limiter.lock() {
+            l.failed(&req.username, &ip, now);
+        }
+        let _ = s
+            .store
+            .audit(&req.username, "login.failed", Some(&ip))
+            .await;
+        return Err(api_error(
+            StatusCode::UNAUTHORIZED,
+            "wrong username or password",
+        ));
+    };
+    if let Ok(mut l) = s.limiter.lock() {
+        l.succeeded(&user.username);
+    }
+    let role = user
+        .role
+        .parse::<Role>()
+        .map_err(|_| api_error(StatusCode::FORBIDDEN, "unknown role"))?;
+    let random = || {
+        auth::generate_token()
+            .map_err(|_| api_error(StatusCode::INTERNAL_SERVER_ERROR, "no random source"))
+    };
+    let (id, csrf) = (random()?, random()?);
+    s.store
+        .create_session(&auth::token_hash(&id), user.id, &csrf, now + SESSION_MS)
+        .await
+        .map_err(db_error)?;
+    s.store
+        .audit(&user.username, "login.ok", Some(&ip))
+        .await
+        .map_err(db_error)?;
+    // Secure when a TLS-terminating proxy says the browser used https.
+    let secure = headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v == "https");
+    let set_cookie = format!(
+        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_MS / 1000,
+        if secure { "; Secure" } else { "" }
+    );
+    let mut body = user_json(&user, role);
+    body["csrf"] = json!(csrf);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::SET_COOKIE, set_cookie),
+        ],
+        body.to_string(),
+    ))
+}
+
+/// `POST /api/v1/logout`: ends the browser session.
+async fn logout(
+    State(s): State<HttpState>,
+    method: Method,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (_user, role) = caller(&s.store, &headers).await?;
+    let (user, _) = caller(&s.store, &method, &headers).await?;
+    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
+        s.store
+            .delete_session(&auth::token_hash(id))
+            .await
+            .map_err(db_error)?;
+    }
+    s.store
+        .audit(&user.username, "logout", None)
+        .await
+        .map_err(db_error)?;
+    Ok((
+        [(
+            header::SET_COOKIE,
+            format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        )],
+        StatusCode::NO_CONTENT,
+    ))
+}
+
+/// `GET /api/v1/me`: who is calling.
+async fn me(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let (user, role) = caller(&s.store, &method, &headers).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        user_json(&user, role).to_string(),
+    ))
+}
+
+async fn api_devices(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let (_user, role) = caller(&s.store, &method, &headers).await?;
     if !role.manages_devices() {
         return Err(api_error(
             StatusCode::FORBIDDEN,
             "devices are for the bureau and admins",
         ));
     }
-    let devices = s.store.devices().await.map_err(|e| {
-        tracing::error!(error = %e, "devices query failed");
-        api_error(StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-    })?;
+    let devices = s.store.devices().await.map_err(db_error)?;
     let now = chrono::Utc::now().timestamp_millis();
     let v: Vec<_> = devices
         .iter()

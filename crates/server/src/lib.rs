@@ -136,10 +136,8 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let (stop_tx, stop_rx) = watch::channel(false);
 
     // HTTP
-    let app = http::router(http::HttpState {
-        store: store.clone(),
-        metrics: metrics.clone(),
-    });
+    let app = http::router(http::HttpState::new(store.clone(), metrics.clone()))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let mut http_stop = stop_rx.clone();
     let http_task = tokio::spawn(async move {
         let _ = axum::serve(web, app)

@@ -484,17 +484,164 @@ async fn metrics_and_health_over_http() {
     }
 }
 
-async fn http_get(addr: std::net::SocketAddr, path: &str, token: Option<&str>) -> String {
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> String {
     let mut c = TcpStream::connect(addr).await.unwrap();
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     c.write_all(
-        format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n").as_bytes(),
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: x\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
     )
     .await
     .unwrap();
-    let mut body = String::new();
-    c.read_to_string(&mut body).await.unwrap();
-    body
+    let mut out = String::new();
+    c.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str, token: Option<&str>) -> String {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+    http(addr, "GET", path, &headers, "").await
+}
+
+fn json_body(response: &str) -> serde_json::Value {
+    serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_sessions_csrf_login_limits_and_audit() {
+    use lantian_server::auth;
+    for url in databases("sessions").await {
+        let (srv, store) = start(&url).await;
+        let hash = auth::hash_password("a long password").unwrap();
+        store.add_user("chen", &hash, "bureau", None).await.unwrap();
+        store
+            .add_user("wang", &hash, "department", Some("住建局"))
+            .await
+            .unwrap();
+        let a = srv.http_addr;
+        let login = |u: &'static str, p: &'static str| async move {
+            http(
+                a,
+                "POST",
+                "/api/v1/login",
+                &[("Content-Type", "application/json")],
+                &format!(r#"{{"username":"{u}","password":"{p}"}}"#),
+            )
+            .await
+        };
+        let bad = http(a, "POST", "/api/v1/login", &[], "username=chen").await;
+        assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
+        let wrong = login("chen", "not it").await;
+        assert!(
+            wrong.starts_with("HTTP/1.1 401") && !wrong.to_ascii_lowercase().contains("set-cookie"),
+            "{wrong}"
+        );
+        let nobody = login("nobody", "a long password").await;
+        assert!(nobody.starts_with("HTTP/1.1 401"), "{nobody}");
+        let ok = login("chen", "a long password").await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        let set = ok
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+            .unwrap();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        let cookie = set
+            .split_once(": ")
+            .unwrap()
+            .1
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let csrf = json_body(&ok)["csrf"].as_str().unwrap().to_string();
+        assert_eq!(json_body(&ok)["role"], "bureau");
+        let me = http(a, "GET", "/api/v1/me", &[("Cookie", &cookie)], "").await;
+        assert!(me.starts_with("HTTP/1.1 200"), "{me}");
+        assert_eq!(json_body(&me)["username"], "chen");
+        let devs = http(a, "GET", "/api/v1/devices", &[("Cookie", &cookie)], "").await;
+        assert!(devs.starts_with("HTTP/1.1 200"), "{devs}");
+        // A forged cookie is nobody; a POST without the CSRF token is refused.
+        let forged = http(
+            a,
+            "GET",
+            "/api/v1/me",
+            &[("Cookie", "lantian_session=lt_00")],
+            "",
+        )
+        .await;
+        assert!(forged.starts_with("HTTP/1.1 401"), "{forged}");
+        let no_csrf = http(a, "POST", "/api/v1/logout", &[("Cookie", &cookie)], "").await;
+        assert!(no_csrf.starts_with("HTTP/1.1 403"), "{no_csrf}");
+        let bad_csrf = http(
+            a,
+            "POST",
+            "/api/v1/logout",
+            &[("Cookie", &cookie), ("X-CSRF-Token", "lt_1")],
+            "",
+        )
+        .await;
+        assert!(bad_csrf.starts_with("HTTP/1.1 403"), "{bad_csrf}");
+        let out = http(
+            a,
+            "POST",
+            "/api/v1/logout",
+            &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+            "",
+        )
+        .await;
+        assert!(out.starts_with("HTTP/1.1 204"), "{out}");
+        let after = http(a, "GET", "/api/v1/me", &[("Cookie", &cookie)], "").await;
+        assert!(after.starts_with("HTTP/1.1 401"), "{after}");
+        // A department user's session may not see the devices.
+        let w = login("wang", "a long password").await;
+        let wc = w
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+            .unwrap();
+        let wc = wc
+            .split_once(": ")
+            .unwrap()
+            .1
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let d = http(a, "GET", "/api/v1/devices", &[("Cookie", &wc)], "").await;
+        assert!(d.starts_with("HTTP/1.1 403"), "{d}");
+        // Five failures for one name: even the right password waits.
+        for _ in 0..5 {
+            assert!(login("wang", "guess").await.starts_with("HTTP/1.1 401"));
+        }
+        let limited = login("wang", "a long password").await;
+        assert!(limited.starts_with("HTTP/1.1 429"), "{limited}");
+        let actions: Vec<String> = store
+            .audit_log(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        for want in ["login.failed", "login.ok", "logout", "login.limited"] {
+            assert!(actions.iter().any(|x| x == want), "{want} in {actions:?}");
+        }
+        srv.shutdown().await.unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

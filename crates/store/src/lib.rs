@@ -262,6 +262,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0004_pending_loggers", include_str!("../migrations/sqlite/0004_pending_loggers.sql")),
     ("0005_users", include_str!("../migrations/sqlite/0005_users.sql")),
     ("0006_api_tokens", include_str!("../migrations/sqlite/0006_api_tokens.sql")),
+    ("0007_sessions", include_str!("../migrations/sqlite/0007_sessions.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -271,6 +272,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0004_pending_loggers", include_str!("../migrations/postgres/0004_pending_loggers.sql")),
     ("0005_users", include_str!("../migrations/postgres/0005_users.sql")),
     ("0006_api_tokens", include_str!("../migrations/postgres/0006_api_tokens.sql")),
+    ("0007_sessions", include_str!("../migrations/postgres/0007_sessions.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
@@ -381,19 +383,7 @@ macro_rules! backend {
                 )
                 .fetch_all(pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(User {
-                            id: r.try_get(0)?,
-                            username: r.try_get(1)?,
-                            password_hash: r.try_get(2)?,
-                            role: r.try_get(3)?,
-                            scope: r.try_get(4)?,
-                            disabled: r.try_get::<i64, _>(5)? != 0,
-                            created_ms: r.try_get(6)?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(user_row).collect()
             }
 
             pub async fn add_token(pool: &$Pool, user_id: i64, token_hash: &str, label: Option<&str>, now: i64) -> Result<()> {
@@ -407,6 +397,49 @@ macro_rules! backend {
                 Ok(())
             }
 
+            pub async fn create_session(pool: &$Pool, id_hash: &str, user_id: i64, csrf: &str, now: i64, expires: i64) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE expires_ms <= $1").bind(now).execute(pool).await?;
+                sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id_hash)
+                    .bind(user_id)
+                    .bind(csrf)
+                    .bind(now)
+                    .bind(expires)
+                    .execute(pool)
+                    .await?;
+                Ok(())
+            }
+
+            pub async fn session_user(pool: &$Pool, id_hash: &str, now: i64) -> Result<Option<(User, String)>> {
+                let row = sqlx::query(
+                    "SELECT u.id, u.username, u.password_hash, u.role, u.scope, u.disabled, u.created_ms, s.csrf \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.id_hash = $1 AND s.expires_ms > $2 AND u.disabled = 0",
+                )
+                .bind(id_hash)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?;
+                row.map(|r| Ok((user_row(&r)?, r.try_get(7)?))).transpose()
+            }
+
+            pub async fn delete_session(pool: &$Pool, id_hash: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(pool).await?;
+                Ok(())
+            }
+
+            fn user_row(r: &<$DB as sqlx::Database>::Row) -> Result<User> {
+                Ok(User {
+                    id: r.try_get(0)?,
+                    username: r.try_get(1)?,
+                    password_hash: r.try_get(2)?,
+                    role: r.try_get(3)?,
+                    scope: r.try_get(4)?,
+                    disabled: r.try_get::<i64, _>(5)? != 0,
+                    created_ms: r.try_get(6)?,
+                })
+            }
+
             pub async fn user_by_token(pool: &$Pool, token_hash: &str) -> Result<Option<User>> {
                 let row = sqlx::query(
                     "SELECT u.id, u.username, u.password_hash, u.role, u.scope, u.disabled, u.created_ms \
@@ -416,18 +449,7 @@ macro_rules! backend {
                 .bind(token_hash)
                 .fetch_optional(pool)
                 .await?;
-                row.map(|r| {
-                    Ok(User {
-                        id: r.try_get(0)?,
-                        username: r.try_get(1)?,
-                        password_hash: r.try_get(2)?,
-                        role: r.try_get(3)?,
-                        scope: r.try_get(4)?,
-                        disabled: r.try_get::<i64, _>(5)? != 0,
-                        created_ms: r.try_get(6)?,
-                    })
-                })
-                .transpose()
+                row.as_ref().map(user_row).transpose()
             }
 
             pub async fn audit(pool: &$Pool, e: &AuditEntry) -> Result<()> {
@@ -876,6 +898,39 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => lite::add_token(p, user.id, token_hash, label, now_ms()).await,
             Db::Pg(p) => pg::add_token(p, user.id, token_hash, label, now_ms()).await,
+        }
+    }
+
+    /// Opens a browser session (by the hash of its id) lasting until
+    /// `expires_ms`; expired sessions are swept on the way.
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_ms: i64,
+    ) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                lite::create_session(p, id_hash, user_id, csrf, now_ms(), expires_ms).await
+            }
+            Db::Pg(p) => pg::create_session(p, id_hash, user_id, csrf, now_ms(), expires_ms).await,
+        }
+    }
+
+    /// The enabled user of an unexpired session, with the session's CSRF token.
+    pub async fn session_user(&self, id_hash: &str) -> Result<Option<(User, String)>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::session_user(p, id_hash, now_ms()).await,
+            Db::Pg(p) => pg::session_user(p, id_hash, now_ms()).await,
+        }
+    }
+
+    /// Ends a session (logout).
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => lite::delete_session(p, id_hash).await,
+            Db::Pg(p) => pg::delete_session(p, id_hash).await,
         }
     }
 
