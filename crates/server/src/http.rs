@@ -46,14 +46,32 @@ pub const SESSION_MS: i64 = 12 * 3600 * 1000;
 /// The header a page echoes the session's CSRF token in on POST/PUT/DELETE.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// Declares the `/api` routes once: the router is built from this list and
+/// [`API_ROUTES`] is the same list, so the test that walks every route
+/// (401 without a caller) cannot miss one.
+macro_rules! api_routes {
+    ($($method:ident $path:literal $public:literal => $handler:expr;)*) => {
+        /// Every `/api` route: (method, path, open to the public).
+        pub const API_ROUTES: &[(&str, &str, bool)] = &[$((stringify!($method), $path, $public)),*];
+
+        fn api_router() -> Router<HttpState> {
+            Router::new()$(.route($path, $method($handler)))*
+        }
+    };
+}
+
+api_routes! {
+    post "/api/v1/login" true => login;
+    post "/api/v1/logout" false => logout;
+    get "/api/v1/me" false => me;
+    get "/api/v1/devices" false => api_devices;
+}
+
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/api/v1/devices", get(api_devices))
-        .route("/api/v1/login", post(login))
-        .route("/api/v1/logout", post(logout))
-        .route("/api/v1/me", get(me))
+        .merge(api_router())
         .with_state(state)
 }
 

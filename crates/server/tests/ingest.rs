@@ -521,6 +521,37 @@ fn json_body(response: &str) -> serde_json::Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_route_but_the_public_ones_answers_401_to_nobody() {
+    let url = databases("routes").await.remove(0);
+    let (srv, _store) = start(&url).await;
+    assert!(lantian_server::http::API_ROUTES.len() >= 4);
+    for &(method, path, public) in lantian_server::http::API_ROUTES {
+        let r = http(srv.http_addr, &method.to_uppercase(), path, &[], "").await;
+        if public {
+            assert!(
+                !r.starts_with("HTTP/1.1 401"),
+                "{method} {path} is public: {r}"
+            );
+        } else {
+            assert!(r.starts_with("HTTP/1.1 401"), "{method} {path}: {r}");
+            let t = http(
+                srv.http_addr,
+                &method.to_uppercase(),
+                path,
+                &[("Authorization", "Bearer lt_x")],
+                "",
+            )
+            .await;
+            assert!(
+                t.starts_with("HTTP/1.1 401"),
+                "{method} {path} with a bad token: {t}"
+            );
+        }
+    }
+    srv.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_sessions_csrf_login_limits_and_audit() {
     use lantian_server::auth;
     for url in databases("sessions").await {
