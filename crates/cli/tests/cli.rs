@@ -584,6 +584,17 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
             .status
             .success()
     );
+    let disable = lantian(&["user", "disable", "--database", &db, "li"]);
+    assert!(
+        disable.status.success(),
+        "{}",
+        String::from_utf8_lossy(&disable.stderr)
+    );
+    assert!(
+        !lantian(&["user", "enable", "--database", &db, "nobody"])
+            .status
+            .success()
+    );
     let list =
         String::from_utf8_lossy(&lantian(&["user", "list", "--database", &db]).stdout).to_string();
     assert!(
@@ -620,6 +631,16 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
             .unwrap()
             .unwrap();
         assert_eq!(holder.username, "chen");
+        // A disabled user's token stops working; enabled again, it works.
+        store.set_user_disabled("chen", true).await.unwrap();
+        assert!(
+            store
+                .user_by_token(&lantian_server::auth::token_hash(&token))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        store.set_user_disabled("chen", false).await.unwrap();
         assert!(
             store.user_by_token(&token).await.unwrap().is_none(),
             "the token itself is not stored"
@@ -628,7 +649,14 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
         let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
-            vec!["user.token", "user.passwd", "user.add", "user.add"]
+            vec![
+                "user.disable",
+                "user.token",
+                "user.passwd",
+                "user.add",
+                "user.add"
+            ]
         );
+        assert!(users.iter().find(|u| u.username == "li").unwrap().disabled);
     });
 }

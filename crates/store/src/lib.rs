@@ -377,6 +377,15 @@ macro_rules! backend {
                 Ok(r.rows_affected() > 0)
             }
 
+            pub async fn set_user_disabled(pool: &$Pool, username: &str, disabled: bool) -> Result<bool> {
+                let r = sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
+                    .bind(i64::from(disabled))
+                    .bind(username)
+                    .execute(pool)
+                    .await?;
+                Ok(r.rows_affected() > 0)
+            }
+
             pub async fn users(pool: &$Pool) -> Result<Vec<User>> {
                 let rows = sqlx::query(
                     "SELECT id, username, password_hash, role, scope, disabled, created_ms FROM users ORDER BY username",
@@ -869,6 +878,15 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => lite::set_password_hash(p, username, password_hash).await,
             Db::Pg(p) => pg::set_password_hash(p, username, password_hash).await,
+        }
+    }
+
+    /// Disables (or enables again) a user: a disabled user's sessions and
+    /// tokens stop working at once. False if there is no such user.
+    pub async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool> {
+        match &self.db {
+            Db::Sqlite(p) => lite::set_user_disabled(p, username, disabled).await,
+            Db::Pg(p) => pg::set_user_disabled(p, username, disabled).await,
         }
     }
 

@@ -1,4 +1,4 @@
-//! `lantian user add|passwd|token|list`: accounts of the bureau, departments,
+//! `lantian user add|passwd|token|disable|enable|list`: accounts of the bureau, departments,
 //! townships, enterprises and the public. Passwords are stored only as
 //! argon2id hashes; when none is given one is generated and shown once.
 //! Every change is written to the audit log.
@@ -44,6 +44,18 @@ pub enum Command {
         #[arg(long)]
         label: Option<String>,
     },
+    /// Disable a user: its sessions and API tokens stop working at once.
+    Disable {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        username: String,
+    },
     /// List the users (never their passwords).
     List {
         #[arg(long, default_value = DEFAULT_DB)]
@@ -56,6 +68,28 @@ fn password_or_new(given: Option<String>) -> Result<(String, bool)> {
         Some(p) => Ok((p, false)),
         None => Ok((auth::generate_password()?, true)),
     }
+}
+
+async fn set_disabled(database: &str, username: &str, disable: bool) -> Result<()> {
+    let store = Store::connect(database).await?;
+    if !store.set_user_disabled(username, disable).await? {
+        bail!("no user {username}");
+    }
+    let action = if disable {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    store.audit("cli", action, Some(username)).await?;
+    println!(
+        "{username} {}",
+        if disable {
+            "disabled (停用)"
+        } else {
+            "enabled (启用)"
+        }
+    );
+    Ok(())
 }
 
 pub fn run(cmd: Command) -> Result<()> {
@@ -114,6 +148,8 @@ pub fn run(cmd: Command) -> Result<()> {
                     .await?;
                 println!("API token for {username} (shown once): {token}");
             }
+            Command::Disable { database, username } => set_disabled(&database, &username, true).await?,
+            Command::Enable { database, username } => set_disabled(&database, &username, false).await?,
             Command::List { database } => {
                 let store = Store::connect(&database).await?;
                 let users = store.users().await?;
