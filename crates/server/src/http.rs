@@ -67,11 +67,37 @@ api_routes! {
     get "/api/v1/devices" false => api_devices;
 }
 
+/// The OpenAPI description, generated from the handlers' annotations and
+/// served at `/api/openapi.json`; operations open to the public carry the
+/// tag `public`.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "lantian 蓝天 API",
+        description = "Air quality of a county: stations, devices, indices, targets. \
+            Callers are browsers with a session cookie (POST /api/v1/login; echo the \
+            csrf token in X-CSRF-Token on POST) or machines with an API token \
+            (Authorization: Bearer lt_…, from `lantian user token`). Times are Asia/Shanghai."
+    ),
+    paths(login, logout, me, api_devices),
+    tags(
+        (name = "public", description = "Open to everyone, no login (公众)"),
+        (name = "session", description = "Who is calling; logging out"),
+        (name = "devices", description = "Monitoring devices (admin and bureau)")
+    )
+)]
+pub struct ApiDoc;
+
 pub fn router(state: HttpState) -> Router {
+    use utoipa::OpenApi;
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(api_router())
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+                .url("/api/openapi.json", ApiDoc::openapi()),
+        )
         .with_state(state)
 }
 
@@ -192,7 +218,7 @@ fn user_json(user: &User, role: Role) -> serde_json::Value {
     json!({"username": user.username, "role": role.name(), "role_zh": role.name_zh(), "scope": user.scope})
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 struct Login {
     username: String,
     password: String,
@@ -201,6 +227,13 @@ struct Login {
 /// `POST /api/v1/login` with `{"username": …, "password": …}`: sets the
 /// session cookie and answers the user and the CSRF token. Failures are
 /// rate limited per username and per peer, and audited.
+#[utoipa::path(post, path = "/api/v1/login", tag = "public", request_body = Login,
+    responses(
+        (status = 200, description = "Logged in: the session cookie is set; the body has username, role, role_zh, scope and csrf"),
+        (status = 400, description = "The body is not {\"username\", \"password\"}"),
+        (status = 401, description = "Wrong username or password"),
+        (status = 429, description = "Too many failed logins for this name or address in 15 minutes")
+    ))]
 async fn login(
     State(s): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
@@ -299,6 +332,12 @@ async fn login(
 }
 
 /// `POST /api/v1/logout`: ends the browser session.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "session",
+    responses(
+        (status = 204, description = "The session is ended and the cookie cleared"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Missing or wrong X-CSRF-Token")
+    ))]
 async fn logout(
     State(s): State<HttpState>,
     method: Method,
@@ -325,6 +364,11 @@ async fn logout(
 }
 
 /// `GET /api/v1/me`: who is calling.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses(
+        (status = 200, description = "username, role, role_zh (角色), scope"),
+        (status = 401, description = "No session or token")
+    ))]
 async fn me(
     State(s): State<HttpState>,
     method: Method,
@@ -337,6 +381,13 @@ async fn me(
     ))
 }
 
+/// `GET /api/v1/devices`: every device with its site, state and freshness.
+#[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
+    responses(
+        (status = 200, description = "Devices: mn, site, site_name, kind, protocol, enabled, online (silent ≤ 10 min), last_seen (Asia/Shanghai)"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin or bureau user")
+    ))]
 async fn api_devices(
     State(s): State<HttpState>,
     method: Method,

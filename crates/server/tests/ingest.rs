@@ -548,6 +548,24 @@ async fn every_api_route_but_the_public_ones_answers_401_to_nobody() {
             );
         }
     }
+    // The OpenAPI description names every route, with the public ones tagged
+    // `public` and no other; Swagger UI is served from the binary.
+    let doc = http(srv.http_addr, "GET", "/api/openapi.json", &[], "").await;
+    assert!(doc.starts_with("HTTP/1.1 200"), "{doc}");
+    let doc = json_body(&doc);
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), lantian_server::http::API_ROUTES.len());
+    for &(method, path, public) in lantian_server::http::API_ROUTES {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} missing from openapi.json");
+        let tagged = op["tags"].as_array().unwrap().iter().any(|t| t == "public");
+        assert_eq!(tagged, public, "{method} {path}: tag public");
+    }
+    let ui = http(srv.http_addr, "GET", "/api/docs/", &[], "").await;
+    assert!(
+        ui.starts_with("HTTP/1.1 200") && ui.contains("swagger"),
+        "{ui}"
+    );
     srv.shutdown().await.unwrap();
 }
 
