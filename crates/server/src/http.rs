@@ -224,8 +224,8 @@ struct Login {
     password: String,
 }
 
-/// `POST /api/v1/login` with `{"username": …, "password": …}`: sets the
-/// session cookie and answers the user and the CSRF token. Failures are
+/// Log in with `{"username": …, "password": …}`: sets the session cookie
+/// and answers the user and the CSRF token. Failures are
 /// rate limited per username and per peer, and audited.
 #[utoipa::path(post, path = "/api/v1/login", tag = "public", request_body = Login,
     responses(
@@ -331,7 +331,7 @@ async fn login(
     ))
 }
 
-/// `POST /api/v1/logout`: ends the browser session.
+/// Log out: ends the browser session.
 #[utoipa::path(post, path = "/api/v1/logout", tag = "session",
     responses(
         (status = 204, description = "The session is ended and the cookie cleared"),
@@ -363,7 +363,7 @@ async fn logout(
     ))
 }
 
-/// `GET /api/v1/me`: who is calling.
+/// Who is calling: username, role, scope.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses(
         (status = 200, description = "username, role, role_zh (角色), scope"),
@@ -381,7 +381,7 @@ async fn me(
     ))
 }
 
-/// `GET /api/v1/devices`: every device with its site, state and freshness.
+/// Every device with its site, state and freshness.
 #[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
     responses(
         (status = 200, description = "Devices: mn, site, site_name, kind, protocol, enabled, online (silent ≤ 10 min), last_seen (Asia/Shanghai)"),
