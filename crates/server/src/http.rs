@@ -65,6 +65,8 @@ api_routes! {
     post "/api/v1/logout" false => logout;
     get "/api/v1/me" false => me;
     get "/api/v1/devices" false => api_devices;
+    get "/api/v1/loggers" false => loggers;
+    post "/api/v1/loggers/approve" false => approve_logger;
 }
 
 /// The OpenAPI description, generated from the handlers' annotations and
@@ -79,7 +81,7 @@ api_routes! {
             csrf token in X-CSRF-Token on POST) or machines with an API token \
             (Authorization: Bearer lt_…, from `lantian user token`). Times are Asia/Shanghai."
     ),
-    paths(login, logout, me, api_devices),
+    paths(login, logout, me, api_devices, loggers, approve_logger),
     tags(
         (name = "public", description = "Open to everyone, no login (公众)"),
         (name = "session", description = "Who is calling; logging out"),
@@ -122,14 +124,7 @@ pub const OFFLINE_AFTER_MS: i64 = 600_000;
 /// Asia/Shanghai (UTC+8, no daylight saving).
 pub fn device_json(dev: &Device, now_ms: i64, offline_after_ms: i64) -> serde_json::Value {
     let d = &dev.spec;
-    let last_seen = dev
-        .last_seen_ms
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| {
-            (t + chrono::Duration::hours(8))
-                .format("%Y-%m-%d %H:%M:%S+08:00")
-                .to_string()
-        });
+    let last_seen = dev.last_seen_ms.and_then(shanghai);
     json!({"mn": d.mn, "site": d.site.code, "site_name": d.site.name, "site_kind": d.site.kind,
            "township": d.site.township, "lon": d.site.lon, "lat": d.site.lat, "assessment": d.site.assessment,
            "kind": d.kind, "protocol": d.protocol, "crc": d.crc, "units": d.unit_overrides, "enabled": dev.enabled,
@@ -410,4 +405,124 @@ async fn api_devices(
         [(header::CONTENT_TYPE, "application/json")],
         serde_json::Value::from(v).to_string(),
     ))
+}
+
+fn json_ok(v: serde_json::Value) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], v.to_string())
+}
+
+/// The caller, who must be allowed to administer devices.
+async fn device_admin(
+    s: &HttpState,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<User, ApiError> {
+    let (user, role) = caller(&s.store, method, headers).await?;
+    if !role.manages_devices() {
+        return Err(api_error(
+            StatusCode::FORBIDDEN,
+            "devices are for the bureau and admins",
+        ));
+    }
+    Ok(user)
+}
+
+fn shanghai(ms: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| {
+        (t + chrono::Duration::hours(8))
+            .format("%Y-%m-%d %H:%M:%S+08:00")
+            .to_string()
+    })
+}
+
+/// HJ 212-2025 data loggers that announced themselves (1001), awaiting
+/// approval or approved.
+#[utoipa::path(get, path = "/api/v1/loggers", tag = "devices",
+    responses(
+        (status = 200, description = "logger_id, cpu_id, mac1, mac2, peer, first_seen, last_seen (Asia/Shanghai), approved_mn (null while pending)"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin or bureau user")
+    ))]
+async fn loggers(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    device_admin(&s, &method, &headers).await?;
+    let list = s.store.pending_loggers().await.map_err(db_error)?;
+    let v: Vec<_> = list
+        .iter()
+        .map(|l| {
+            json!({"logger_id": l.logger_id, "cpu_id": l.cpu_id, "mac1": l.mac1, "mac2": l.mac2, "peer": l.peer,
+                   "first_seen": shanghai(l.first_ms), "last_seen": shanghai(l.last_ms), "approved_mn": l.approved_mn})
+        })
+        .collect();
+    Ok(json_ok(v.into()))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+struct Approve {
+    /// The logger id (i23005-Info) it announced.
+    logger_id: String,
+    /// The MN of a device registered for it (`lantian device add` or import).
+    mn: String,
+}
+
+/// Approve a pending data logger as a registered device: `serve` assigns
+/// it the MN (1002) the next time it announces itself.
+#[utoipa::path(post, path = "/api/v1/loggers/approve", tag = "devices", request_body = Approve,
+    responses(
+        (status = 200, description = "Approved: {logger_id, mn}"),
+        (status = 400, description = "Bad body, no such pending logger, or no device with that MN"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token")
+    ))]
+async fn approve_logger(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    body: String,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = device_admin(&s, &method, &headers).await?;
+    let req: Approve = serde_json::from_str(&body)
+        .map_err(|e| api_error(StatusCode::BAD_REQUEST, &format!("approve body: {e}")))?;
+    if !s
+        .store
+        .pending_loggers()
+        .await
+        .map_err(db_error)?
+        .iter()
+        .any(|l| l.logger_id == req.logger_id)
+    {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            &format!("no logger {} has announced itself", req.logger_id),
+        ));
+    }
+    if !s
+        .store
+        .devices()
+        .await
+        .map_err(db_error)?
+        .iter()
+        .any(|d| d.spec.mn == req.mn)
+    {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            &format!("no device with MN {} (register it first)", req.mn),
+        ));
+    }
+    s.store
+        .approve_logger(&req.logger_id, &req.mn)
+        .await
+        .map_err(db_error)?;
+    s.store
+        .audit(
+            &user.username,
+            "logger.approve",
+            Some(&format!("{} as {}", req.logger_id, req.mn)),
+        )
+        .await
+        .map_err(db_error)?;
+    Ok(json_ok(json!({"logger_id": req.logger_id, "mn": req.mn})))
 }

@@ -1091,16 +1091,61 @@ async fn activation_of_a_new_logger_end_to_end() {
         assert_eq!(pending.len(), 1, "{url}");
         assert_eq!(pending[0].cpu_id.as_deref(), Some("A800200A8C6D"));
         assert_eq!(pending[0].approved_mn, None);
-        // 2. The operator approves it as MN005.
+        // 2. The operator sees it and approves it as MN005 through the API.
+        // (A token needs no password; argon2 here would outlast the 2 s idle timeout.)
+        store
+            .add_user("chen", "no password", "bureau", None)
+            .await
+            .unwrap();
+        let token = lantian_server::auth::generate_token().unwrap();
+        store
+            .add_token("chen", &lantian_server::auth::token_hash(&token), None)
+            .await
+            .unwrap();
+        let bearer = format!("Bearer {token}");
+        let auth = [("Authorization", bearer.as_str())];
+        let listed = http(srv.http_addr, "GET", "/api/v1/loggers", &auth, "").await;
+        let listed = json_body(&listed);
+        assert_eq!(
+            listed[0]["logger_id"], "6970000000001ABCDEFG1234",
+            "{listed}"
+        );
+        assert_eq!(
+            listed[0]["approved_mn"],
+            serde_json::Value::Null,
+            "{listed}"
+        );
+        let approve = |body: &'static str| {
+            http(
+                srv.http_addr,
+                "POST",
+                "/api/v1/loggers/approve",
+                &auth,
+                body,
+            )
+        };
+        let early = approve(r#"{"logger_id":"6970000000001ABCDEFG1234","mn":"MN005"}"#).await;
+        assert!(
+            early.starts_with("HTTP/1.1 400") && early.contains("register it first"),
+            "{early}"
+        );
+        let unknown = approve(r#"{"logger_id":"nobody","mn":"MN005"}"#).await;
+        assert!(unknown.starts_with("HTTP/1.1 400"), "{unknown}");
         store
             .add_device(&device("MN005", "654321", "hj212"))
             .await
             .unwrap();
-        assert!(
-            store
-                .approve_logger("6970000000001ABCDEFG1234", "MN005")
-                .await
-                .unwrap()
+        let ok = approve(r#"{"logger_id":"6970000000001ABCDEFG1234","mn":"MN005"}"#).await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        assert_eq!(
+            store.pending_loggers().await.unwrap()[0]
+                .approved_mn
+                .as_deref(),
+            Some("MN005")
+        );
+        assert_eq!(
+            store.audit_log(1).await.unwrap()[0].action,
+            "logger.approve"
         );
         tokio::time::sleep(Duration::from_millis(1500)).await;
         // 3. The logger announces itself again: 9013 and then 1002 with its MN.
