@@ -118,9 +118,7 @@ pub fn decoy_hash() -> &'static str {
 /// A new API token: `lt_` and 64 hex digits (256 bits from the operating
 /// system's random source). Shown once; only [`token_hash`] is stored.
 pub fn generate_token() -> std::io::Result<String> {
-    let mut b = [0u8; 32];
-    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut b)?;
-    Ok(format!("lt_{}", hex(&b)))
+    Ok(format!("lt_{}", hex(&crate::keys::random_bytes::<32>()?)))
 }
 
 /// What is stored of a token: lowercase hex SHA-256. Tokens carry 256

@@ -202,11 +202,24 @@ async fn caller(
         }
         user
     };
-    let role = user
-        .role
-        .parse::<Role>()
-        .map_err(|_| api_error(StatusCode::FORBIDDEN, "unknown role"))?;
+    let role = role_of(&user)?;
     Ok((user, role))
+}
+
+fn role_of(user: &User) -> Result<Role, ApiError> {
+    user.role
+        .parse::<Role>()
+        .map_err(|_| api_error(StatusCode::FORBIDDEN, "unknown role"))
+}
+
+/// A request body as JSON of type `T`; 400 naming what is wrong.
+fn json_body<T: serde::de::DeserializeOwned>(what: &str, body: &str) -> Result<T, ApiError> {
+    serde_json::from_str(body)
+        .map_err(|e| api_error(StatusCode::BAD_REQUEST, &format!("{what} body: {e}")))
+}
+
+fn json_ok(v: serde_json::Value) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], v.to_string())
 }
 
 fn user_json(user: &User, role: Role) -> serde_json::Value {
@@ -235,8 +248,7 @@ async fn login(
     headers: HeaderMap,
     body: String,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: Login = serde_json::from_str(&body)
-        .map_err(|e| api_error(StatusCode::BAD_REQUEST, &format!("login body: {e}")))?;
+    let req: Login = json_body("login", &body)?;
     let ip = peer.ip().to_string();
     let now = chrono::Utc::now().timestamp_millis();
     let wait = s
@@ -258,11 +270,10 @@ async fn login(
     }
     let user = s
         .store
-        .users()
+        .user(&req.username)
         .await
         .map_err(db_error)?
-        .into_iter()
-        .find(|u| u.username == req.username && !u.disabled);
+        .filter(|u| !u.disabled);
     // With no such user, verify against a decoy hash, so that the answer
     // takes as long either way.
     let hash = user.as_ref().map_or_else(
@@ -289,10 +300,7 @@ async fn login(
     if let Ok(mut l) = s.limiter.lock() {
         l.succeeded(&user.username);
     }
-    let role = user
-        .role
-        .parse::<Role>()
-        .map_err(|_| api_error(StatusCode::FORBIDDEN, "unknown role"))?;
+    let role = role_of(&user)?;
     let random = || {
         auth::generate_token()
             .map_err(|_| api_error(StatusCode::INTERNAL_SERVER_ERROR, "no random source"))
@@ -370,10 +378,7 @@ async fn me(
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
     let (user, role) = caller(&s.store, &method, &headers).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        user_json(&user, role).to_string(),
-    ))
+    Ok(json_ok(user_json(&user, role)))
 }
 
 /// Every device with its site, state and freshness.
@@ -388,27 +393,14 @@ async fn api_devices(
     method: Method,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (_user, role) = caller(&s.store, &method, &headers).await?;
-    if !role.manages_devices() {
-        return Err(api_error(
-            StatusCode::FORBIDDEN,
-            "devices are for the bureau and admins",
-        ));
-    }
+    device_admin(&s, &method, &headers).await?;
     let devices = s.store.devices().await.map_err(db_error)?;
     let now = chrono::Utc::now().timestamp_millis();
     let v: Vec<_> = devices
         .iter()
         .map(|d| device_json(d, now, OFFLINE_AFTER_MS))
         .collect();
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        serde_json::Value::from(v).to_string(),
-    ))
-}
-
-fn json_ok(v: serde_json::Value) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], v.to_string())
+    Ok(json_ok(v.into()))
 }
 
 /// The caller, who must be allowed to administer devices.
@@ -427,7 +419,8 @@ async fn device_admin(
     Ok(user)
 }
 
-fn shanghai(ms: i64) -> Option<String> {
+/// A Unix-ms instant as Asia/Shanghai local time (UTC+8, no daylight saving).
+pub fn shanghai(ms: i64) -> Option<String> {
     chrono::DateTime::from_timestamp_millis(ms).map(|t| {
         (t + chrono::Duration::hours(8))
             .format("%Y-%m-%d %H:%M:%S+08:00")
@@ -484,8 +477,7 @@ async fn approve_logger(
     body: String,
 ) -> Result<impl IntoResponse, ApiError> {
     let user = device_admin(&s, &method, &headers).await?;
-    let req: Approve = serde_json::from_str(&body)
-        .map_err(|e| api_error(StatusCode::BAD_REQUEST, &format!("approve body: {e}")))?;
+    let req: Approve = json_body("approve", &body)?;
     if !s
         .store
         .pending_loggers()

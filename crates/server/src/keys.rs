@@ -41,6 +41,13 @@ pub fn open(master: &[u8; 16], sealed: &str) -> Option<[u8; 16]> {
     <[u8; 16]>::try_from(crypto::decrypt(master, &c).as_slice()).ok()
 }
 
+/// `N` bytes from the operating system's random source.
+pub fn random_bytes<const N: usize>() -> std::io::Result<[u8; N]> {
+    let mut b = [0u8; N];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut b)?;
+    Ok(b)
+}
+
 /// A new device key: 16 random characters from `[0-9A-Za-z]` (the standard
 /// writes keys as 16-character text), from the operating system's random
 /// source.
@@ -48,10 +55,8 @@ pub fn new_key() -> std::io::Result<[u8; 16]> {
     const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut key = [0u8; 16];
     let mut filled = 0;
-    let mut f = std::fs::File::open("/dev/urandom")?;
-    let mut buf = [0u8; 64];
     while filled < 16 {
-        std::io::Read::read_exact(&mut f, &mut buf)?;
+        let buf: [u8; 64] = random_bytes()?;
         // Rejection sampling keeps the characters uniform.
         for b in buf {
             if filled < 16 && b < 248 {

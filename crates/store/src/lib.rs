@@ -386,6 +386,16 @@ macro_rules! backend {
                 Ok(r.rows_affected() > 0)
             }
 
+            pub async fn user(pool: &$Pool, username: &str) -> Result<Option<User>> {
+                let row = sqlx::query(
+                    "SELECT id, username, password_hash, role, scope, disabled, created_ms FROM users WHERE username = $1",
+                )
+                .bind(username)
+                .fetch_optional(pool)
+                .await?;
+                row.as_ref().map(user_row).transpose()
+            }
+
             pub async fn users(pool: &$Pool) -> Result<Vec<User>> {
                 let rows = sqlx::query(
                     "SELECT id, username, password_hash, role, scope, disabled, created_ms FROM users ORDER BY username",
@@ -862,7 +872,7 @@ impl Store {
         if username.trim().is_empty() {
             return Err(Error::Invalid("empty username".into()));
         }
-        if self.users().await?.iter().any(|u| u.username == username) {
+        if self.user(username).await?.is_some() {
             return Err(Error::Invalid(format!("user {username} already exists")));
         }
         match &self.db {
@@ -890,6 +900,14 @@ impl Store {
         }
     }
 
+    /// One user by name.
+    pub async fn user(&self, username: &str) -> Result<Option<User>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::user(p, username).await,
+            Db::Pg(p) => pg::user(p, username).await,
+        }
+    }
+
     /// Every user.
     pub async fn users(&self) -> Result<Vec<User>> {
         match &self.db {
@@ -905,12 +923,7 @@ impl Store {
         token_hash: &str,
         label: Option<&str>,
     ) -> Result<()> {
-        let Some(user) = self
-            .users()
-            .await?
-            .into_iter()
-            .find(|u| u.username == username)
-        else {
+        let Some(user) = self.user(username).await? else {
             return Err(Error::Invalid(format!("no user {username}")));
         };
         match &self.db {

@@ -285,9 +285,7 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                     .map_or(0, |d| d.as_millis() as i64);
                 let online = |dev: &lantian_store::Device| dev.is_online(now, offline_after * 1000);
                 let last_seen = |dev: &lantian_store::Device| {
-                    lantian_server::http::device_json(dev, now, offline_after * 1000)["last_seen"]
-                        .as_str()
-                        .map(str::to_string)
+                    dev.last_seen_ms.and_then(lantian_server::http::shanghai)
                 };
                 if json {
                     let v: Vec<_> = devices
