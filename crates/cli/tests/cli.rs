@@ -475,52 +475,30 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
         .map(|(_, p)| p.trim().to_string())
         .unwrap();
     assert_eq!(password.len(), 16, "{text}");
-    // A township user needs its township; a role must be known; names are unique.
-    assert!(
-        !lantian(&[
+    // A township user needs its township; a role must be known; names are
+    // unique. Each refusal says why.
+    for (name, role, why) in [
+        ("li", "township", "needs --scope"),
+        ("li", "root", "role `root`"),
+        ("chen", "public", "already exists"),
+    ] {
+        let out = lantian(&[
             "user",
             "add",
             "--database",
             &db,
-            "li",
+            name,
             "--role",
-            "township",
+            role,
             "--password",
-            "abcdefgh1"
-        ])
-        .status
-        .success()
-    );
-    assert!(
-        !lantian(&[
-            "user",
-            "add",
-            "--database",
-            &db,
-            "li",
-            "--role",
-            "root",
-            "--password",
-            "abcdefgh1"
-        ])
-        .status
-        .success()
-    );
-    assert!(
-        !lantian(&[
-            "user",
-            "add",
-            "--database",
-            &db,
-            "chen",
-            "--role",
-            "public",
-            "--password",
-            "abcdefgh1"
-        ])
-        .status
-        .success()
-    );
+            "abcdefgh1",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(why),
+            "{name} {role}: {err}"
+        );
+    }
     let ok = lantian(&[
         "user",
         "add",

@@ -456,21 +456,7 @@ async fn metrics_and_health_over_http() {
         .await
         .unwrap();
         assert_eq!(replies(&mut s, Duration::from_millis(400)).await.len(), 1);
-        let get = |path: &'static str| {
-            let addr = srv.http_addr;
-            async move {
-                let mut c = TcpStream::connect(addr).await.unwrap();
-                c.write_all(
-                    format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                        .as_bytes(),
-                )
-                .await
-                .unwrap();
-                let mut body = String::new();
-                c.read_to_string(&mut body).await.unwrap();
-                body
-            }
-        };
+        let get = |path: &'static str| http_get(srv.http_addr, path, None);
         assert!(get("/healthz").await.contains("200 OK"));
         let m = get("/metrics").await;
         assert!(
@@ -1128,6 +1114,11 @@ async fn activation_of_a_new_logger_end_to_end() {
         assert!(
             early.starts_with("HTTP/1.1 400") && early.contains("register it first"),
             "{early}"
+        );
+        let broken = approve(r#"{"logger_id":"#).await;
+        assert!(
+            broken.starts_with("HTTP/1.1 400") && broken.contains("approve body"),
+            "{broken}"
         );
         let unknown = approve(r#"{"logger_id":"nobody","mn":"MN005"}"#).await;
         assert!(unknown.starts_with("HTTP/1.1 400"), "{unknown}");
