@@ -70,6 +70,13 @@ fn password_or_new(given: Option<String>) -> Result<(String, bool)> {
     }
 }
 
+/// `s` padded to `width` terminal columns (a Chinese character takes two),
+/// and one space.
+fn pad(s: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{} ", " ".repeat(width.saturating_sub(w)))
+}
+
 async fn set_disabled(database: &str, username: &str, disable: bool) -> Result<()> {
     let store = Store::connect(database).await?;
     if !store.set_user_disabled(username, disable).await? {
@@ -153,17 +160,16 @@ pub fn run(cmd: Command) -> Result<()> {
             Command::List { database } => {
                 let store = Store::connect(&database).await?;
                 let users = store.users().await?;
-                println!("{:<20} {:<12} {:<14} {:<20} disabled", "username", "role", "角色", "scope");
+                let row = |cells: [&str; 5]| {
+                    let widths = [20, 12, 14, 20, 0];
+                    let line: String = cells.iter().zip(widths).map(|(c, w)| pad(c, w)).collect();
+                    println!("{}", line.trim_end());
+                };
+                row(["username", "role", "角色", "scope", "disabled"]);
                 for u in &users {
                     let zh = u.role.parse::<Role>().map_or("?", Role::name_zh);
-                    println!(
-                        "{:<20} {:<12} {:<14} {:<20} {}",
-                        u.username,
-                        u.role,
-                        zh,
-                        u.scope.as_deref().unwrap_or("—"),
-                        if u.disabled { "yes" } else { "no" }
-                    );
+                    let scope = u.scope.as_deref().unwrap_or("—");
+                    row([&u.username, &u.role, zh, scope, if u.disabled { "yes" } else { "no" }]);
                 }
                 println!("{} users", users.len());
             }
