@@ -1,11 +1,10 @@
 //! `lantian`: the county air-quality platform's one binary.
 //!
 //! Layout: `cmd/` holds one module per subcommand (arguments and output),
-//! `input/` the readers of station data files. Domain rules live in the
-//! library crates (`lantian-standards`, `lantian-hj212`), which do no I/O.
+//! and the readers of station data files are in `lantian-assess`. Domain rules
+//! live in the library crates (`lantian-standards`, `lantian-hj212`), which do no I/O.
 
 mod cmd;
-mod input;
 
 use std::process::ExitCode;
 

@@ -119,7 +119,10 @@ fn bench(c: &mut Criterion) {
     // HJ 212-2025 SM4: the same 2061 record (the CEMS benchmark's 12-value
     // upload is this shape) with its CP body encrypted, in both wire forms.
     use lantian_hj212::crypto::{TEST_KEY, WireForm, decrypt_segment, encrypt_segment};
-    for (form, name) in [(WireForm::Text, "text {0x..}"), (WireForm::Binary, "raw bytes")] {
+    for (form, name) in [
+        (WireForm::Text, "text {0x..}"),
+        (WireForm::Binary, "raw bytes"),
+    ] {
         let enc = encrypt_segment(&TEST_KEY, seg, form).unwrap();
         assert_eq!(decrypt_segment(&TEST_KEY, &enc).unwrap().0, seg);
         c.bench_function(&format!("parts/sm4 decrypt segment (2061, {name})"), |b| {

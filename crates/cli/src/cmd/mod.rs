@@ -1,5 +1,5 @@
 //! One module per subcommand: argument parsing and printing only; the work is
-//! in `lantian-standards` (pure) and `crate::input` (files).
+//! in `lantian-standards` (pure) and `lantian-assess` (files, the pipeline).
 pub mod aqi;
 pub mod assess;
 pub mod hj212;

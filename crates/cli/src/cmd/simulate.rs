@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
 use crate::cmd::serve::{DEVICE_CSV_HEADER, runtime};
-use crate::input::{self, Format, HourLabel, ReadOptions};
+use lantian_assess::input::{self, Format, HourLabel, ReadOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {

@@ -21,7 +21,8 @@ use lantian_standards::evaluate::StationHours;
 use lantian_standards::pollutant::{Pollutant, Unit};
 
 /// The input formats `lantian assess --format` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     /// Decide per file from its header.
     Auto,
@@ -34,7 +35,8 @@ pub enum Format {
 }
 
 /// How an hour is labelled in a source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum HourLabel {
     /// `H` is the hour H:00–H+1:00.
     Start,
@@ -239,7 +241,7 @@ impl FileData {
         match parse_value(raw) {
             Ok(None) => {}
             Ok(Some(v)) => self.put(path, line, station, slot, p, convert(v)),
-            Err(()) => self.issue(path, line, IssueKind::BadValue, format!("{p}=`{raw}`")),
+            Err(NotANumber) => self.issue(path, line, IssueKind::BadValue, format!("{p}=`{raw}`")),
         }
     }
 
@@ -650,7 +652,7 @@ impl StoreReader {
                 g.2 |= !r.assessment;
             }
             Ok(None) => {}
-            Err(()) => {
+            Err(NotANumber) => {
                 let line = self.data.rows;
                 self.data.issue(
                     Path::new("database"),
@@ -689,8 +691,12 @@ impl StoreReader {
     }
 }
 
+/// A value field that is neither a number nor a missing marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotANumber;
+
 /// Parses a value field: `Ok(None)` for the missing markers (empty, NA, —).
-pub fn parse_value(s: &str) -> Result<Option<Decimal>, ()> {
+pub fn parse_value(s: &str) -> Result<Option<Decimal>, NotANumber> {
     let t = s.trim();
     if t.is_empty()
         || t.eq_ignore_ascii_case("na")
@@ -704,7 +710,9 @@ pub fn parse_value(s: &str) -> Result<Option<Decimal>, ()> {
         return Ok(Some(v));
     }
     // Scientific notation (rare in exports): exact via from_scientific.
-    Decimal::from_scientific(t).map(Some).map_err(|_| ())
+    Decimal::from_scientific(t)
+        .map(Some)
+        .map_err(|_| NotANumber)
 }
 
 #[cfg(test)]
