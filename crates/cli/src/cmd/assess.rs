@@ -7,9 +7,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{Days, NaiveDate};
 use lantian_standards::Decimal;
 use lantian_standards::aqi::Standard;
-use lantian_standards::evaluate::{
-    self, AreaMethod, DayRecord, Settings, StandardChoice, StationHours,
-};
+use lantian_standards::evaluate::{AreaMethod, DayRecord, Settings, StandardChoice, StationHours};
 use lantian_standards::limits::{Edition, Grade};
 use lantian_standards::pollutant::{Pollutant, Unit};
 use lantian_standards::stats::CompositeConfig;
@@ -256,8 +254,7 @@ pub fn print_issues(ds: &Dataset, show: usize) {
 /// The AQI series as CSV on stdout (times are Beijing time; an hourly value
 /// is labelled by the end of its hour).
 fn print_series(a: &Assessment, series: Series, from: NaiveDate, to: NaiveDate) -> Result<()> {
-    use lantian_standards::aqi::{self, AqiOptions, Inputs, Reading, Report};
-    use lantian_standards::pollutant::{Indicator, Period};
+    use lantian_standards::aqi;
     use std::io::Write;
     let out = std::io::stdout();
     let mut w = std::io::BufWriter::new(out.lock());
@@ -313,14 +310,7 @@ fn print_series(a: &Assessment, series: Series, from: NaiveDate, to: NaiveDate) 
                 w,
                 "station,time,standard,aqi,level,category,primary,SO2,NO2,CO,O3,PM10,PM2.5"
             )?;
-            let assessed: Vec<&StationHours> = a
-                .hours
-                .iter()
-                .zip(&a.assessed)
-                .filter(|(_, x)| **x)
-                .map(|(h, _)| h)
-                .collect();
-            let area = evaluate::area_hours(&assessed);
+            let area = lantian_assess::area_hours(a);
             let all: Vec<&StationHours> = a.hours.iter().chain(area.as_ref()).collect();
             for (i, h) in all.iter().enumerate() {
                 for k in 0..h.hours[0].len() {
@@ -328,44 +318,17 @@ fn print_series(a: &Assessment, series: Series, from: NaiveDate, to: NaiveDate) 
                     if day < from || day > to {
                         continue;
                     }
-                    let vals: Vec<Option<Decimal>> = Pollutant::ALL
-                        .iter()
-                        .map(|p| h.hours[p.index()][k])
-                        .collect();
-                    if vals.iter().all(Option::is_none) {
+                    let Some(r) = lantian_assess::hourly_report(h, k, &a.settings) else {
                         continue;
-                    }
-                    let std = a.settings.standard.for_day(day);
-                    let mut inputs = Inputs::new();
-                    for (p, v) in Pollutant::ALL.iter().zip(&vals) {
-                        let r = v.map_or(Reading::Missing, |v| {
-                            Reading::Value(lantian_standards::rounding::gbt8170(v, p.report_dp()))
-                        });
-                        inputs.set(Indicator::new(*p, Period::Hour1), r);
-                    }
-                    let opts = AqiOptions {
-                        pre_round: true,
-                        ..AqiOptions::for_standard(std)
                     };
-                    let res = aqi::compute_with(std, Report::Hourly, &inputs, &opts);
-                    let (aqi, level, cat, prim) = row_tail(&res);
-                    let end = day
-                        .and_hms_opt((k % 24) as u32, 0, 0)
-                        .map(|t| t + chrono::Duration::hours(1));
-                    let t = end.map_or(String::new(), |t| {
-                        t.format("%Y-%m-%dT%H:%M+08:00").to_string()
-                    });
-                    let v: Vec<String> = vals
-                        .iter()
-                        .zip(Pollutant::ALL)
-                        .map(|(v, p)| {
-                            fmt(v.map(|d| lantian_standards::rounding::gbt8170(d, p.report_dp())))
-                        })
-                        .collect();
+                    let (aqi, level, cat, prim) = row_tail(&r.result);
+                    let t = r.end.format("%Y-%m-%dT%H:%M+08:00");
+                    let v: Vec<String> = r.values.iter().map(|v| fmt(*v)).collect();
                     writeln!(
                         w,
-                        "{},{t},{std},{aqi},{level},{cat},{prim},{}",
+                        "{},{t},{},{aqi},{level},{cat},{prim},{}",
                         name_of(i),
+                        r.result.standard,
                         v.join(",")
                     )?;
                 }
