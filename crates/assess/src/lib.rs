@@ -397,7 +397,10 @@ fn evaluation_json(e: &Evaluation, previous: Option<&Evaluation>) -> Value {
     })
 }
 
-fn rankings(p: &PeriodResult, assessed: &[bool]) -> [Vec<Option<usize>>; 3] {
+/// Ranks of the assessed stations in a period by composite index, PM2.5
+/// (valid means only) and good-day ratio; ties share a rank, stations
+/// without a value or not assessed get none.
+pub fn rankings(p: &PeriodResult, assessed: &[bool]) -> [Vec<Option<usize>>; 3] {
     let idx: Vec<usize> = (0..p.stations.len()).filter(|i| assessed[*i]).collect();
     let key = |f: &dyn Fn(&Evaluation) -> Option<Decimal>| -> Vec<Option<Decimal>> {
         idx.iter().map(|&i| f(&p.stations[i])).collect()

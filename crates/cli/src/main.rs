@@ -20,6 +20,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Try it: an embedded database with real (Beijing sample) station data,
+    /// the server, and simulated stations uploading live; prints the login.
+    Demo(cmd::demo::Args),
     /// AQI of one set of concentrations (HJ 633-2012 / HJ 633-2026).
     Aqi(cmd::aqi::Args),
     /// Statistics, validity, composite index, ranking and targets of hourly station data.
@@ -45,6 +48,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(a) => cmd::demo::run(a),
         Command::Aqi(a) => cmd::aqi::run(a),
         Command::Assess(a) => cmd::assess::run(a),
         Command::Hj212(c) => cmd::hj212::run(c),

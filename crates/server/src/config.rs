@@ -45,6 +45,10 @@ pub struct Config {
     /// 32 hex digits that seal devices' SM4 keys in the database (HJ 212-2025).
     /// Give it by environment (`LANTIAN_MASTER_KEY`), not in a file.
     pub master_key: String,
+    /// How often the dashboard's figures are rebuilt when data arrived (seconds).
+    pub analysis_every_s: u64,
+    /// A note shown on every page about the data (the demo's sample label).
+    pub label: String,
 }
 
 impl Default for Config {
@@ -65,6 +69,8 @@ impl Default for Config {
             strict: false,
             shutdown_grace_s: 10,
             master_key: String::new(),
+            analysis_every_s: 60,
+            label: String::new(),
         }
     }
 }

@@ -11,6 +11,7 @@
 //!            └──────── replies after commit ◀──────┘
 //! ```
 
+pub mod analysis;
 pub mod auth;
 pub mod config;
 pub mod http;
@@ -136,8 +137,11 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let (stop_tx, stop_rx) = watch::channel(false);
 
     // HTTP
-    let app = http::router(http::HttpState::new(store.clone(), metrics.clone()))
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mut http_state = http::HttpState::new(store.clone(), metrics.clone());
+    http_state.label = Some(cfg.label.clone()).filter(|l| !l.is_empty());
+    let snapshot = http_state.snapshot.clone();
+    let app =
+        http::router(http_state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let mut http_stop = stop_rx.clone();
     let http_task = tokio::spawn(async move {
         let _ = axum::serve(web, app)
@@ -160,6 +164,31 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
                     }
                 }
                 _ = reg_stop.changed() => break,
+            }
+        }
+    });
+
+    // The dashboard's figures: rebuilt when uploads were added.
+    let mut an_stop = stop_rx.clone();
+    let an_store = store.clone();
+    let every = Duration::from_secs(cfg.analysis_every_s.max(1));
+    let an_task = tokio::spawn(async move {
+        loop {
+            let prev = analysis::current(&snapshot);
+            match analysis::build(&an_store, prev.as_deref(), Default::default()).await {
+                Ok(Some(snap)) => {
+                    let snap = Some(Arc::new(snap));
+                    match snapshot.write() {
+                        Ok(mut g) => *g = snap,
+                        Err(p) => *p.into_inner() = snap,
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "dashboard figures not rebuilt"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = an_stop.changed() => break,
             }
         }
     });
@@ -211,6 +240,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         while writers.join_next().await.is_some() {}
         let _ = http_task.await;
         let _ = reg_task.await;
+        an_task.abort();
         tracing::info!("stopped");
         Ok(())
     });

@@ -263,6 +263,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0005_users", include_str!("../migrations/sqlite/0005_users.sql")),
     ("0006_api_tokens", include_str!("../migrations/sqlite/0006_api_tokens.sql")),
     ("0007_sessions", include_str!("../migrations/sqlite/0007_sessions.sql")),
+    ("0008_documents", include_str!("../migrations/sqlite/0008_documents.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -273,6 +274,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0005_users", include_str!("../migrations/postgres/0005_users.sql")),
     ("0006_api_tokens", include_str!("../migrations/postgres/0006_api_tokens.sql")),
     ("0007_sessions", include_str!("../migrations/postgres/0007_sessions.sql")),
+    ("0008_documents", include_str!("../migrations/postgres/0008_documents.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
@@ -480,6 +482,23 @@ macro_rules! backend {
                     .execute(pool)
                     .await?;
                 Ok(())
+            }
+
+            pub async fn put_document(pool: &$Pool, key: &str, body: &str, by: &str, now: i64) -> Result<()> {
+                sqlx::query("INSERT INTO documents (key, body, updated_ms, updated_by) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms, updated_by = excluded.updated_by")
+                    .bind(key)
+                    .bind(body)
+                    .bind(now)
+                    .bind(by)
+                    .execute(pool)
+                    .await?;
+                Ok(())
+            }
+
+            pub async fn document(pool: &$Pool, key: &str) -> Result<Option<String>> {
+                let row = sqlx::query("SELECT body FROM documents WHERE key = $1").bind(key).fetch_optional(pool).await?;
+                Ok(row.map(|r| r.try_get(0)).transpose()?)
             }
 
             pub async fn audit_log(pool: &$Pool, limit: i64) -> Result<Vec<AuditEntry>> {
@@ -713,7 +732,7 @@ macro_rules! backend {
                 cn: i64,
                 codes: &[&str],
                 fields: &[&str],
-                f: &mut dyn FnMut(ValueRow<'_>),
+                f: &mut (dyn FnMut(ValueRow<'_>) + Send),
             ) -> Result<u64> {
                 use futures_util::TryStreamExt;
                 let mut q = QueryBuilder::<$DB>::new(
@@ -987,6 +1006,22 @@ impl Store {
         }
     }
 
+    /// Stores (replacing) an uploaded document such as the boundary GeoJSON.
+    pub async fn put_document(&self, key: &str, body: &str, by: &str) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => lite::put_document(p, key, body, by, now_ms()).await,
+            Db::Pg(p) => pg::put_document(p, key, body, by, now_ms()).await,
+        }
+    }
+
+    /// An uploaded document, if any.
+    pub async fn document(&self, key: &str) -> Result<Option<String>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::document(p, key).await,
+            Db::Pg(p) => pg::document(p, key).await,
+        }
+    }
+
     /// The latest `limit` audit entries, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
         match &self.db {
@@ -1125,7 +1160,7 @@ impl Store {
         cn: i64,
         codes: &[&str],
         fields: &[&str],
-        f: &mut dyn FnMut(ValueRow<'_>),
+        f: &mut (dyn FnMut(ValueRow<'_>) + Send),
     ) -> Result<u64> {
         match &self.db {
             Db::Sqlite(p) => lite::each_ambient_value(p, cn, codes, fields, f).await,

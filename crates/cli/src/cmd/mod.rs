@@ -2,6 +2,7 @@
 //! in `lantian-standards` (pure) and `lantian-assess` (files, the pipeline).
 pub mod aqi;
 pub mod assess;
+pub mod demo;
 pub mod hj212;
 pub mod serve;
 pub mod simulate;

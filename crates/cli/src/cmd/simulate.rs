@@ -584,6 +584,63 @@ fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
     sorted[k] as f64 / 1000.0
 }
 
+/// Station data as the replayed devices send it: (name, hours).
+pub(crate) fn station_rows(from: &std::path::Path) -> Result<Vec<StationRows>> {
+    ambient_rows(from)
+}
+
+/// The MN and password of replayed ambient device `i` under `prefix`, and
+/// the units its values come in.
+pub(crate) fn ambient_device(prefix: &str, i: usize) -> (String, String, &'static str) {
+    (
+        mn_of(prefix, Kind::Ambient, i),
+        password_of(i),
+        AMBIENT_UNITS,
+    )
+}
+
+/// Plays station `i`'s rows as device `i` (2061 every `every`, HJ 212-2017,
+/// answers awaited as the standard says) until `deadline` or the rows end.
+pub(crate) async fn replay_live(
+    target: String,
+    stations: Vec<StationRows>,
+    prefix: String,
+    every: Duration,
+    deadline: Instant,
+) {
+    let totals = Arc::new(Totals::default());
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, (_, rows)) in stations.into_iter().enumerate() {
+        let script = Script {
+            mn: mn_of(&prefix, Kind::Ambient, i),
+            pw: password_of(i),
+            key: None,
+            st: "22",
+            cn: "2061",
+            rows: rows.into(),
+            generate: None,
+        };
+        set.spawn(run_device(
+            target.clone(),
+            script,
+            Kind::Ambient,
+            i,
+            deadline,
+            Some(every),
+            Duration::from_secs(10),
+            3,
+            totals.clone(),
+            latencies.clone(),
+            None,
+            false,
+            10,
+            (prefix.clone(), false, false),
+        ));
+    }
+    while set.join_next().await.is_some() {}
+}
+
 pub fn run(a: Args) -> Result<()> {
     if a.devices == 0 {
         bail!("--devices must be at least 1");

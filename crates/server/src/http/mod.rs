@@ -1,6 +1,7 @@
-//! The HTTP edge: `/healthz`, `/metrics`, and the first API route,
-//! `GET /api/v1/devices` for admin and bureau users; `POST /api/v1/login`,
-//! `POST /api/v1/logout`, `GET /api/v1/me`. A caller is a machine with an
+//! The HTTP edge: `/healthz`, `/metrics`, the dashboard's files (`web`),
+//! and `/api/v1`: sessions (`POST /api/v1/login`, `POST /api/v1/logout`,
+//! `GET /api/v1/me`), devices and loggers for admin and bureau users, and
+//! the data API (`data`). A caller is a machine with an
 //! API token (`Authorization: Bearer lt_…`) or a browser with a session
 //! cookie; a cookie-borne POST must echo the session's CSRF token in
 //! `X-CSRF-Token`. Every `/api` route but login answers 401 to an unknown
@@ -14,19 +15,26 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use lantian_store::{Device, Store, User};
 use serde_json::json;
 
+use crate::analysis;
 use crate::auth::{self, Role};
-
 use crate::metrics::Metrics;
+
+mod data;
+mod web;
 
 #[derive(Clone)]
 pub struct HttpState {
     pub store: Store,
     pub metrics: Arc<Metrics>,
     pub limiter: Arc<std::sync::Mutex<auth::LoginLimiter>>,
+    /// The dashboard's figures (kept fresh by `analysis`).
+    pub snapshot: analysis::Shared,
+    /// A note on the data shown on every page (the demo's "sample data").
+    pub label: Option<String>,
 }
 
 impl HttpState {
@@ -35,6 +43,8 @@ impl HttpState {
             store,
             metrics,
             limiter: Arc::default(),
+            snapshot: Arc::default(),
+            label: None,
         }
     }
 }
@@ -67,6 +77,16 @@ api_routes! {
     get "/api/v1/devices" false => api_devices;
     get "/api/v1/loggers" false => loggers;
     post "/api/v1/loggers/approve" false => approve_logger;
+    get "/api/v1/public/now" true => data::public_now;
+    get "/api/v1/public/boundary" true => data::boundary;
+    put "/api/v1/boundary" false => data::put_boundary;
+    get "/api/v1/overview" false => data::overview;
+    get "/api/v1/stations" false => data::stations;
+    get "/api/v1/stations/{code}/hourly" false => data::station_hourly;
+    get "/api/v1/stations/{code}/daily" false => data::station_daily;
+    get "/api/v1/targets" false => data::targets;
+    get "/api/v1/rankings" false => data::rankings;
+    get "/api/v1/assessment" false => data::assessment;
 }
 
 /// The OpenAPI description, generated from the handlers' annotations and
@@ -81,10 +101,13 @@ api_routes! {
             csrf token in X-CSRF-Token on POST) or machines with an API token \
             (Authorization: Bearer lt_…, from `lantian user token`). Times are Asia/Shanghai."
     ),
-    paths(login, logout, me, api_devices, loggers, approve_logger),
+    paths(login, logout, me, api_devices, loggers, approve_logger,
+        data::public_now, data::boundary, data::put_boundary, data::overview, data::stations,
+        data::station_hourly, data::station_daily, data::targets, data::rankings, data::assessment),
     tags(
         (name = "public", description = "Open to everyone, no login (公众)"),
         (name = "session", description = "Who is calling; logging out"),
+        (name = "data", description = "Air quality: stations, series, targets, rankings (any logged-in user)"),
         (name = "devices", description = "Monitoring devices (admin and bureau)")
     )
 )]
@@ -95,6 +118,9 @@ pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/", get(web::index))
+        .route("/{file}", get(web::file))
+        .route("/vendor/{file}", get(web::vendor))
         .merge(api_router())
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")

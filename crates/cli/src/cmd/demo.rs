@@ -1,0 +1,337 @@
+//! `lantian demo`: the newcomer's first command. Creates an embedded
+//! database, registers the 12 stations of the committed Beijing sample
+//! (real coordinates from the CNEMC release), loads their history up to
+//! 2016-06-30 straight into the store, starts `serve`, and replays the rest
+//! as live HJ 212 traffic: every station's next hour every `--every`
+//! seconds. Prints the address and a one-time login.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::{Days, NaiveDate, NaiveDateTime};
+use lantian_assess::input::{self, Format, HourLabel, ReadOptions};
+use lantian_server::config::{Config, Overrides};
+use lantian_standards::pollutant::{Pollutant, Unit};
+use lantian_store::{Batch, DeviceSpec, Site, Store, UploadRec, ValueRec};
+
+use crate::cmd::serve::runtime;
+use crate::cmd::simulate;
+
+/// The committed sample: (file name, gzipped UCI rows).
+const SAMPLE: [(&str, &[u8]); 12] = [
+    (
+        "Aotizhongxin",
+        include_bytes!("../../demo/PRSA_Data_Aotizhongxin_2015-2016.csv.gz"),
+    ),
+    (
+        "Changping",
+        include_bytes!("../../demo/PRSA_Data_Changping_2015-2016.csv.gz"),
+    ),
+    (
+        "Dingling",
+        include_bytes!("../../demo/PRSA_Data_Dingling_2015-2016.csv.gz"),
+    ),
+    (
+        "Dongsi",
+        include_bytes!("../../demo/PRSA_Data_Dongsi_2015-2016.csv.gz"),
+    ),
+    (
+        "Guanyuan",
+        include_bytes!("../../demo/PRSA_Data_Guanyuan_2015-2016.csv.gz"),
+    ),
+    (
+        "Gucheng",
+        include_bytes!("../../demo/PRSA_Data_Gucheng_2015-2016.csv.gz"),
+    ),
+    (
+        "Huairou",
+        include_bytes!("../../demo/PRSA_Data_Huairou_2015-2016.csv.gz"),
+    ),
+    (
+        "Nongzhanguan",
+        include_bytes!("../../demo/PRSA_Data_Nongzhanguan_2015-2016.csv.gz"),
+    ),
+    (
+        "Shunyi",
+        include_bytes!("../../demo/PRSA_Data_Shunyi_2015-2016.csv.gz"),
+    ),
+    (
+        "Tiantan",
+        include_bytes!("../../demo/PRSA_Data_Tiantan_2015-2016.csv.gz"),
+    ),
+    (
+        "Wanliu",
+        include_bytes!("../../demo/PRSA_Data_Wanliu_2015-2016.csv.gz"),
+    ),
+    (
+        "Wanshouxigong",
+        include_bytes!("../../demo/PRSA_Data_Wanshouxigong_2015-2016.csv.gz"),
+    ),
+];
+const STATIONS: &str = include_str!("../../demo/stations.csv");
+
+/// The note every page shows.
+pub const LABEL: &str = "示例数据：北京市 12 个国控站点 2015–2016 年小时数据（UCI Beijing Multi-Site Air-Quality, CC BY 4.0），以 HJ 212 实时上报方式回放，并非泌阳县数据。Sample data: Beijing's 12 national stations, 2015–2016 (UCI, CC BY 4.0), replayed as live HJ 212 uploads — not Biyang County data.";
+
+const DEFAULT_DB: &str = "sqlite://lantian-demo.db";
+const PREFIX: &str = "LTDEMO";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Database; the default file is recreated on every start.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub database: String,
+    /// HTTP listener (the dashboard and the API).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub http: String,
+    /// HJ 212 listener the simulated stations upload to.
+    #[arg(long, default_value = "127.0.0.1:9212")]
+    pub hj212: String,
+    /// Seconds between two live hours of each station.
+    #[arg(long, default_value_t = 5.0)]
+    pub every: f64,
+    /// Live replay starts at this day; the hours before it are loaded at once.
+    #[arg(long, default_value = "2016-07-01")]
+    pub live_from: NaiveDate,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long)]
+    pub duration: Option<u64>,
+}
+
+/// One station of `stations.csv`.
+struct Station {
+    code: String,
+    name_zh: String,
+    lon: f64,
+    lat: f64,
+}
+
+fn stations() -> Result<Vec<Station>> {
+    let mut r = csv::Reader::from_reader(STATIONS.as_bytes());
+    r.records()
+        .map(|rec| {
+            let rec = rec?;
+            Ok(Station {
+                code: rec[0].to_string(),
+                name_zh: rec[2].to_string(),
+                lon: rec[3].parse()?,
+                lat: rec[4].parse()?,
+            })
+        })
+        .collect()
+}
+
+/// Unpacks the sample into a temporary folder for the file readers.
+fn unpack() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("lantian-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    for (name, gz) in SAMPLE {
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(gz)
+            .read_to_end(&mut text)
+            .with_context(|| format!("sample {name}"))?;
+        std::fs::write(dir.join(format!("PRSA_Data_{name}_2015-2016.csv")), text)?;
+    }
+    Ok(dir)
+}
+
+/// Registers the stations' devices; their ids by station index.
+async fn register(store: &Store, stations: &[Station]) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for (i, s) in stations.iter().enumerate() {
+        let (mn, password, units) = simulate::ambient_device(PREFIX, i);
+        let spec = DeviceSpec {
+            mn,
+            password,
+            site: Site {
+                code: s.code.clone(),
+                name: s.name_zh.clone(),
+                kind: "ambient".into(),
+                township: Some("北京市（示例）".into()),
+                lon: Some(s.lon),
+                lat: Some(s.lat),
+                // Dingling is Beijing's background (对照) site.
+                assessment: s.code != "Dingling",
+            },
+            kind: "ambient".into(),
+            protocol: "2017".into(),
+            crc: "hj212".into(),
+            unit_overrides: units.into(),
+            rtd_interval_s: None,
+            min_interval_min: None,
+            sm4_key_sealed: None,
+        };
+        ids.push(store.add_device(&spec).await?);
+    }
+    Ok(ids)
+}
+
+/// Loads every hour before `live_from` as stored 2061 uploads (what the
+/// devices would have sent), in batches.
+async fn preload(
+    store: &Store,
+    dir: &std::path::Path,
+    ids: &[i64],
+    live_from: NaiveDate,
+) -> Result<usize> {
+    let ds = input::read(
+        dir,
+        &ReadOptions {
+            format: Format::Auto,
+            uci_hours: HourLabel::Start,
+            long_co_unit: Unit::MgPerM3,
+            progress: false,
+        },
+    )?;
+    let (start, hours) = ds.to_hours().context("the sample has no data")?;
+    let codes = [
+        (Pollutant::So2, "a21026"),
+        (Pollutant::No2, "a21004"),
+        (Pollutant::Co, "a21005"),
+        (Pollutant::O3, "a05024"),
+        (Pollutant::Pm10, "a34002"),
+        (Pollutant::Pm25, "a34004"),
+    ];
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut batch = Batch::default();
+    let mut n = 0;
+    for (st, h) in ds.stations.iter().zip(&hours) {
+        let Some(i) = SAMPLE.iter().position(|(name, _)| *name == st.name) else {
+            continue;
+        };
+        let (mn, _, _) = simulate::ambient_device(PREFIX, i);
+        for k in 0..h.hours[0].len() {
+            let Some(local) = start
+                .checked_add_days(Days::new((k / 24) as u64))
+                .and_then(|d| d.and_hms_opt((k % 24) as u32, 0, 0))
+            else {
+                continue;
+            };
+            if local.date() >= live_from {
+                break;
+            }
+            let values: Vec<ValueRec> = codes
+                .iter()
+                .filter_map(|(p, code)| {
+                    let v = h.hours[p.index()][k]?;
+                    let raw = v.normalize().to_string();
+                    Some(ValueRec {
+                        code: code.to_string(),
+                        field: "Avg".into(),
+                        num: raw.parse().ok(),
+                        raw,
+                        flag: Some("N".into()),
+                    })
+                })
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            // Devices keep Beijing time; stored instants are UTC.
+            let ts = local.and_utc().timestamp() - 8 * 3600;
+            batch.uploads.push(UploadRec {
+                device_id: ids[i],
+                mn: mn.clone(),
+                cn: 2061,
+                data_time: ts,
+                qn: None,
+                received_ms: now,
+                late: false,
+                values,
+            });
+            n += 1;
+            if batch.uploads.len() >= 2000 {
+                store
+                    .write_batch(&std::mem::take(&mut batch), "demo")
+                    .await?;
+            }
+        }
+    }
+    store.write_batch(&batch, "demo").await?;
+    Ok(n)
+}
+
+pub fn run(a: Args) -> Result<()> {
+    if a.database == DEFAULT_DB {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("lantian-demo.db{suffix}"));
+        }
+    }
+    let stations = stations()?;
+    let dir = unpack()?;
+    let mut cfg = Config::load(
+        None,
+        &Overrides {
+            database: Some(a.database.clone()),
+            hj212: Some(a.hj212.clone()),
+            http: Some(a.http.clone()),
+        },
+    )?;
+    cfg.label = LABEL.into();
+    cfg.analysis_every_s = 5;
+    let every = Duration::from_secs_f64(a.every.max(0.05));
+    runtime()?.block_on(async move {
+        let store = Store::connect(&cfg.database).await?;
+        let ids = register(&store, &stations).await?;
+        let loaded = preload(&store, &dir, &ids, a.live_from).await?;
+        let password = lantian_server::auth::generate_password()?;
+        let hash = lantian_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+        if store.user("admin").await?.is_some() {
+            store.set_password_hash("admin", &hash).await?;
+        } else {
+            store.add_user("admin", &hash, "admin", None).await?;
+        }
+        store.audit("demo", "user.add", Some("admin (one-time password printed)")).await?;
+        drop(store);
+
+        let running = lantian_server::start(cfg).await?;
+        let rows: Vec<_> = simulate::station_rows(&dir)?
+            .into_iter()
+            .map(|(name, rows)| {
+                let live: Vec<(NaiveDateTime, String)> =
+                    rows.into_iter().filter(|(t, _)| t.date() >= a.live_from).collect();
+                (name, live)
+            })
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        // Devices in the order of SAMPLE, as registered.
+        let mut ordered = Vec::new();
+        for (name, _) in SAMPLE {
+            let r = rows.iter().find(|(n, _)| n == name).cloned().unwrap_or((name.to_string(), Vec::new()));
+            ordered.push(r);
+        }
+        let http = running.http_addr;
+        println!("蓝天 lantian demo — {loaded} station-hours loaded (Beijing sample, 2015-01-01 … {}), live replay from {} every {:.1} s", a.live_from.pred_opt().unwrap_or(a.live_from), a.live_from, every.as_secs_f64());
+        println!();
+        println!("  dashboard:    http://{http}/");
+        println!("  public page:  http://{http}/#/public");
+        println!("  API docs:     http://{http}/api/docs/");
+        println!("  login:        admin / {password}   (one-time: printed only now)");
+        println!("  HJ 212:       {} (simulated stations upload here)", running.hj212_addr);
+        println!();
+        println!("{LABEL}");
+        println!("Ctrl-C stops.");
+        let deadline = Instant::now() + Duration::from_secs(a.duration.unwrap_or(10 * 365 * 86400));
+        let target = running.hj212_addr.to_string();
+        let replay = tokio::spawn(simulate::replay_live(target, ordered, PREFIX.into(), every, deadline));
+        let stop = running.stopper();
+        tokio::spawn(async move {
+            let limit = async {
+                match a.duration {
+                    Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = limit => {}
+            }
+            let _ = stop.send(true);
+        });
+        running.wait().await?;
+        replay.abort();
+        anyhow::Ok(())
+    })
+}

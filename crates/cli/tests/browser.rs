@@ -1,0 +1,458 @@
+//! The dashboard in headless Chromium (Debian's `chromium` and
+//! `chromedriver`), against `lantian demo` as a process: the public page
+//! without login, logging in, the overview's markers in the official colour
+//! of their AQI, the targets page against the API, a station's chart and
+//! calendar, rankings, the device page for an admin and its refusal for a
+//! department user, a phone-width page without sideways scrolling, and data
+//! that moves while the test watches. Screenshots go to
+//! `target/tmp/browser-screenshots/` so a failure can be looked at.
+//!
+//! Skipped (with a message) when `chromedriver` is missing, unless
+//! `LANTIAN_TEST_BROWSER=1` (set by `.ci/run`), which makes it mandatory.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+fn shots() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The official colour of an AQI (HJ 633 Table 2), written out here
+/// independently of the engine.
+fn official_colour(aqi: u32) -> &'static str {
+    match aqi {
+        0..=50 => "#00E400",
+        51..=100 => "#FFFF00",
+        101..=150 => "#FF7E00",
+        151..=200 => "#FF0000",
+        201..=300 => "#99004C",
+        _ => "#7E0023",
+    }
+}
+
+/// GET over loopback without a client library: (status, body).
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
+    // Bodies here are small and not chunked (axum sends Content-Length).
+    (status, body)
+}
+
+struct Demo {
+    child: Child,
+    addr: String,
+    password: String,
+    db: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_demo(dir: &std::path::Path) -> Demo {
+    let db = format!("sqlite://{}", dir.join("demo.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args([
+            "demo",
+            "--database",
+            &db,
+            "--http",
+            "127.0.0.1:0",
+            "--hj212",
+            "127.0.0.1:0",
+            // A week preloaded; then every station's next hour each second.
+            "--live-from",
+            "2015-01-08",
+            "--every",
+            "1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start lantian demo");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut addr, mut password) = (String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.trim().strip_prefix("dashboard:") {
+            addr = rest
+                .trim()
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string();
+        }
+        if let Some(rest) = line.trim().strip_prefix("login:") {
+            password = rest.split_whitespace().nth(2).unwrap().to_string();
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    assert!(
+        !addr.is_empty() && !password.is_empty(),
+        "demo printed no address or login"
+    );
+    Demo {
+        child,
+        addr,
+        password,
+        db,
+    }
+}
+
+struct Driver(Child, u16);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chromedriver() -> Option<Driver> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(Driver(child, port));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+/// A headless Chromium: a laptop window, or (`phone`) a phone's viewport
+/// by Chromium's device emulation (a headless window cannot be that narrow).
+async fn browser(port: u16, width: u32, height: u32, phone: bool) -> Client {
+    let mut caps = serde_json::Map::new();
+    let mut opts = json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                   format!("--window-size={width},{height}"), "--lang=zh-CN"]});
+    if phone {
+        opts["mobileEmulation"] = json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true}});
+    }
+    caps.insert("goog:chromeOptions".into(), opts);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("connect to chromedriver")
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(shots().join(format!("{name}.png")), png).unwrap();
+}
+
+/// Waits until `css` matches (the page renders asynchronously).
+async fn wait_for(c: &Client, css: &str, name: &str) -> fantoccini::elements::Element {
+    match c
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(e) => e,
+        Err(e) => {
+            shot(c, &format!("{name}-FAILED")).await;
+            panic!("{name}: `{css}` never appeared: {e}");
+        }
+    }
+}
+
+/// JSON from the API through the page (so the session cookie goes along).
+async fn page_api(c: &Client, path: &str) -> Value {
+    c
+        .execute_async(
+            "const [p, done] = arguments; fetch(p, {credentials: 'same-origin'}).then(r => r.json()).then(done, e => done({error: String(e)}));",
+            vec![json!(path)],
+        )
+        .await
+        .unwrap()
+}
+
+async fn login(c: &Client, base: &str, user: &str, password: &str) {
+    c.goto(&format!("{base}/#/overview")).await.unwrap();
+    let form = wait_for(c, "#login", "login").await;
+    form.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    form.find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Every marker of the map in `sel` has the official colour of its AQI.
+async fn markers_in_official_colours(c: &Client, sel: &str, name: &str) -> usize {
+    let map = wait_for(c, &format!("{sel}[data-markers]"), name).await;
+    let n: usize = map
+        .attr("data-markers")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let colours = map.attr("data-colours").await.unwrap().unwrap();
+    let aqis = map.attr("data-aqis").await.unwrap().unwrap();
+    for (colour, aqi) in colours.split(',').zip(aqis.split(',')) {
+        let aqi: u32 = aqi
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: a marker without AQI"));
+        assert_eq!(
+            colour.to_uppercase(),
+            official_colour(aqi),
+            "{name}: marker with AQI {aqi}"
+        );
+    }
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_in_headless_chromium() {
+    let required = std::env::var("LANTIAN_TEST_BROWSER").is_ok_and(|v| v == "1");
+    let Some(driver) = chromedriver() else {
+        assert!(
+            !required,
+            "LANTIAN_TEST_BROWSER=1 but chromedriver did not start"
+        );
+        eprintln!("skipped: no chromedriver (apt install chromium chromium-driver)");
+        return;
+    };
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("browser-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let demo = start_demo(&dir);
+    let base = format!("http://{}", demo.addr);
+
+    // The first figures are computed in the background.
+    let until = Instant::now() + Duration::from_secs(120);
+    let first = loop {
+        let (status, body) = get(&demo.addr, "/api/v1/public/now");
+        if status == 200 {
+            break serde_json::from_str::<Value>(&body).unwrap();
+        }
+        assert!(
+            Instant::now() < until,
+            "no figures after 120 s: {status} {body}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(first["stations"].as_array().unwrap().len(), 12);
+
+    // 公众: no login; the map has one marker per station in its AQI's colour.
+    let c = browser(driver.1, 1366, 768, false).await;
+    c.goto(&format!("{base}/#/public")).await.unwrap();
+    let n = markers_in_official_colours(&c, "#map", "public").await;
+    assert_eq!(n, 12, "one marker per station");
+    let area = wait_for(&c, "#area-aqi", "public")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(area.parse::<u32>().is_ok(), "area AQI shown: {area}");
+    let label = c
+        .find(Locator::Css("#label"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        label.contains("示例数据") && label.contains("UCI"),
+        "sample labelled: {label}"
+    );
+    shot(&c, "01-public").await;
+
+    // Log in; the overview.
+    login(&c, &base, "admin", &demo.password).await;
+    wait_for(&c, "body[data-page=overview]", "overview").await;
+    assert_eq!(
+        markers_in_official_colours(&c, "#map", "overview").await,
+        12
+    );
+    wait_for(&c, "#h24 canvas", "overview").await;
+    shot(&c, "02-overview").await;
+
+    // 目标进度: the page shows the API's figures (retried if the figures moved on in between).
+    let mut same = false;
+    for _ in 0..5 {
+        c.goto(&format!("{base}/#/targets")).await.unwrap();
+        c.refresh().await.unwrap();
+        let pm = wait_for(&c, "#kpi-pm25 b", "targets")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let good = c
+            .find(Locator::Css("#kpi-good b"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let api = page_api(&c, "/api/v1/targets").await;
+        let st = &api["status"];
+        let want_pm = format!("{:.0} µg/m³", st["pm25_mean"].as_f64().unwrap());
+        let want_good = format!("{:.1}%", st["good_ratio"].as_f64().unwrap());
+        if pm == want_pm && good == want_good {
+            same = true;
+            break;
+        }
+        eprintln!("targets: page {pm} / {good}, API {want_pm} / {want_good}; again");
+    }
+    shot(&c, "03-targets").await;
+    assert!(same, "the targets page shows the API's figures");
+
+    // 站点: hourly chart and the AQI calendar of Dongsi.
+    c.goto(&format!("{base}/#/station/Dongsi")).await.unwrap();
+    wait_for(&c, "#hourly canvas", "station").await;
+    let cal = wait_for(&c, "#calendar[data-days]", "station").await;
+    let days: usize = cal
+        .attr("data-days")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        days >= 7,
+        "calendar has the preloaded week at least: {days}"
+    );
+    shot(&c, "04-station").await;
+
+    // 排名 and 设备 as admin.
+    c.goto(&format!("{base}/#/ranking")).await.unwrap();
+    let rows = wait_for(&c, "#ranking tbody", "ranking")
+        .await
+        .find_all(Locator::Css("tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 12);
+    shot(&c, "05-ranking").await;
+    c.goto(&format!("{base}/#/devices")).await.unwrap();
+    let rows = wait_for(&c, "#devices tbody", "devices")
+        .await
+        .find_all(Locator::Css("tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 12, "12 devices");
+    let text = c
+        .find(Locator::Css("#devices"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("在线"), "live devices are online");
+    shot(&c, "06-devices").await;
+    c.find(Locator::Css("#logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+
+    // A department user cannot open the device page.
+    let out = Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args([
+            "user",
+            "add",
+            "dept",
+            "--role",
+            "department",
+            "--scope",
+            "大气办",
+            "--password",
+            "dept-pass-2026",
+            "--database",
+            &demo.db,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = browser(driver.1, 1366, 768, false).await;
+    login(&c, &base, "dept", "dept-pass-2026").await;
+    wait_for(&c, "body[data-page=overview]", "dept-overview").await;
+    c.goto(&format!("{base}/#/devices")).await.unwrap();
+    let refused = wait_for(&c, "#forbidden", "dept-devices")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(refused.contains("无权"), "{refused}");
+    shot(&c, "07-department-refused").await;
+    c.close().await.unwrap();
+
+    // A phone: the public page fits the width.
+    let c = browser(driver.1, 390, 844, true).await;
+    c.goto(&format!("{base}/#/public")).await.unwrap();
+    markers_in_official_colours(&c, "#map", "phone").await;
+    let fits = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    shot(&c, "08-phone-public").await;
+    assert_eq!(fits, json!(true), "no sideways scrolling at 390 px");
+    c.close().await.unwrap();
+
+    // Live: the latest hour moves on while we watch (uploads over HJ 212).
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, body) = get(&demo.addr, "/api/v1/public/now");
+        let now: Value = serde_json::from_str(&body).unwrap();
+        if now["as_of"] != first["as_of"] {
+            break;
+        }
+        assert!(Instant::now() < until, "no new hour within a minute");
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    drop(demo);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,391 @@
+//! The dashboard's figures, kept ready in memory: a background task reads
+//! what the ingest stored (through `lantian-assess`, the same pipeline as
+//! `lantian assess --database`) whenever uploads were added, evaluates the
+//! data's latest year against the previous one, and swaps in a new
+//! [`Snapshot`]. API calls read the snapshot and never wait on the
+//! database, so their latency does not grow with the years stored.
+//!
+//! Readings written down here:
+//! - "Now" is the latest hour any station reported; each station shows its
+//!   own latest hour, with its time, so a silent station is visible as old.
+//! - The county's hourly AQI is the real-time report of the mean of the
+//!   assessed stations' hourly concentrations (background sites excluded),
+//!   as the national real-time release computes a city's.
+//! - The period evaluated is the year to date: 1 January to the latest data
+//!   day (validity scaled as `validity::period_rule` says for a part of a
+//!   year), beside the same days of the previous year when data exist — the
+//!   cumulative (累计) figures counties are ranked by during a year.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{Datelike, NaiveDate};
+use lantian_assess::{Assessment, HourReport, Periods, Request};
+use lantian_standards::aqi::{AqiResult, Standard};
+use lantian_standards::evaluate::{DayRecord, Evaluation, Settings, StationHours};
+use lantian_standards::level::Level;
+use lantian_standards::pollutant::Pollutant;
+use lantian_standards::targets::Targets;
+use lantian_store::{Site, Store};
+use serde_json::{Value, json};
+
+/// What the dashboard shows, computed at `built_ms`.
+pub struct Snapshot {
+    pub built_ms: i64,
+    /// Uploads in the database when it was built (the change detector).
+    pub uploads: i64,
+    /// Sites of ambient stations by code.
+    pub sites: HashMap<String, Site>,
+    pub assessment: Option<Assessment>,
+    /// The area's hourly grid (mean of assessed stations).
+    pub area_hours: Option<StationHours>,
+}
+
+/// The shared, swappable snapshot.
+pub type Shared = Arc<RwLock<Option<Arc<Snapshot>>>>;
+
+pub fn current(shared: &Shared) -> Option<Arc<Snapshot>> {
+    match shared.read() {
+        Ok(g) => g.clone(),
+        Err(p) => p.into_inner().clone(),
+    }
+}
+
+/// Reads the store and evaluates; `None` when nothing changed since `prev`.
+pub async fn build(
+    store: &Store,
+    prev: Option<&Snapshot>,
+    targets: Targets,
+) -> Result<Option<Snapshot>, lantian_store::Error> {
+    let uploads = store.count("uploads").await?;
+    if prev.is_some_and(|p| p.uploads == uploads) {
+        return Ok(None);
+    }
+    let sites: HashMap<String, Site> = store
+        .devices()
+        .await?
+        .into_iter()
+        .filter(|d| d.spec.kind == "ambient")
+        .map(|d| (d.spec.site.code.clone(), d.spec.site))
+        .collect();
+    let (dataset, _) = lantian_assess::load_store(store).await?;
+    // The evaluation is CPU work; keep it off the async workers.
+    let assessment = tokio::task::spawn_blocking(move || {
+        let last = dataset.to_hours().and_then(|(_, hours)| {
+            hours
+                .iter()
+                .filter_map(|h| last_hour(h).map(|k| day_of(h, k)))
+                .max()
+        })?;
+        let first = NaiveDate::from_ymd_opt(last.year(), 1, 1)?;
+        let req = Request {
+            settings: Settings::default(),
+            targets,
+            exclude: Vec::new(),
+            periods: Periods::Range(first, last),
+        };
+        lantian_assess::assess(dataset, &req).ok()
+    })
+    .await
+    .ok()
+    .flatten();
+    let area_hours = assessment.as_ref().and_then(lantian_assess::area_hours);
+    Ok(Some(Snapshot {
+        built_ms: chrono::Utc::now().timestamp_millis(),
+        uploads,
+        sites,
+        assessment,
+        area_hours,
+    }))
+}
+
+fn day_of(h: &StationHours, k: usize) -> NaiveDate {
+    h.start + chrono::Days::new((k / 24) as u64)
+}
+
+/// The last hour of a grid with any value.
+pub fn last_hour(h: &StationHours) -> Option<usize> {
+    (0..h.hours[0].len())
+        .rev()
+        .find(|&k| h.hours.iter().any(|v| v[k].is_some()))
+}
+
+/// Pollutant names as the API and the pages use them.
+pub fn pollutant_name(p: Pollutant) -> &'static str {
+    match p {
+        Pollutant::So2 => "SO2",
+        Pollutant::No2 => "NO2",
+        Pollutant::Co => "CO",
+        Pollutant::O3 => "O3",
+        Pollutant::Pm10 => "PM10",
+        Pollutant::Pm25 => "PM2.5",
+    }
+}
+
+fn level_json(level: Option<Level>, standard: Standard) -> Value {
+    match level {
+        Some(l) => {
+            json!({"level": l.number(), "colour": l.rgb().hex(), "category_zh": l.category_zh(),
+                          "category_en": l.category_en(), "health": l.health_effect(standard),
+                          "advice": l.advice(standard)})
+        }
+        None => json!({"level": null, "colour": null, "category_zh": null, "category_en": null,
+                       "health": null, "advice": null}),
+    }
+}
+
+fn aqi_json(r: &AqiResult) -> Value {
+    let mut v = level_json(r.level, r.standard);
+    v["aqi"] = json!(r.aqi);
+    v["standard"] = json!(r.standard.to_string());
+    v["primary"] = json!(
+        r.primary
+            .iter()
+            .map(|i| pollutant_name(i.pollutant))
+            .collect::<Vec<_>>()
+    );
+    v
+}
+
+fn values_json(values: &[Option<lantian_standards::Decimal>; 6]) -> Value {
+    let mut m = serde_json::Map::new();
+    for (p, v) in Pollutant::ALL.iter().zip(values) {
+        m.insert(pollutant_name(*p).into(), json!(v));
+    }
+    Value::Object(m)
+}
+
+/// An hour's report as JSON: time (end of the hour, Asia/Shanghai), values, AQI.
+pub fn hour_json(r: &HourReport) -> Value {
+    let mut v = aqi_json(&r.result);
+    v["time"] = json!(r.end.format("%Y-%m-%dT%H:%M+08:00").to_string());
+    v["values"] = values_json(&r.values);
+    v
+}
+
+/// A day's record as JSON: date, published daily values (O3 as 8-h max), AQI.
+pub fn day_json(r: &DayRecord, settings: &Settings) -> Value {
+    let mut v = aqi_json(&r.aqi(settings.standard.for_day(r.date)));
+    v["date"] = json!(r.date.to_string());
+    let values: [Option<lantian_standards::Decimal>; 6] =
+        std::array::from_fn(|i| r.value(Pollutant::ALL[i]));
+    v["values"] = values_json(&values);
+    v
+}
+
+/// The six AQI levels: bounds, colours, names (the calendar's legend).
+pub fn levels_json() -> Value {
+    let bounds = [
+        (0, 50),
+        (51, 100),
+        (101, 150),
+        (151, 200),
+        (201, 300),
+        (301, 500),
+    ];
+    Level::ALL
+        .iter()
+        .zip(bounds)
+        .map(|(l, (min, max))| {
+            json!({"level": l.number(), "min": min, "max": max, "colour": l.rgb().hex(),
+                   "category_zh": l.category_zh(), "category_en": l.category_en()})
+        })
+        .collect()
+}
+
+impl Snapshot {
+    /// Index of a station (site code) in the assessment.
+    pub fn station(&self, code: &str) -> Option<usize> {
+        self.assessment
+            .as_ref()?
+            .names
+            .iter()
+            .position(|n| n == code)
+    }
+
+    fn site_fields(&self, code: &str) -> Value {
+        let s = self.sites.get(code);
+        json!({"code": code, "name": s.map_or(code, |s| s.name.as_str()),
+               "township": s.and_then(|s| s.township.clone()),
+               "lon": s.and_then(|s| s.lon), "lat": s.and_then(|s| s.lat)})
+    }
+
+    /// Every station with its latest hour; and the area's latest hour.
+    pub fn now_json(&self) -> Value {
+        let Some(a) = &self.assessment else {
+            return json!({"as_of": null, "area": null, "stations": []});
+        };
+        let stations: Vec<Value> = a
+            .names
+            .iter()
+            .zip(&a.hours)
+            .map(|(code, h)| {
+                let mut v = self.site_fields(code);
+                let rep =
+                    last_hour(h).and_then(|k| lantian_assess::hourly_report(h, k, &a.settings));
+                match rep {
+                    Some(r) => {
+                        let hj = hour_json(&r);
+                        for (k, x) in hj.as_object().into_iter().flatten() {
+                            v[k] = x.clone();
+                        }
+                        v["as_of"] = hj["time"].clone();
+                    }
+                    None => {
+                        v["aqi"] = json!(null);
+                        v["as_of"] = json!(null);
+                        v["colour"] = json!(null);
+                        v["primary"] = json!([]);
+                    }
+                }
+                v
+            })
+            .collect();
+        let area = self.area_hours.as_ref().and_then(|h| {
+            last_hour(h).and_then(|k| lantian_assess::hourly_report(h, k, &a.settings))
+        });
+        json!({"as_of": area.as_ref().map(|r| r.end.format("%Y-%m-%d %H:00").to_string()),
+               "area": area.as_ref().map(hour_json), "stations": stations})
+    }
+
+    /// The area's hourly reports over the `n` hours up to its latest.
+    pub fn area_last_hours(&self, n: usize) -> Vec<Value> {
+        let (Some(a), Some(h)) = (&self.assessment, &self.area_hours) else {
+            return Vec::new();
+        };
+        let Some(last) = last_hour(h) else {
+            return Vec::new();
+        };
+        (last.saturating_sub(n - 1)..=last)
+            .filter_map(|k| lantian_assess::hourly_report(h, k, &a.settings))
+            .map(|r| hour_json(&r))
+            .collect()
+    }
+
+    /// A station's hourly reports over the last `days` days of its data.
+    pub fn station_hours(&self, i: usize, days: usize) -> Vec<Value> {
+        let Some(a) = &self.assessment else {
+            return Vec::new();
+        };
+        let h = &a.hours[i];
+        let Some(last) = last_hour(h) else {
+            return Vec::new();
+        };
+        (last.saturating_sub(days * 24 - 1)..=last)
+            .filter_map(|k| lantian_assess::hourly_report(h, k, &a.settings))
+            .map(|r| hour_json(&r))
+            .collect()
+    }
+
+    /// A station's (or, with `None`, the area's) daily records in `year`.
+    pub fn daily(&self, i: Option<usize>, year: i32) -> Vec<Value> {
+        let Some(a) = &self.assessment else {
+            return Vec::new();
+        };
+        let recs = i.map_or(&a.area, |i| &a.records[i]);
+        recs.iter()
+            .filter(|r| r.date.year() == year)
+            .map(|r| day_json(r, &a.settings))
+            .collect()
+    }
+
+    /// The year evaluated (of the latest data).
+    pub fn year(&self) -> Option<i32> {
+        self.assessment
+            .as_ref()?
+            .periods
+            .last()
+            .map(|p| p.from.year())
+    }
+
+    /// Targets of the year, month by month against last year.
+    pub fn targets_json(&self) -> Value {
+        let Some(a) = &self.assessment else {
+            return json!({"year": null});
+        };
+        let Some(st) = &a.targets else {
+            return json!({"year": null});
+        };
+        let year = st.year;
+        let month_mean = |y: i32, m: u32| -> Option<lantian_standards::Decimal> {
+            let from = NaiveDate::from_ymd_opt(y, m, 1)?;
+            let to = from
+                .checked_add_months(chrono::Months::new(1))?
+                .pred_opt()?;
+            if a.area.iter().all(|r| r.date < from || r.date > to) {
+                return None;
+            }
+            let e: Evaluation =
+                lantian_standards::evaluate::evaluate(&a.area, from, to, &a.settings);
+            e.pollutant(Pollutant::Pm25).mean
+        };
+        let good = |y: i32, m: u32| -> Option<u32> {
+            let from = NaiveDate::from_ymd_opt(y, m, 1)?;
+            let to = from
+                .checked_add_months(chrono::Months::new(1))?
+                .pred_opt()?;
+            let e = lantian_standards::evaluate::evaluate(&a.area, from, to, &a.settings);
+            (e.days.valid > 0).then_some(e.days.good)
+        };
+        let months: Vec<Value> = (1..=12)
+            .map(|m| {
+                json!({"month": m, "pm25": month_mean(year, m), "pm25_last": month_mean(year - 1, m),
+                       "good_days": good(year, m), "good_days_last": good(year - 1, m)})
+            })
+            .collect();
+        let status = json!({
+            "pm25_mean": st.pm25.mean_to_date, "pm25_target": st.pm25.target_below,
+            "pm25_on_track": st.pm25.on_track, "pm25_remaining_allowed": st.pm25.allowed_rest_mean,
+            "good_ratio": st.good_days.ratio_to_date, "good_days": st.good_days.good_days,
+            "valid_days": st.good_days.valid_days, "good_target": st.good_days.target_at_least,
+            "good_on_track": st.good_days.on_track, "good_days_still_needed": st.good_days.still_needed,
+            "heavy_days": st.heavy_days.heavy_days, "heavy_target": st.heavy_days.target_at_most,
+            "heavy_on_track": st.heavy_days.on_track, "heavy_days_remaining": st.heavy_days.still_allowed,
+        });
+        json!({"year": year, "as_of": st.as_of.to_string(), "status": status, "tracking": st, "months": months})
+    }
+
+    /// Stations ranked by composite index (lower is better), with PM2.5,
+    /// the good-day ratio and last year's figures.
+    pub fn rankings_json(&self) -> Value {
+        let Some(a) = &self.assessment else {
+            return json!({"year": null});
+        };
+        let Some(p) = a.periods.last() else {
+            return json!({"year": null});
+        };
+        let [by_composite, by_pm25, by_good] = lantian_assess::rankings(p, &a.assessed);
+        let mut rows: Vec<Value> = a
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, code)| {
+                let e = &p.stations[i];
+                let prev = p.stations_previous[i].as_ref();
+                let mut v = self.site_fields(code);
+                v["assessed"] = json!(a.assessed[i]);
+                v["rank"] = json!(by_composite[i]);
+                v["rank_pm25"] = json!(by_pm25[i]);
+                v["rank_good_ratio"] = json!(by_good[i]);
+                v["composite"] = json!(e.composite_index);
+                v["composite_prev"] = json!(prev.and_then(|x| x.composite_index));
+                v["pm25"] = json!(e.pollutant(Pollutant::Pm25).mean);
+                v["pm25_prev"] = json!(prev.and_then(|x| x.pollutant(Pollutant::Pm25).mean));
+                v["good_ratio"] = json!(e.good_ratio);
+                v["good_ratio_prev"] = json!(prev.and_then(|x| x.good_ratio));
+                v
+            })
+            .collect();
+        // Ranked first by composite index; unranked stations last.
+        let order: Vec<usize> = {
+            let mut idx: Vec<usize> = (0..rows.len()).collect();
+            idx.sort_by_key(|&i| (by_composite[i].is_none(), by_composite[i]));
+            idx
+        };
+        let rows: Vec<Value> = order
+            .into_iter()
+            .map(|i| std::mem::take(&mut rows[i]))
+            .collect();
+        json!({"year": p.from.year(), "from": p.from.to_string(), "to": p.to.to_string(), "stations": rows})
+    }
+}

@@ -1,0 +1,422 @@
+//! The data API behind the dashboard: current AQI of the area and of each
+//! station, station series, targets, rankings, the year's assessment, the
+//! county boundary. Figures come from the in-memory snapshot
+//! (`crate::analysis`); every route but the `public` ones needs a caller.
+//! Series answer CSV with `?format=csv`.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::{ApiError, HttpState, api_error, caller, db_error, device_admin, json_ok};
+use crate::analysis::{self, Snapshot};
+
+/// The value of `name` in the query string.
+fn query<'a>(uri: &'a Uri, name: &str) -> Option<&'a str> {
+    uri.query()?
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn query_number<T>(uri: &Uri, name: &str, lo: T, hi: T) -> Result<Option<T>, ApiError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match query(uri, name) {
+        None => Ok(None),
+        Some(v) => match v.parse::<T>() {
+            Ok(n) if n >= lo && n <= hi => Ok(Some(n)),
+            _ => Err(api_error(
+                StatusCode::BAD_REQUEST,
+                &format!("query `{name}={v}`: expected a number from {lo} to {hi}"),
+            )),
+        },
+    }
+}
+
+/// The snapshot, or 503 while the first one is being computed.
+fn snapshot(s: &HttpState) -> Result<std::sync::Arc<Snapshot>, ApiError> {
+    analysis::current(&s.snapshot).ok_or_else(|| {
+        api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the figures are being computed; try again in a few seconds",
+        )
+    })
+}
+
+fn with_label(s: &HttpState, mut v: Value) -> Value {
+    v["label"] = json!(s.label);
+    v
+}
+
+/// The latest hour of the area and of every station (no login).
+#[utoipa::path(get, path = "/api/v1/public/now", tag = "public",
+    responses(
+        (status = 200, description = "as_of (Asia/Shanghai), area {aqi, level, colour, category_zh/en, primary, health, advice, values}, stations [{code, name, lon, lat, aqi, colour, primary, as_of, values}], label (data source note)"),
+        (status = 503, description = "The first figures are still being computed")
+    ))]
+pub(super) async fn public_now(State(s): State<HttpState>) -> Result<impl IntoResponse, ApiError> {
+    let snap = snapshot(&s)?;
+    Ok(json_ok(with_label(&s, snap.now_json())))
+}
+
+/// The overview: the public view plus the area's last 24 hours.
+#[utoipa::path(get, path = "/api/v1/overview", tag = "data",
+    responses(
+        (status = 200, description = "As /api/v1/public/now, plus last24: the area's hourly reports [{time, aqi, colour, primary, values}]"),
+        (status = 401, description = "No session or token")
+    ))]
+pub(super) async fn overview(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    caller(&s.store, &method, &headers).await?;
+    let snap = snapshot(&s)?;
+    let mut v = snap.now_json();
+    v["last24"] = json!(snap.area_last_hours(24));
+    Ok(json_ok(with_label(&s, v)))
+}
+
+/// Stations with their latest hour.
+#[utoipa::path(get, path = "/api/v1/stations", tag = "data",
+    responses(
+        (status = 200, description = "{stations: [{code, name, township, lon, lat, aqi, colour, primary, as_of, values}], label}"),
+        (status = 401, description = "No session or token")
+    ))]
+pub(super) async fn stations(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    caller(&s.store, &method, &headers).await?;
+    let snap = snapshot(&s)?;
+    let now = snap.now_json();
+    Ok(json_ok(with_label(
+        &s,
+        json!({"stations": now["stations"]}),
+    )))
+}
+
+fn station_index(snap: &Snapshot, code: &str) -> Result<usize, ApiError> {
+    snap.station(code).ok_or_else(|| {
+        api_error(
+            StatusCode::NOT_FOUND,
+            &format!("no station {code} with data"),
+        )
+    })
+}
+
+/// Rows as CSV: `columns` are the header; each row's value of a column is
+/// looked up as `row[col]` or `row.values[col]`.
+fn csv_response(name: &str, columns: &[&str], rows: &[Value]) -> Result<Response, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let internal = || api_error(StatusCode::INTERNAL_SERVER_ERROR, "CSV writer");
+    w.write_record(columns).map_err(|_| internal())?;
+    for r in rows {
+        let cell = |c: &str| {
+            let v = if r.get(c).is_some() {
+                &r[c]
+            } else {
+                &r["values"][c]
+            };
+            match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                other => other.to_string(),
+            }
+        };
+        w.write_record(columns.iter().map(|c| cell(c)))
+            .map_err(|_| internal())?;
+    }
+    let body = w.into_inner().map_err(|_| internal())?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+const SERIES_COLUMNS: [&str; 6] = ["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"];
+
+fn wants_csv(uri: &Uri) -> Result<bool, ApiError> {
+    match query(uri, "format") {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(f) => Err(api_error(
+            StatusCode::BAD_REQUEST,
+            &format!("query `format={f}`: use json or csv"),
+        )),
+    }
+}
+
+/// A station's hourly real-time reports over its last `days` days (1–31, default 7).
+#[utoipa::path(get, path = "/api/v1/stations/{code}/hourly", tag = "data",
+    params(("code" = String, Path, description = "Site code"),
+           ("days" = Option<u32>, Query, description = "Days back from the station's latest hour, 1–31 (default 7)"),
+           ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses(
+        (status = 200, description = "{code, hours: [{time (end of hour, +08:00), aqi, level, colour, category_zh, primary, values {PM2.5, PM10, SO2, NO2, CO (mg/m³), O3}}]}"),
+        (status = 400, description = "Bad days or format"),
+        (status = 401, description = "No session or token"),
+        (status = 404, description = "No such station with data")
+    ))]
+pub(super) async fn station_hourly(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    caller(&s.store, &method, &headers).await?;
+    let days = query_number(&uri, "days", 1usize, 31)?.unwrap_or(7);
+    let csv = wants_csv(&uri)?;
+    let snap = snapshot(&s)?;
+    let i = station_index(&snap, &code)?;
+    let hours = snap.station_hours(i, days);
+    if csv {
+        let mut cols = vec!["time", "aqi", "category_zh", "primary"];
+        cols.extend(SERIES_COLUMNS);
+        return csv_response(&format!("{code}-hourly"), &cols, &hours);
+    }
+    Ok(json_ok(json!({"code": code, "hours": hours})).into_response())
+}
+
+/// A station's daily records of a year (default: the year evaluated).
+#[utoipa::path(get, path = "/api/v1/stations/{code}/daily", tag = "data",
+    params(("code" = String, Path, description = "Site code"),
+           ("year" = Option<i32>, Query, description = "Calendar year (default: the latest year with data)"),
+           ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses(
+        (status = 200, description = "{code, year, levels (the six AQI bands and colours), days: [{date, aqi, level, colour, category_zh, primary, values (O3 = max 8-h)}]}"),
+        (status = 400, description = "Bad year or format"),
+        (status = 401, description = "No session or token"),
+        (status = 404, description = "No such station with data")
+    ))]
+pub(super) async fn station_daily(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    caller(&s.store, &method, &headers).await?;
+    let year = query_number(&uri, "year", 1900i32, 9999)?;
+    let csv = wants_csv(&uri)?;
+    let snap = snapshot(&s)?;
+    let i = station_index(&snap, &code)?;
+    let Some(year) = year.or_else(|| snap.year()) else {
+        return Ok(json_ok(json!({"code": code, "year": null, "days": []})).into_response());
+    };
+    let days = snap.daily(Some(i), year);
+    if csv {
+        let mut cols = vec!["date", "aqi", "category_zh", "primary"];
+        cols.extend(SERIES_COLUMNS);
+        return csv_response(&format!("{code}-daily-{year}"), &cols, &days);
+    }
+    Ok(json_ok(
+        json!({"code": code, "year": year, "levels": analysis::levels_json(), "days": days}),
+    )
+    .into_response())
+}
+
+/// Target tracking for the year of the latest data.
+#[utoipa::path(get, path = "/api/v1/targets", tag = "data",
+    responses(
+        (status = 200, description = "{year, as_of, status {pm25_mean, pm25_target, pm25_on_track, pm25_remaining_allowed, good_ratio, good_days, valid_days, good_target, heavy_days, heavy_days_remaining, …}, tracking (the full record), months [{month, pm25, pm25_last, good_days, good_days_last}], label}"),
+        (status = 401, description = "No session or token")
+    ))]
+pub(super) async fn targets(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    caller(&s.store, &method, &headers).await?;
+    let snap = snapshot(&s)?;
+    Ok(json_ok(with_label(&s, snap.targets_json())))
+}
+
+/// Stations ranked by composite index, with PM2.5, good-day ratio and last year's.
+#[utoipa::path(get, path = "/api/v1/rankings", tag = "data",
+    params(("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses(
+        (status = 200, description = "{year, from, to, stations: [{rank, code, name, township, composite, composite_prev, pm25, pm25_prev, good_ratio, good_ratio_prev, rank_pm25, rank_good_ratio, assessed}], label}"),
+        (status = 401, description = "No session or token")
+    ))]
+pub(super) async fn rankings(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    caller(&s.store, &method, &headers).await?;
+    let csv = wants_csv(&uri)?;
+    let snap = snapshot(&s)?;
+    let v = snap.rankings_json();
+    if csv {
+        let rows = v["stations"].as_array().cloned().unwrap_or_default();
+        return csv_response(
+            "rankings",
+            &[
+                "rank",
+                "code",
+                "name",
+                "township",
+                "composite",
+                "composite_prev",
+                "pm25",
+                "pm25_prev",
+                "good_ratio",
+                "good_ratio_prev",
+            ],
+            &rows,
+        );
+    }
+    Ok(json_ok(with_label(&s, v)).into_response())
+}
+
+/// The year's assessment: the same JSON as `lantian assess --database --json --year Y`.
+#[utoipa::path(get, path = "/api/v1/assessment", tag = "data",
+    responses(
+        (status = 200, description = "The output of `lantian assess --json` for the year of the latest data: per-station and area statistics, validity, days by category, composite index, rankings, targets"),
+        (status = 401, description = "No session or token")
+    ))]
+pub(super) async fn assessment(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    caller(&s.store, &method, &headers).await?;
+    let snap = snapshot(&s)?;
+    let v = snap
+        .assessment
+        .as_ref()
+        .map_or(Value::Null, |a| lantian_assess::to_json(a, 20));
+    Ok(json_ok(v))
+}
+
+/// The county boundary GeoJSON the operator uploaded (no login).
+#[utoipa::path(get, path = "/api/v1/public/boundary", tag = "public",
+    responses(
+        (status = 200, description = "The GeoJSON as uploaded"),
+        (status = 404, description = "No boundary has been uploaded; pages draw stations on a plain background")
+    ))]
+pub(super) async fn boundary(State(s): State<HttpState>) -> Result<Response, ApiError> {
+    match s.store.document("boundary").await.map_err(db_error)? {
+        Some(body) => Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()),
+        None => Err(api_error(
+            StatusCode::NOT_FOUND,
+            "no boundary uploaded (PUT /api/v1/boundary)",
+        )),
+    }
+}
+
+/// Checks that `v` is GeoJSON with polygons: a FeatureCollection, Feature,
+/// Polygon or MultiPolygon. Says what is wrong.
+fn check_geojson(v: &Value) -> Result<(), String> {
+    let kind = v["type"].as_str().ok_or("no \"type\"")?;
+    match kind {
+        "FeatureCollection" => {
+            let features = v["features"]
+                .as_array()
+                .ok_or("FeatureCollection without \"features\"")?;
+            if features.is_empty() {
+                return Err("FeatureCollection has no features".into());
+            }
+            for (i, f) in features.iter().enumerate() {
+                check_geojson(f).map_err(|e| format!("features[{i}]: {e}"))?;
+            }
+            Ok(())
+        }
+        "Feature" => check_geojson(&v["geometry"]).map_err(|e| format!("geometry: {e}")),
+        "Polygon" | "MultiPolygon" => {
+            if v["coordinates"].as_array().is_some_and(|c| !c.is_empty()) {
+                Ok(())
+            } else {
+                Err(format!("{kind} without coordinates"))
+            }
+        }
+        other => Err(format!(
+            "type {other}: expected FeatureCollection, Feature, Polygon or MultiPolygon"
+        )),
+    }
+}
+
+/// Upload the county boundary (GeoJSON polygons, WGS-84 or the source's
+/// datum as given); replaces the previous one. Admin and bureau.
+#[utoipa::path(put, path = "/api/v1/boundary", tag = "devices",
+    request_body(content = String, content_type = "application/geo+json", description = "GeoJSON: FeatureCollection, Feature, Polygon or MultiPolygon"),
+    responses(
+        (status = 200, description = "Stored: {features}"),
+        (status = 400, description = "Not JSON, or not GeoJSON polygons (the message says where)"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token")
+    ))]
+pub(super) async fn put_boundary(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    body: String,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = device_admin(&s, &method, &headers).await?;
+    let v: Value = super::json_body("boundary", &body)?;
+    check_geojson(&v).map_err(|e| api_error(StatusCode::BAD_REQUEST, &format!("boundary: {e}")))?;
+    s.store
+        .put_document("boundary", &body, &user.username)
+        .await
+        .map_err(db_error)?;
+    let features = v["features"].as_array().map_or(1, Vec::len);
+    s.store
+        .audit(
+            &user.username,
+            "boundary.put",
+            Some(&format!("{features} features, {} bytes", body.len())),
+        )
+        .await
+        .map_err(db_error)?;
+    Ok(json_ok(json!({"features": features})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn geojson_checks_name_the_fault() {
+        let ok = json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[113.3, 32.7], [113.4, 32.7], [113.4, 32.8], [113.3, 32.7]]]}}]});
+        assert_eq!(check_geojson(&ok), Ok(()));
+        let bad = json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]}}]});
+        assert_eq!(
+            check_geojson(&bad).unwrap_err(),
+            "features[0]: geometry: type Point: expected FeatureCollection, Feature, Polygon or MultiPolygon"
+        );
+        assert_eq!(check_geojson(&json!({"a": 1})).unwrap_err(), "no \"type\"");
+    }
+
+    #[test]
+    fn query_numbers_are_bounded() {
+        let uri: Uri = "/x?days=40&format=csv".parse().unwrap();
+        assert_eq!(query(&uri, "format"), Some("csv"));
+        let e = query_number(&uri, "days", 1usize, 31).unwrap_err();
+        assert_eq!(e.0, StatusCode::BAD_REQUEST);
+        assert!(e.2.contains("days=40"), "{}", e.2);
+        let uri: Uri = "/x?days=3".parse().unwrap();
+        assert_eq!(query_number(&uri, "days", 1usize, 31).unwrap(), Some(3));
+    }
+}
