@@ -1415,3 +1415,172 @@ async fn dropped_connection_then_rf_resends_no_duplicates_no_gaps() {
         );
     }
 }
+
+/// The data API over what the ingest stored: the latest hour of the area
+/// and the station with its AQI worked out by hand from HJ 633-2012 (the
+/// rule in force on 2025-01-01), CSV exports, bounded query parameters,
+/// the boundary upload and who may make it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_api_serves_what_was_stored_with_its_aqi() {
+    use lantian_server::auth;
+    for url in databases("dataapi").await {
+        let (srv, store) = start_with(&url, |c| {
+            c.analysis_every_s = 1;
+            c.registry_refresh_s = 1;
+        })
+        .await;
+        let mut dev = device("MN100", "123456", "hj212");
+        dev.site.code = "DS".into();
+        dev.site.name = "东四".into();
+        dev.site.lon = Some(116.4174);
+        dev.site.lat = Some(39.9289);
+        dev.unit_overrides =
+            "a21026=ug/m3;a21004=ug/m3;a05024=ug/m3;a34002=ug/m3;a34004=ug/m3".into();
+        store.add_device(&dev).await.unwrap();
+        // The registry reloads every second here; wait for MN100 to be known.
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        // PM2.5 75 (24-h table: IAQI 100), PM10 50 (50), SO2 10 (3.3),
+        // NO2 40 (20), CO 0.5 (5), O3 60 (18.75): AQI 100, 良, primary PM2.5.
+        let cp = "a34004-Avg=75,a34004-Flag=N;a34002-Avg=50,a34002-Flag=N;a21026-Avg=10,a21026-Flag=N;\
+                  a21004-Avg=40,a21004-Flag=N;a21005-Avg=0.5,a21005-Flag=N;a05024-Avg=60,a05024-Flag=N";
+        s.write_all(&upload(
+            "20250101090000001",
+            "MN100",
+            "123456",
+            "2061",
+            5,
+            "20250101080000",
+            cp,
+        ))
+        .await
+        .unwrap();
+        assert_eq!(replies(&mut s, Duration::from_millis(500)).await.len(), 1);
+        let addr = srv.http_addr;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let now = loop {
+            let r = http_get(addr, "/api/v1/public/now", None).await;
+            if r.starts_with("HTTP/1.1 200") && json_body(&r)["area"].is_object() {
+                break json_body(&r);
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no figures: {r}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(now["area"]["aqi"], 100, "{now}");
+        assert_eq!(now["area"]["category_zh"], "良");
+        assert_eq!(now["area"]["colour"], "#FFFF00");
+        assert_eq!(now["area"]["primary"], serde_json::json!(["PM2.5"]));
+        assert_eq!(now["area"]["time"], "2025-01-01T09:00+08:00");
+        let st = &now["stations"][0];
+        assert_eq!(
+            (st["code"].as_str(), st["name"].as_str()),
+            (Some("DS"), Some("东四"))
+        );
+        assert_eq!(
+            (st["aqi"].as_u64(), st["lon"].as_f64()),
+            (Some(100), Some(116.4174))
+        );
+
+        let hash = auth::hash_password("a long password").unwrap();
+        store.add_user("chen", &hash, "bureau", None).await.unwrap();
+        store
+            .add_user("wang", &hash, "department", Some("住建局"))
+            .await
+            .unwrap();
+        let (bureau, dept) = (
+            auth::generate_token().unwrap(),
+            auth::generate_token().unwrap(),
+        );
+        store
+            .add_token("chen", &auth::token_hash(&bureau), None)
+            .await
+            .unwrap();
+        store
+            .add_token("wang", &auth::token_hash(&dept), None)
+            .await
+            .unwrap();
+
+        // Any logged-in role reads the data; series as JSON and CSV.
+        let h = http_get(addr, "/api/v1/stations/DS/hourly", Some(&dept)).await;
+        assert!(h.starts_with("HTTP/1.1 200"), "{h}");
+        let hours = json_body(&h)["hours"].clone();
+        assert_eq!(hours.as_array().unwrap().len(), 1, "{hours}");
+        assert_eq!(hours[0]["values"]["PM2.5"], 75);
+        assert_eq!(hours[0]["values"]["CO"], 0.5);
+        let csv = http_get(addr, "/api/v1/stations/DS/hourly?format=csv", Some(&dept)).await;
+        assert!(csv.contains("text/csv"), "{csv}");
+        let body = csv.split_once("\r\n\r\n").unwrap().1;
+        assert_eq!(
+            body,
+            "time,aqi,category_zh,primary,PM2.5,PM10,SO2,NO2,CO,O3\n2025-01-01T09:00+08:00,100,良,PM2.5,75,50,10,40,0.5,60\n"
+        );
+        // One hour makes no valid day (HJ 663 needs 20): the day has no AQI.
+        let d = json_body(&http_get(addr, "/api/v1/stations/DS/daily", Some(&dept)).await);
+        assert_eq!(
+            (d["year"].as_i64(), d["days"][0]["date"].as_str()),
+            (Some(2025), Some("2025-01-01"))
+        );
+        assert!(d["days"][0]["aqi"].is_null(), "{d}");
+        let bad = http_get(addr, "/api/v1/stations/DS/hourly?days=99", Some(&dept)).await;
+        assert!(
+            bad.starts_with("HTTP/1.1 400") && bad.contains("days=99"),
+            "{bad}"
+        );
+        let bad = http_get(addr, "/api/v1/stations/DS/hourly?format=pdf", Some(&dept)).await;
+        assert!(
+            bad.starts_with("HTTP/1.1 400") && bad.contains("format=pdf"),
+            "{bad}"
+        );
+        let none = http_get(addr, "/api/v1/stations/XX/hourly", Some(&dept)).await;
+        assert!(
+            none.starts_with("HTTP/1.1 404") && none.contains("XX"),
+            "{none}"
+        );
+        let t = json_body(&http_get(addr, "/api/v1/targets", Some(&dept)).await);
+        assert_eq!(t["year"], 2025, "{t}");
+        let r = json_body(&http_get(addr, "/api/v1/rankings", Some(&dept)).await);
+        assert_eq!(r["stations"][0]["code"], "DS", "{r}");
+
+        // The boundary: bureau may upload, a department may not; bad GeoJSON says where.
+        let gj = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"泌阳县"},"geometry":{"type":"Polygon","coordinates":[[[113.3,32.7],[113.5,32.7],[113.5,32.9],[113.3,32.7]]]}}]}"#;
+        let auth_d = format!("Bearer {dept}");
+        let auth_b = format!("Bearer {bureau}");
+        let r = http(
+            addr,
+            "PUT",
+            "/api/v1/boundary",
+            &[("Authorization", &auth_d)],
+            gj,
+        )
+        .await;
+        assert!(r.starts_with("HTTP/1.1 403"), "{r}");
+        let missing = http_get(addr, "/api/v1/public/boundary", None).await;
+        assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+        let bad = r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}]}"#;
+        let r = http(
+            addr,
+            "PUT",
+            "/api/v1/boundary",
+            &[("Authorization", &auth_b)],
+            bad,
+        )
+        .await;
+        assert!(
+            r.starts_with("HTTP/1.1 400") && r.contains("features[0]: geometry: type Point"),
+            "{r}"
+        );
+        let r = http(
+            addr,
+            "PUT",
+            "/api/v1/boundary",
+            &[("Authorization", &auth_b)],
+            gj,
+        )
+        .await;
+        assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+        let back = http_get(addr, "/api/v1/public/boundary", None).await;
+        assert_eq!(back.split_once("\r\n\r\n").unwrap().1, gj);
+        drop(s);
+        srv.shutdown().await.unwrap();
+    }
+}
