@@ -56,6 +56,7 @@ fn get(addr: &str, path: &str) -> (u16, String) {
 struct Demo {
     child: Child,
     addr: String,
+    hj212: String,
     password: String,
     db: String,
 }
@@ -89,7 +90,7 @@ fn start_demo(dir: &std::path::Path) -> Demo {
         .spawn()
         .expect("start lantian demo");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut addr, mut password) = (String::new(), String::new());
+    let (mut addr, mut password, mut hj212) = (String::new(), String::new(), String::new());
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.trim().strip_prefix("dashboard:") {
@@ -101,6 +102,9 @@ fn start_demo(dir: &std::path::Path) -> Demo {
         }
         if let Some(rest) = line.trim().strip_prefix("login:") {
             password = rest.split_whitespace().nth(2).unwrap().to_string();
+        }
+        if let Some(rest) = line.trim().strip_prefix("HJ 212:") {
+            hj212 = rest.split_whitespace().next().unwrap().to_string();
             break;
         }
     }
@@ -112,6 +116,7 @@ fn start_demo(dir: &std::path::Path) -> Demo {
     Demo {
         child,
         addr,
+        hj212,
         password,
         db,
     }
@@ -384,6 +389,100 @@ async fn dashboard_in_headless_chromium() {
         .unwrap();
     assert!(text.contains("在线"), "live devices are online");
     shot(&c, "06-devices").await;
+
+    // HJ 212-2025 activation from the device page: a new logger announces
+    // itself (1001), the operator registers a device and approves the logger
+    // with its MN on the page, and the logger is assigned it (1002).
+    let lantian = env!("CARGO_BIN_EXE_lantian");
+    let logger_sim = Command::new(lantian)
+        .args([
+            "simulate",
+            "--target",
+            &demo.hj212,
+            "--protocol",
+            "2025",
+            "--activate",
+            "--devices",
+            "1",
+            "--duration",
+            "30",
+            "--prefix",
+            "BRW",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = Command::new(lantian)
+        .args([
+            "device",
+            "add",
+            "--database",
+            &demo.db,
+            "--mn",
+            "BRWNEW0000000001",
+            "--password",
+            "brw-pw-123",
+            "--site",
+            "BRW1",
+            "--site-name",
+            "新设站点",
+            "--protocol",
+            "2025",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let l = page_api(&c, "/api/v1/loggers").await;
+        if l.as_array()
+            .is_some_and(|a| a.iter().any(|x| x["approved_mn"].is_null()))
+        {
+            break;
+        }
+        assert!(Instant::now() < until, "no logger announced itself: {l}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    c.goto(&format!("{base}/#/overview")).await.unwrap();
+    c.goto(&format!("{base}/#/devices")).await.unwrap();
+    wait_for(&c, "#loggers input[data-logger]", "approve")
+        .await
+        .send_keys("BRWNEW0000000001")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#loggers button[data-approve]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(10);
+    while !c
+        .find(Locator::Css("#loggers"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("已批准")
+    {
+        assert!(Instant::now() < until, "approval not confirmed on the page");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    shot(&c, "06b-logger-approved").await;
+    let l = page_api(&c, "/api/v1/loggers").await;
+    assert!(
+        l.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["approved_mn"] == "BRWNEW0000000001"),
+        "{l}"
+    );
     c.find(Locator::Css("#logout"))
         .await
         .unwrap()
@@ -441,6 +540,13 @@ async fn dashboard_in_headless_chromium() {
     shot(&c, "08-phone-public").await;
     assert_eq!(fits, json!(true), "no sideways scrolling at 390 px");
     c.close().await.unwrap();
+
+    // The approved logger got its MN and its data was accepted under it.
+    let out = logger_sim.wait_with_output().unwrap();
+    let summary: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("simulate printed: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(summary["activated"], 1, "{summary}");
+    assert!(summary["acked"].as_u64().unwrap() >= 1, "{summary}");
 
     // Live: the latest hour moves on while we watch (uploads over HJ 212).
     let until = Instant::now() + Duration::from_secs(60);

@@ -1580,6 +1580,57 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
         assert!(r.starts_with("HTTP/1.1 200"), "{r}");
         let back = http_get(addr, "/api/v1/public/boundary", None).await;
         assert_eq!(back.split_once("\r\n\r\n").unwrap().1, gj);
+
+        // The device page's figures and the raw-frame audit: a wrong
+        // password is quarantined and counted against the device.
+        s.write_all(&upload(
+            "20250101100000001",
+            "MN100",
+            "bad-pw",
+            "2061",
+            5,
+            "20250101090000",
+            cp,
+        ))
+        .await
+        .unwrap();
+        assert!(replies(&mut s, Duration::from_millis(500)).await.is_empty());
+        let d = json_body(&http_get(addr, "/api/v1/devices", Some(&bureau)).await);
+        let d = d
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["mn"] == "MN100")
+            .unwrap()
+            .clone();
+        assert_eq!(d["latest_data"], "2025-01-01 08:00:00+08:00", "{d}");
+        assert_eq!(
+            (d["stored_24h"].as_i64(), d["quarantined_24h"].as_i64()),
+            (Some(1), Some(1)),
+            "{d}"
+        );
+        assert_eq!(d["flagged_24h"], 0, "{d}");
+        let q = json_body(&http_get(addr, "/api/v1/quarantine", Some(&bureau)).await);
+        assert_eq!(q[0]["mn"], "MN100", "{q}");
+        assert!(q[0]["raw"].as_str().unwrap().contains("PW=bad-pw"), "{q}");
+        assert!(!q[0]["reason"].as_str().unwrap().is_empty(), "{q}");
+        let f = json_body(
+            &http_get(
+                addr,
+                "/api/v1/frames?mn=MN100&verdict=stored",
+                Some(&bureau),
+            )
+            .await,
+        );
+        assert_eq!(f.as_array().unwrap().len(), 1, "{f}");
+        assert_eq!(f[0]["qn"], "20250101090000001");
+        let bad = http_get(addr, "/api/v1/frames?verdict=lost", Some(&bureau)).await;
+        assert!(
+            bad.starts_with("HTTP/1.1 400") && bad.contains("verdict=lost"),
+            "{bad}"
+        );
+        let no = http_get(addr, "/api/v1/frames", Some(&dept)).await;
+        assert!(no.starts_with("HTTP/1.1 403"), "{no}");
         drop(s);
         srv.shutdown().await.unwrap();
     }

@@ -22,6 +22,9 @@ const T = {
     'public.title': 'Air quality now', 'approved': 'Approved', 'state': 'State', 'site': 'Site', 'days': 'days',
     'valid': 'valid', 'met': 'met', 'notmet': 'not met', 'ugm3': 'µg/m³', 'mean_allowed': 'mean allowed for the rest of the year',
     'choose': 'Station', 'norank': 'No year with data yet.', 'township': 'Township',
+    'loggerid': 'Logger id', 'peer': 'From', 'assign': 'Assign an MN and approve',
+    'latestdata': 'Latest data', 'stored24': 'Stored (24 h)', 'flagged': 'Flagged', 'rejected': 'Rejected', 'quarantined': 'Quarantined',
+    'badframes': 'Latest rejected and quarantined frames', 'nobad': 'No rejected or quarantined frame.',
     'rank.none': 'The composite index needs all six pollutants valid (valid days at least 324/365 of the period); not yet, so no rank. PM2.5 and the good-day ratio are listed.',
   },
 };
@@ -214,20 +217,31 @@ const pages = {
   },
 
   async devices() {
-    let devices, loggers;
-    try { [devices, loggers] = await Promise.all([api('/api/v1/devices'), api('/api/v1/loggers')]); } catch (e) {
+    let devices, loggers, quarantine, rejected;
+    try {
+      [devices, loggers, quarantine, rejected] = await Promise.all([api('/api/v1/devices'), api('/api/v1/loggers'),
+        api('/api/v1/quarantine?limit=20'), api('/api/v1/frames?verdict=rejected&limit=20')]);
+    } catch (e) {
       if (e.status === 403) { $main().innerHTML = `<p class="state err" id="forbidden">${t('forbidden', '无权访问：设备管理仅限生态环境局和管理员。')}</p>`; return; }
       throw e;
     }
+    const warn = n => n > 0 ? `<span class="bad">${n}</span>` : '0';
     const rows = devices.map(d => `<tr><td>${esc(d.mn)}</td><td>${esc(d.site_name)}</td><td>${esc(d.kind)}</td><td>${esc(d.protocol)}</td>
-      <td>${d.online ? `<span class="ok">● ${t('online', '在线')}</span>` : `<span class="bad">● ${t('offline', '离线')}</span>`}</td><td>${esc(d.last_seen ?? '—')}</td></tr>`).join('');
+      <td>${d.online ? `<span class="ok">● ${t('online', '在线')}</span>` : `<span class="bad">● ${t('offline', '离线')}</span>`}</td><td>${esc(d.last_seen ?? '—')}</td>
+      <td>${esc(d.latest_data ?? '—')}</td><td class="n">${d.stored_24h}</td><td class="n">${warn(d.flagged_24h)}</td><td class="n">${warn(d.rejected_24h)}</td><td class="n">${warn(d.quarantined_24h)}</td></tr>`).join('');
     const pending = loggers.filter(l => !l.approved_mn);
     const lrows = pending.map(l => `<tr><td>${esc(l.logger_id)}</td><td>${esc(l.peer)}</td><td>${esc(l.last_seen)}</td>
       <td><input size="18" placeholder="MN" data-logger="${esc(l.logger_id)}"> <button class="primary" data-approve="${esc(l.logger_id)}">${t('approve', '批准')}</button></td></tr>`).join('');
+    const bad = [...rejected, ...quarantine].sort((a, b) => String(b.received).localeCompare(String(a.received))).slice(0, 20);
+    const brows = bad.map(f => `<tr><td>${esc(f.received)}</td><td>${esc(f.mn ?? '—')}</td><td>${esc(f.peer)}</td><td>${esc(f.verdict === 'quarantine' ? t('quarantined', '隔离') : t('rejected', '拒收'))}</td>
+      <td>${esc(f.reason ?? '')}</td><td class="muted" title="${esc(f.raw)}">${esc(String(f.raw).slice(0, 60))}…</td></tr>`).join('');
     $main().innerHTML = `<div class="card scroll"><h2>${t('devices', '设备')} (${devices.length})</h2><table id="devices"><thead><tr><th>${t('mn', 'MN')}</th><th>${t('site', '站点')}</th><th>${t('kind', '类型')}</th>
-      <th>${t('protocol', '协议')}</th><th>${t('state', '状态')}</th><th>${t('lastseen', '最后上报')}</th></tr></thead><tbody>${rows}</tbody></table></div>
+      <th>${t('protocol', '协议')}</th><th>${t('state', '状态')}</th><th>${t('lastseen', '最后上报')}</th><th>${t('latestdata', '最新数据时间')}</th>
+      <th class="n">${t('stored24', '24 小时入库')}</th><th class="n">${t('flagged', '标记值')}</th><th class="n">${t('rejected', '拒收')}</th><th class="n">${t('quarantined', '隔离')}</th></tr></thead><tbody>${rows}</tbody></table></div>
       <div class="card scroll" style="margin-top:1rem"><h2>${t('loggers', '待批准的 HJ 212-2025 数采仪')}</h2>
-      ${pending.length ? `<table id="loggers"><tbody>${lrows}</tbody></table>` : `<p class="state">${t('nologgers', '没有待批准的数采仪。')}</p>`}</div>`;
+      ${pending.length ? `<table id="loggers"><thead><tr><th>${t('loggerid', '数采仪编号')}</th><th>${t('peer', '来源地址')}</th><th>${t('lastseen', '最后上报')}</th><th>${t('assign', '分配 MN 并批准')}</th></tr></thead><tbody>${lrows}</tbody></table>` : `<p class="state">${t('nologgers', '没有待批准的数采仪。')}</p>`}</div>
+      <div class="card scroll" style="margin-top:1rem"><h2>${t('badframes', '最近拒收和隔离的报文')}</h2>
+      ${bad.length ? `<table id="badframes"><tbody>${brows}</tbody></table>` : `<p class="state">${t('nobad', '没有拒收或隔离的报文。')}</p>`}</div>`;
     document.querySelectorAll('[data-approve]').forEach(b => b.onclick = async () => {
       const id = b.dataset.approve;
       const mn = document.querySelector(`input[data-logger="${CSS.escape(id)}"]`).value.trim();

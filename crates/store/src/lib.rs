@@ -197,6 +197,35 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// How a device has been doing since a given instant (the device page).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceHealth {
+    /// Latest DataTime stored (UTC seconds), of any period.
+    pub latest_data_time: Option<i64>,
+    /// Journaled frames by verdict (stored, duplicate, rejected, …).
+    pub frames: Vec<(String, i64)>,
+    /// Frames kept aside (wrong password, disabled, …).
+    pub quarantined: i64,
+    /// Values whose flag is not N (maintenance, calibration, fault…).
+    pub flagged: i64,
+}
+
+/// A journaled frame, for the raw-frame audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameRow {
+    pub id: i64,
+    pub received_ms: i64,
+    pub node: String,
+    pub peer: String,
+    pub mn: Option<String>,
+    pub qn: Option<String>,
+    pub cn: Option<String>,
+    pub verdict: String,
+    pub reason: Option<String>,
+    /// As received (lossy UTF-8 for display; the journal keeps the bytes).
+    pub raw: String,
+}
+
 /// A data logger that sent its hardware serials before it had an MN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingLogger {
@@ -567,6 +596,64 @@ macro_rules! backend {
                 Ok(r.rows_affected() > 0)
             }
 
+            pub async fn device_health(pool: &$Pool, since_ms: i64) -> Result<std::collections::HashMap<String, DeviceHealth>> {
+                let mut out: std::collections::HashMap<String, DeviceHealth> = Default::default();
+                for r in sqlx::query("SELECT mn, MAX(data_time) FROM uploads GROUP BY mn").fetch_all(pool).await? {
+                    out.entry(r.try_get(0)?).or_default().latest_data_time = r.try_get(1)?;
+                }
+                let rows = sqlx::query(
+                    "SELECT mn, verdict, COUNT(*) FROM frames WHERE received_ms >= $1 AND mn IS NOT NULL GROUP BY mn, verdict ORDER BY mn, verdict",
+                )
+                .bind(since_ms)
+                .fetch_all(pool)
+                .await?;
+                for r in rows {
+                    out.entry(r.try_get(0)?).or_default().frames.push((r.try_get(1)?, r.try_get(2)?));
+                }
+                let rows = sqlx::query("SELECT mn, COUNT(*) FROM quarantine WHERE received_ms >= $1 AND mn IS NOT NULL GROUP BY mn")
+                    .bind(since_ms)
+                    .fetch_all(pool)
+                    .await?;
+                for r in rows {
+                    out.entry(r.try_get(0)?).or_default().quarantined = r.try_get(1)?;
+                }
+                let rows = sqlx::query(
+                    "SELECT u.mn, COUNT(*) FROM uploads u JOIN vals v ON v.device_id = u.device_id AND v.cn = u.cn AND v.ts = u.data_time \
+                     WHERE u.received_ms >= $1 AND v.flag IS NOT NULL AND v.flag <> 'N' GROUP BY u.mn",
+                )
+                .bind(since_ms)
+                .fetch_all(pool)
+                .await?;
+                for r in rows {
+                    out.entry(r.try_get(0)?).or_default().flagged = r.try_get(1)?;
+                }
+                Ok(out)
+            }
+
+            pub async fn recent_frames(pool: &$Pool, mn: Option<&str>, verdict: Option<&str>, limit: i64) -> Result<Vec<FrameRow>> {
+                let rows = sqlx::query(
+                    "SELECT id, received_ms, node, peer, mn, qn, cn, verdict, reason, raw FROM frames \
+                     WHERE ($1 IS NULL OR mn = $1) AND ($2 IS NULL OR verdict = $2) ORDER BY id DESC LIMIT $3",
+                )
+                .bind(mn)
+                .bind(verdict)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+                rows.iter().map(frame_row).collect()
+            }
+
+            pub async fn recent_quarantine(pool: &$Pool, limit: i64) -> Result<Vec<FrameRow>> {
+                let rows = sqlx::query(
+                    "SELECT id, received_ms, '' AS node, peer, mn, NULL AS qn, NULL AS cn, 'quarantine' AS verdict, reason, raw \
+                     FROM quarantine ORDER BY id DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+                rows.iter().map(frame_row).collect()
+            }
+
             pub async fn devices(pool: &$Pool) -> Result<Vec<Device>> {
                 let rows = sqlx::query(
                     "SELECT d.id, d.mn, d.password, d.kind, d.protocol, d.crc, d.unit_overrides, d.rtd_interval_s, d.min_interval_min, d.enabled, \
@@ -771,6 +858,28 @@ macro_rules! backend {
             }
         }
     };
+}
+
+fn frame_row<R: Row>(r: &R) -> Result<FrameRow>
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Vec<u8>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(FrameRow {
+        id: r.try_get(0)?,
+        received_ms: r.try_get(1)?,
+        node: r.try_get(2)?,
+        peer: r.try_get(3)?,
+        mn: r.try_get(4)?,
+        qn: r.try_get(5)?,
+        cn: r.try_get(6)?,
+        verdict: r.try_get(7)?,
+        reason: r.try_get(8)?,
+        raw: String::from_utf8_lossy(&r.try_get::<Vec<u8>, _>(9)?).into_owned(),
+    })
 }
 
 backend!(lite, sqlx::Sqlite, SqlitePool);
@@ -1003,6 +1112,39 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => lite::audit(p, &e).await,
             Db::Pg(p) => pg::audit(p, &e).await,
+        }
+    }
+
+    /// Per device (by MN): latest data time, and since `since_ms` the frames
+    /// by verdict, quarantined frames and flagged values.
+    pub async fn device_health(
+        &self,
+        since_ms: i64,
+    ) -> Result<std::collections::HashMap<String, DeviceHealth>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::device_health(p, since_ms).await,
+            Db::Pg(p) => pg::device_health(p, since_ms).await,
+        }
+    }
+
+    /// The latest journaled frames, newest first, optionally of one MN or verdict.
+    pub async fn recent_frames(
+        &self,
+        mn: Option<&str>,
+        verdict: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<FrameRow>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::recent_frames(p, mn, verdict, limit).await,
+            Db::Pg(p) => pg::recent_frames(p, mn, verdict, limit).await,
+        }
+    }
+
+    /// The latest quarantined frames, newest first (verdict `quarantine`).
+    pub async fn recent_quarantine(&self, limit: i64) -> Result<Vec<FrameRow>> {
+        match &self.db {
+            Db::Sqlite(p) => lite::recent_quarantine(p, limit).await,
+            Db::Pg(p) => pg::recent_quarantine(p, limit).await,
         }
     }
 

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{ApiError, HttpState, api_error, caller, db_error, device_admin, json_ok};
+use super::{ApiError, HttpState, api_error, caller, db_error, device_admin, json_ok, shanghai};
 use crate::analysis::{self, Snapshot};
 
 /// The value of `name` in the query string.
@@ -389,6 +389,75 @@ pub(super) async fn put_boundary(
         .await
         .map_err(db_error)?;
     Ok(json_ok(json!({"features": features})))
+}
+
+fn frame_json(f: &lantian_store::FrameRow) -> Value {
+    json!({"id": f.id, "received": shanghai(f.received_ms), "node": f.node, "peer": f.peer, "mn": f.mn,
+           "qn": f.qn, "cn": f.cn, "verdict": f.verdict, "reason": f.reason, "raw": f.raw})
+}
+
+/// The raw-frame journal: every frame as received, with its verdict.
+#[utoipa::path(get, path = "/api/v1/frames", tag = "devices",
+    params(("mn" = Option<String>, Query, description = "Only this device"),
+           ("verdict" = Option<String>, Query, description = "stored, duplicate, part, answer, other, quarantine or rejected"),
+           ("limit" = Option<i64>, Query, description = "1–1000, default 100")),
+    responses(
+        (status = 200, description = "Newest first: [{id, received (Asia/Shanghai), node, peer, mn, qn, cn, verdict, reason, raw}]"),
+        (status = 400, description = "Bad limit or verdict"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin or bureau user")
+    ))]
+pub(super) async fn frames(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<impl IntoResponse, ApiError> {
+    device_admin(&s, &method, &headers).await?;
+    let limit = query_number(&uri, "limit", 1i64, 1000)?.unwrap_or(100);
+    let verdict = query(&uri, "verdict");
+    const VERDICTS: [&str; 7] = [
+        "stored",
+        "duplicate",
+        "part",
+        "answer",
+        "other",
+        "quarantine",
+        "rejected",
+    ];
+    if let Some(v) = verdict.filter(|v| !VERDICTS.contains(v)) {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            &format!("query `verdict={v}`: use one of {}", VERDICTS.join(", ")),
+        ));
+    }
+    let rows = s
+        .store
+        .recent_frames(query(&uri, "mn"), verdict, limit)
+        .await
+        .map_err(db_error)?;
+    Ok(json_ok(rows.iter().map(frame_json).collect()))
+}
+
+/// Frames kept aside: unknown devices, wrong passwords, disabled devices.
+#[utoipa::path(get, path = "/api/v1/quarantine", tag = "devices",
+    params(("limit" = Option<i64>, Query, description = "1–1000, default 100")),
+    responses(
+        (status = 200, description = "Newest first: [{id, received (Asia/Shanghai), peer, mn, reason, raw}]"),
+        (status = 400, description = "Bad limit"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin or bureau user")
+    ))]
+pub(super) async fn quarantine(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<impl IntoResponse, ApiError> {
+    device_admin(&s, &method, &headers).await?;
+    let limit = query_number(&uri, "limit", 1i64, 1000)?.unwrap_or(100);
+    let rows = s.store.recent_quarantine(limit).await.map_err(db_error)?;
+    Ok(json_ok(rows.iter().map(frame_json).collect()))
 }
 
 #[cfg(test)]

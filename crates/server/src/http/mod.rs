@@ -76,6 +76,8 @@ api_routes! {
     get "/api/v1/me" false => me;
     get "/api/v1/devices" false => api_devices;
     get "/api/v1/loggers" false => loggers;
+    get "/api/v1/frames" false => data::frames;
+    get "/api/v1/quarantine" false => data::quarantine;
     post "/api/v1/loggers/approve" false => approve_logger;
     get "/api/v1/public/now" true => data::public_now;
     get "/api/v1/public/boundary" true => data::boundary;
@@ -101,7 +103,7 @@ api_routes! {
             csrf token in X-CSRF-Token on POST) or machines with an API token \
             (Authorization: Bearer lt_…, from `lantian user token`). Times are Asia/Shanghai."
     ),
-    paths(login, logout, me, api_devices, loggers, approve_logger,
+    paths(login, logout, me, api_devices, loggers, approve_logger, data::frames, data::quarantine,
         data::public_now, data::boundary, data::put_boundary, data::overview, data::stations,
         data::station_hourly, data::station_daily, data::targets, data::rankings, data::assessment),
     tags(
@@ -407,10 +409,13 @@ async fn me(
     Ok(json_ok(user_json(&user, role)))
 }
 
+/// The window of the device page's counts.
+pub const HEALTH_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
 /// Every device with its site, state and freshness.
 #[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
     responses(
-        (status = 200, description = "Devices: mn, site, site_name, kind, protocol, enabled, online (silent ≤ 10 min), last_seen (Asia/Shanghai)"),
+        (status = 200, description = "Devices: mn, site, site_name, kind, protocol, enabled, online (silent ≤ 10 min), last_seen and latest_data (latest DataTime stored; Asia/Shanghai), and over the last 24 h: stored_24h, duplicates_24h, rejected_24h, quarantined_24h frames and flagged_24h values (flag other than N)"),
         (status = 401, description = "No session or token"),
         (status = 403, description = "Not an admin or bureau user")
     ))]
@@ -422,9 +427,31 @@ async fn api_devices(
     device_admin(&s, &method, &headers).await?;
     let devices = s.store.devices().await.map_err(db_error)?;
     let now = chrono::Utc::now().timestamp_millis();
+    let health = s
+        .store
+        .device_health(now - HEALTH_WINDOW_MS)
+        .await
+        .map_err(db_error)?;
     let v: Vec<_> = devices
         .iter()
-        .map(|d| device_json(d, now, OFFLINE_AFTER_MS))
+        .map(|d| {
+            let mut j = device_json(d, now, OFFLINE_AFTER_MS);
+            let h = health.get(&d.spec.mn).cloned().unwrap_or_default();
+            let count = |verdicts: &[&str]| -> i64 {
+                h.frames
+                    .iter()
+                    .filter(|(v, _)| verdicts.contains(&v.as_str()))
+                    .map(|(_, n)| n)
+                    .sum()
+            };
+            j["latest_data"] = json!(h.latest_data_time.and_then(|t| shanghai(t * 1000)));
+            j["stored_24h"] = json!(count(&["stored"]));
+            j["duplicates_24h"] = json!(count(&["duplicate"]));
+            j["rejected_24h"] = json!(count(&["rejected"]));
+            j["quarantined_24h"] = json!(h.quarantined);
+            j["flagged_24h"] = json!(h.flagged);
+            j
+        })
         .collect();
     Ok(json_ok(v.into()))
 }
