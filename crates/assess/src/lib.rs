@@ -88,15 +88,29 @@ pub struct Unusable(pub Box<Dataset>);
 pub async fn load_store(
     store: &lantian_store::Store,
 ) -> Result<(Dataset, usize), lantian_store::Error> {
-    let codes = ["a21026", "a21004", "a21005", "a05024", "a34002", "a34004"];
     let mut reader = input::StoreReader::default();
-    store
-        .each_ambient_value(2061, &codes, &["Avg"], &mut |r| reader.hourly(r))
-        .await?;
-    store
-        .each_ambient_value(2011, &codes, &["Rtd"], &mut |r| reader.realtime(r))
-        .await?;
+    read_store(store, &mut reader, None).await?;
     Ok(reader.finish())
+}
+
+/// Feeds `reader` the stored ambient values (of uploads received in
+/// `from..until`, Unix ms, when given): hourly ones first, then real-time
+/// samples. Returns how many values were read.
+pub async fn read_store(
+    store: &lantian_store::Store,
+    reader: &mut input::StoreReader,
+    received: Option<(i64, i64)>,
+) -> Result<u64, lantian_store::Error> {
+    let codes = ["a21026", "a21004", "a21005", "a05024", "a34002", "a34004"];
+    let hourly = store
+        .each_ambient_value(2061, &codes, &["Avg"], received, &mut |r| reader.hourly(r))
+        .await?;
+    let realtime = store
+        .each_ambient_value(2011, &codes, &["Rtd"], received, &mut |r| {
+            reader.realtime(r)
+        })
+        .await?;
+    Ok(hourly + realtime)
 }
 
 /// Aggregates and evaluates a dataset (the work of `lantian assess` without

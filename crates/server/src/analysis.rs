@@ -32,8 +32,8 @@ use serde_json::{Value, json};
 /// What the dashboard shows, computed at `built_ms`.
 pub struct Snapshot {
     pub built_ms: i64,
-    /// Uploads in the database when it was built (the change detector).
-    pub uploads: i64,
+    /// Values read from the store so far.
+    pub values: u64,
     /// Sites of ambient stations by code.
     pub sites: HashMap<String, Site>,
     pub assessment: Option<Assessment>,
@@ -51,52 +51,88 @@ pub fn current(shared: &Shared) -> Option<Arc<Snapshot>> {
     }
 }
 
-/// Reads the store and evaluates; `None` when nothing changed since `prev`.
-pub async fn build(
-    store: &Store,
-    prev: Option<&Snapshot>,
-    targets: Targets,
-) -> Result<Option<Snapshot>, lantian_store::Error> {
-    let uploads = store.count("uploads").await?;
-    if prev.is_some_and(|p| p.uploads == uploads) {
-        return Ok(None);
+/// Uploads are read once they are this old (Unix ms), so that a commit
+/// still in flight when an upload was received is not skipped.
+const SETTLE_MS: i64 = 10_000;
+/// Everything is read again this often, to take anything that committed
+/// later than [`SETTLE_MS`] after it was received.
+const FULL_READ_MS: i64 = 3_600_000;
+
+/// The reading side of the snapshot: what has been read from the store so
+/// far. Each [`Analyst::refresh`] reads only the uploads received since the
+/// previous read (up to [`SETTLE_MS`] ago), and evaluates again if anything
+/// came; once an hour it starts over from the whole store.
+#[derive(Default)]
+pub struct Analyst {
+    reader: lantian_assess::input::StoreReader,
+    /// Uploads received before this (Unix ms) have been read.
+    read_until_ms: Option<i64>,
+    last_full_ms: i64,
+}
+
+impl Analyst {
+    /// Reads what arrived and evaluates; `None` when nothing new arrived
+    /// (and a snapshot exists).
+    pub async fn refresh(
+        &mut self,
+        store: &Store,
+        have_snapshot: bool,
+        targets: Targets,
+    ) -> Result<Option<Snapshot>, lantian_store::Error> {
+        let now = chrono::Utc::now().timestamp_millis();
+        if now - self.last_full_ms >= FULL_READ_MS {
+            *self = Analyst {
+                last_full_ms: now,
+                ..Analyst::default()
+            };
+        }
+        let until = now - SETTLE_MS;
+        let from = self.read_until_ms.unwrap_or(i64::MIN);
+        let new = lantian_assess::read_store(store, &mut self.reader, Some((from, until))).await?;
+        self.read_until_ms = Some(until);
+        if new == 0 && have_snapshot && from != i64::MIN {
+            return Ok(None);
+        }
+        let sites: HashMap<String, Site> = store
+            .devices()
+            .await?
+            .into_iter()
+            .filter(|d| d.spec.kind == "ambient")
+            .map(|d| (d.spec.site.code.clone(), d.spec.site))
+            .collect();
+        let (dataset, _) = self.reader.dataset();
+        // The evaluation is CPU work; keep it off the async workers.
+        let assessment = tokio::task::spawn_blocking(move || evaluate(dataset, targets))
+            .await
+            .ok()
+            .flatten();
+        let area_hours = assessment.as_ref().and_then(lantian_assess::area_hours);
+        Ok(Some(Snapshot {
+            built_ms: chrono::Utc::now().timestamp_millis(),
+            values: self.reader.rows(),
+            sites,
+            assessment,
+            area_hours,
+        }))
     }
-    let sites: HashMap<String, Site> = store
-        .devices()
-        .await?
-        .into_iter()
-        .filter(|d| d.spec.kind == "ambient")
-        .map(|d| (d.spec.site.code.clone(), d.spec.site))
-        .collect();
-    let (dataset, _) = lantian_assess::load_store(store).await?;
-    // The evaluation is CPU work; keep it off the async workers.
-    let assessment = tokio::task::spawn_blocking(move || {
-        let last = dataset.to_hours().and_then(|(_, hours)| {
-            hours
-                .iter()
-                .filter_map(|h| last_hour(h).map(|k| day_of(h, k)))
-                .max()
-        })?;
-        let first = NaiveDate::from_ymd_opt(last.year(), 1, 1)?;
-        let req = Request {
-            settings: Settings::default(),
-            targets,
-            exclude: Vec::new(),
-            periods: Periods::Range(first, last),
-        };
-        lantian_assess::assess(dataset, &req).ok()
-    })
-    .await
-    .ok()
-    .flatten();
-    let area_hours = assessment.as_ref().and_then(lantian_assess::area_hours);
-    Ok(Some(Snapshot {
-        built_ms: chrono::Utc::now().timestamp_millis(),
-        uploads,
-        sites,
-        assessment,
-        area_hours,
-    }))
+}
+
+/// The year to date of the latest data day, beside the same days of the year before.
+fn evaluate(dataset: lantian_assess::input::Dataset, targets: Targets) -> Option<Assessment> {
+    let last = dataset.to_hours().and_then(|(_, hours)| {
+        hours
+            .iter()
+            .filter_map(|h| last_hour(h).map(|k| day_of(h, k)))
+            .max()
+    })?;
+    let first = NaiveDate::from_ymd_opt(last.year(), 1, 1)?;
+    let req = Request {
+        settings: Settings::default(),
+        targets,
+        exclude: Vec::new(),
+        periods: Periods::Range(first, last),
+    };
+    lantian_assess::assess(dataset, &req).ok()
 }
 
 fn day_of(h: &StationHours, k: usize) -> NaiveDate {

@@ -173,10 +173,17 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let an_store = store.clone();
     let every = Duration::from_secs(cfg.analysis_every_s.max(1));
     let an_task = tokio::spawn(async move {
+        let mut analyst = analysis::Analyst::default();
         loop {
-            let prev = analysis::current(&snapshot);
-            match analysis::build(&an_store, prev.as_deref(), Default::default()).await {
+            let have = analysis::current(&snapshot).is_some();
+            let t0 = std::time::Instant::now();
+            match analyst.refresh(&an_store, have, Default::default()).await {
                 Ok(Some(snap)) => {
+                    tracing::info!(
+                        ms = t0.elapsed().as_millis() as u64,
+                        values = snap.values,
+                        "dashboard figures rebuilt"
+                    );
                     let snap = Some(Arc::new(snap));
                     match snapshot.write() {
                         Ok(mut g) => *g = snap,

@@ -1582,7 +1582,9 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
         assert_eq!(back.split_once("\r\n\r\n").unwrap().1, gj);
 
         // The device page's figures and the raw-frame audit: a wrong
-        // password is quarantined and counted against the device.
+        // password is quarantined and counted against the device. (A new
+        // connection: the first one has been idle past the test's 2 s.)
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
         s.write_all(&upload(
             "20250101100000001",
             "MN100",
@@ -1595,14 +1597,30 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
         .await
         .unwrap();
         assert!(replies(&mut s, Duration::from_millis(500)).await.is_empty());
-        let d = json_body(&http_get(addr, "/api/v1/devices", Some(&bureau)).await);
-        let d = d
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["mn"] == "MN100")
-            .unwrap()
-            .clone();
+        // A frame without an answer is journaled by the next commit: poll.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let d = loop {
+            let all = json_body(&http_get(addr, "/api/v1/devices", Some(&bureau)).await);
+            let d = all
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["mn"] == "MN100")
+                .unwrap()
+                .clone();
+            if d["quarantined_24h"] == 1 || tokio::time::Instant::now() > deadline {
+                eprintln!(
+                    "Q {}",
+                    http_get(addr, "/api/v1/quarantine", Some(&bureau)).await
+                );
+                eprintln!(
+                    "F {}",
+                    http_get(addr, "/api/v1/frames", Some(&bureau)).await
+                );
+                break d;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
         assert_eq!(d["latest_data"], "2025-01-01 08:00:00+08:00", "{d}");
         assert_eq!(
             (d["stored_24h"].as_i64(), d["quarantined_24h"].as_i64()),

@@ -293,6 +293,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0006_api_tokens", include_str!("../migrations/sqlite/0006_api_tokens.sql")),
     ("0007_sessions", include_str!("../migrations/sqlite/0007_sessions.sql")),
     ("0008_documents", include_str!("../migrations/sqlite/0008_documents.sql")),
+    ("0009_uploads_received", include_str!("../migrations/sqlite/0009_uploads_received.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -304,6 +305,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0006_api_tokens", include_str!("../migrations/postgres/0006_api_tokens.sql")),
     ("0007_sessions", include_str!("../migrations/postgres/0007_sessions.sql")),
     ("0008_documents", include_str!("../migrations/postgres/0008_documents.sql")),
+    ("0009_uploads_received", include_str!("../migrations/postgres/0009_uploads_received.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
@@ -819,14 +821,21 @@ macro_rules! backend {
                 cn: i64,
                 codes: &[&str],
                 fields: &[&str],
+                received: Option<(i64, i64)>,
                 f: &mut (dyn FnMut(ValueRow<'_>) + Send),
             ) -> Result<u64> {
                 use futures_util::TryStreamExt;
                 let mut q = QueryBuilder::<$DB>::new(
                     "SELECT s.code, s.assessment, v.code, v.ts, v.raw, v.flag, d.unit_overrides \
-                     FROM vals v JOIN devices d ON d.id = v.device_id JOIN sites s ON s.id = d.site_id \
-                     WHERE d.kind = 'ambient' AND v.cn = ",
+                     FROM vals v JOIN devices d ON d.id = v.device_id JOIN sites s ON s.id = d.site_id ",
                 );
+                if let Some((from, until)) = received {
+                    q.push("JOIN uploads u ON u.device_id = v.device_id AND u.cn = v.cn AND u.data_time = v.ts AND u.received_ms >= ");
+                    q.push_bind(from);
+                    q.push(" AND u.received_ms < ");
+                    q.push_bind(until);
+                }
+                q.push(" WHERE d.kind = 'ambient' AND v.cn = ");
                 q.push_bind(cn);
                 q.push(" AND v.code IN (");
                 let mut sep = q.separated(", ");
@@ -1296,17 +1305,20 @@ impl Store {
     }
 
     /// Calls `f` with every value of ambient devices with command `cn` (2061
-    /// hourly, 2011 real-time) for `codes` and `fields`; returns the count.
+    /// hourly, 2011 real-time) for `codes` and `fields` — with `received`
+    /// `(from, until)`, only those of uploads received in `from..until` (Unix
+    /// ms); returns the count.
     pub async fn each_ambient_value(
         &self,
         cn: i64,
         codes: &[&str],
         fields: &[&str],
+        received: Option<(i64, i64)>,
         f: &mut (dyn FnMut(ValueRow<'_>) + Send),
     ) -> Result<u64> {
         match &self.db {
-            Db::Sqlite(p) => lite::each_ambient_value(p, cn, codes, fields, f).await,
-            Db::Pg(p) => pg::each_ambient_value(p, cn, codes, fields, f).await,
+            Db::Sqlite(p) => lite::each_ambient_value(p, cn, codes, fields, received, f).await,
+            Db::Pg(p) => pg::each_ambient_value(p, cn, codes, fields, received, f).await,
         }
     }
 

@@ -199,7 +199,7 @@ pub struct Station {
 }
 
 /// What one file gave.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FileData {
     pub stations: BTreeMap<String, Station>,
     pub rows: u64,
@@ -557,9 +557,15 @@ pub const REALTIME_MINUTES_PER_HOUR: usize = 45;
 type HourKey = (String, Pollutant, i64);
 
 /// Real-time samples of one station-pollutant hour: values, the distinct
-/// minutes they cover, whether the station is a background site.
-#[derive(Default)]
-struct RealtimeHour(Vec<Decimal>, std::collections::HashSet<i64>, bool);
+/// minutes they cover, whether the station is a background site, and the
+/// instants already taken (a sample read twice counts once).
+#[derive(Default, Clone)]
+struct RealtimeHour(
+    Vec<Decimal>,
+    std::collections::HashSet<i64>,
+    bool,
+    std::collections::HashSet<i64>,
+);
 
 /// Builds a dataset from stored values: hourly 2061 `Avg` values first
 /// ([`StoreReader::hourly`]), then, for an hour with no hourly value of a
@@ -567,7 +573,13 @@ struct RealtimeHour(Vec<Decimal>, std::collections::HashSet<i64>, bool);
 /// ≥ 45 distinct minutes of the hour ([`StoreReader::realtime`], counted).
 /// Units are converted per device; values flagged other than N are left out
 /// and counted.
-#[derive(Default)]
+///
+/// A reader can be kept and fed only what arrived since ([`Self::dataset`]
+/// gives the dataset so far). A station-hour already known is not taken
+/// again (the ingest keeps the first upload of an hour, so a stored hour
+/// never changes; two devices of one site give the first), and a real-time
+/// sample counts once per instant.
+#[derive(Default, Clone)]
 pub struct StoreReader {
     data: FileData,
     groups: BTreeMap<HourKey, RealtimeHour>,
@@ -600,10 +612,21 @@ impl StoreReader {
 
     /// One hourly (2061) value.
     pub fn hourly(&mut self, r: lantian_store::ValueRow<'_>) {
-        self.data.rows += 1;
         let Some(p) = pollutant_of_code(r.code) else {
+            self.data.rows += 1;
             return;
         };
+        let slot = (r.ts + 8 * 3600).div_euclid(3600);
+        if self
+            .data
+            .stations
+            .get(r.site_code)
+            .is_some_and(|st| st.grid.get(slot, p).is_some())
+        {
+            // Read before (an incremental read overlaps the last one).
+            return;
+        }
+        self.data.rows += 1;
         self.data.station(r.site_code).background |= !r.assessment;
         let Some(unit) = self.check(&r, p) else {
             return;
@@ -647,6 +670,9 @@ impl StoreReader {
                     .groups
                     .entry((r.site_code.to_string(), p, slot))
                     .or_default();
+                if !g.3.insert(r.ts) {
+                    return;
+                }
                 g.0.push(unit.convert(v, p.unit()));
                 g.1.insert(local.div_euclid(60));
                 g.2 |= !r.assessment;
@@ -664,13 +690,31 @@ impl StoreReader {
         }
     }
 
+    /// Values read so far.
+    pub fn rows(&self) -> u64 {
+        self.data.rows
+    }
+
+    /// The dataset so far (the reader can go on being fed), and how many
+    /// station-pollutant hours came from real-time samples.
+    pub fn dataset(&self) -> (Dataset, usize) {
+        self.clone().finish()
+    }
+
     /// The dataset, and how many station-pollutant hours came from real-time samples.
     pub fn finish(mut self) -> (Dataset, usize) {
         let mut derived = 0;
-        for ((site, p, slot), RealtimeHour(vals, minutes, background)) in
+        for ((site, p, slot), RealtimeHour(vals, minutes, background, _)) in
             std::mem::take(&mut self.groups)
         {
-            if minutes.len() < REALTIME_MINUTES_PER_HOUR {
+            // Too few minutes, or an hourly value arrived after the samples.
+            if minutes.len() < REALTIME_MINUTES_PER_HOUR
+                || self
+                    .data
+                    .stations
+                    .get(&site)
+                    .is_some_and(|st| st.grid.get(slot, p).is_some())
+            {
                 continue;
             }
             if let Some(mean) = lantian_standards::rounding::mean(vals) {

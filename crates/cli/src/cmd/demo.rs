@@ -254,6 +254,8 @@ async fn preload(
 }
 
 pub fn run(a: Args) -> Result<()> {
+    // Warnings only: the demo's own lines stay readable (LANTIAN_LOG=info for more).
+    crate::cmd::serve::init_logs_at("warn");
     if a.database == DEFAULT_DB {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("lantian-demo.db{suffix}"));

@@ -35,9 +35,10 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn init_logs() {
+/// Logs to stderr at `LANTIAN_LOG` (default `default`: info for serve).
+pub(crate) fn init_logs_at(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LANTIAN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -46,7 +47,7 @@ fn init_logs() {
 }
 
 pub fn serve(a: ServeArgs) -> Result<()> {
-    init_logs();
+    init_logs_at("info");
     let cfg = Config::load(
         a.config.as_deref(),
         &Overrides {
