@@ -262,7 +262,8 @@ pub fn year_bounds(y: i32) -> Option<(NaiveDate, NaiveDate)> {
     ))
 }
 
-fn previous_year(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+/// The same days one year earlier (29 February becomes the 28th).
+pub fn previous_year(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
     let back = |d: NaiveDate| {
         d.with_year(d.year() - 1).or_else(|| {
             d.checked_sub_days(Days::new(1))

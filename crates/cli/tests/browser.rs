@@ -320,6 +320,57 @@ async fn dashboard_in_headless_chromium() {
     wait_for(&c, "#h24 canvas", "overview").await;
     shot(&c, "02-overview").await;
 
+    // English, and back.
+    c.find(Locator::Css("#lang"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "body[data-page=overview] #map[data-markers]", "english").await;
+    let nav = c
+        .find(Locator::Css("#nav a[href='#/targets']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(nav, "Targets");
+    shot(&c, "02b-overview-english").await;
+    c.find(Locator::Css("#lang"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let nav = c
+        .find(Locator::Css("#nav a[href='#/targets']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(nav, "目标进度");
+
+    // The operator's boundary: uploaded through the API, the map draws it.
+    let square = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"示例边界"},"geometry":{"type":"Polygon","coordinates":[[[116.0,39.7],[116.8,39.7],[116.8,40.45],[116.0,40.45],[116.0,39.7]]]}}]}"#;
+    let put = c
+        .execute_async(
+            "const [body, done] = arguments; fetch('/api/v1/boundary', {method: 'PUT', credentials: 'same-origin', \
+             headers: {'X-CSRF-Token': sessionStorage.getItem('lantian.csrf')}, body}).then(r => done(r.status), e => done(String(e)));",
+            vec![json!(square)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(put, json!(200), "boundary upload");
+    c.refresh().await.unwrap();
+    wait_for(&c, "#map[data-geo='1']", "boundary").await;
+    assert_eq!(
+        markers_in_official_colours(&c, "#map", "boundary").await,
+        12
+    );
+    shot(&c, "02c-overview-boundary").await;
+
     // 目标进度: the page shows the API's figures (retried if the figures moved on in between).
     let mut same = false;
     for _ in 0..5 {
@@ -365,6 +416,15 @@ async fn dashboard_in_headless_chromium() {
         days >= 7,
         "calendar has the preloaded week at least: {days}"
     );
+    let rose = wait_for(&c, "#rose[data-hours]", "station").await;
+    let hours: usize = rose
+        .attr("data-hours")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(hours >= 100, "the rose counts the hours with wind: {hours}");
     shot(&c, "04-station").await;
 
     // 排名 and 设备 as admin.
@@ -375,6 +435,15 @@ async fn dashboard_in_headless_chromium() {
         .await
         .unwrap();
     assert_eq!(rows.len(), 12);
+    let towns = c
+        .find_all(Locator::Css("#townships tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(
+        towns.len(),
+        8,
+        "the demo's 11 assessed stations lie in 8 districts"
+    );
     shot(&c, "05-ranking").await;
     c.goto(&format!("{base}/#/devices")).await.unwrap();
     let rows = wait_for(&c, "#devices tbody", "devices")

@@ -21,6 +21,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{Datelike, NaiveDate};
 use lantian_assess::{Assessment, HourReport, Periods, Request};
+use lantian_standards::Decimal;
 use lantian_standards::aqi::{AqiResult, Standard};
 use lantian_standards::evaluate::{DayRecord, Evaluation, Settings, StationHours};
 use lantian_standards::level::Level;
@@ -39,6 +40,8 @@ pub struct Snapshot {
     pub assessment: Option<Assessment>,
     /// The area's hourly grid (mean of assessed stations).
     pub area_hours: Option<StationHours>,
+    /// Wind direction (a01008, degrees) by site code and local hour slot.
+    pub wind: HashMap<String, std::collections::BTreeMap<i64, Decimal>>,
 }
 
 /// The shared, swappable snapshot.
@@ -65,6 +68,7 @@ const FULL_READ_MS: i64 = 3_600_000;
 #[derive(Default)]
 pub struct Analyst {
     reader: lantian_assess::input::StoreReader,
+    wind: HashMap<String, std::collections::BTreeMap<i64, Decimal>>,
     /// Uploads received before this (Unix ms) have been read.
     read_until_ms: Option<i64>,
     last_full_ms: i64,
@@ -88,7 +92,19 @@ impl Analyst {
         }
         let until = now - SETTLE_MS;
         let from = self.read_until_ms.unwrap_or(i64::MIN);
-        let new = lantian_assess::read_store(store, &mut self.reader, Some((from, until))).await?;
+        let mut new =
+            lantian_assess::read_store(store, &mut self.reader, Some((from, until))).await?;
+        let wind = &mut self.wind;
+        new += store
+            .each_ambient_value(2061, &["a01008"], &["Avg"], Some((from, until)), &mut |r| {
+                if let Ok(deg) = r.raw.trim().parse::<Decimal>() {
+                    let slot = (r.ts + 8 * 3600).div_euclid(3600);
+                    wind.entry(r.site_code.to_string())
+                        .or_default()
+                        .insert(slot, deg);
+                }
+            })
+            .await?;
         self.read_until_ms = Some(until);
         if new == 0 && have_snapshot && from != i64::MIN {
             return Ok(None);
@@ -113,6 +129,7 @@ impl Analyst {
             sites,
             assessment,
             area_hours,
+            wind: self.wind.clone(),
         }))
     }
 }
@@ -325,6 +342,62 @@ impl Snapshot {
             .collect()
     }
 
+    /// The pollution rose of station `i` over the period evaluated: PM2.5
+    /// hours binned by the wind direction reported the same hour (16 points
+    /// of 22.5°, N centred on 0°), with each bin's share of the hours and its
+    /// mean concentration (GB/T 8170 to an integer). No calm class: every
+    /// hour with a direction counts, whatever its speed.
+    pub fn rose_json(&self, i: usize) -> Value {
+        const POINTS: [&str; 16] = [
+            "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW",
+            "NW", "NNW",
+        ];
+        let (Some(a), Some(p)) = (
+            &self.assessment,
+            self.assessment.as_ref().and_then(|a| a.periods.last()),
+        ) else {
+            return json!({"bins": [], "hours": 0});
+        };
+        let code = &a.names[i];
+        let h = &a.hours[i];
+        let Some(wind) = self.wind.get(code) else {
+            return json!({"from": p.from.to_string(), "to": p.to.to_string(), "bins": [], "hours": 0});
+        };
+        let Some(epoch) = NaiveDate::from_ymd_opt(1970, 1, 1) else {
+            return json!({"bins": [], "hours": 0});
+        };
+        let slot0 = (h.start - epoch).num_days() * 24;
+        let mut sums = [(Decimal::ZERO, 0u32); 16];
+        let pm = &h.hours[Pollutant::Pm25.index()];
+        for (k, v) in pm.iter().enumerate() {
+            let day = day_of(h, k);
+            let (Some(v), true) = (v, day >= p.from && day <= p.to) else {
+                continue;
+            };
+            let Some(deg) = wind.get(&(slot0 + k as i64)) else {
+                continue;
+            };
+            let bin = ((*deg * Decimal::TWO / Decimal::from(45)).round())
+                .to_string()
+                .parse::<i64>()
+                .map_or(0, |b| b.rem_euclid(16) as usize);
+            sums[bin].0 += *v;
+            sums[bin].1 += 1;
+        }
+        let total: u32 = sums.iter().map(|x| x.1).sum();
+        let bins: Vec<Value> = POINTS
+            .iter()
+            .zip(sums)
+            .enumerate()
+            .map(|(k, (name, (sum, n)))| {
+                let mean = (n > 0)
+                    .then(|| lantian_standards::rounding::gbt8170(sum / Decimal::from(n), 0));
+                json!({"dir": name, "deg": k as f64 * 22.5, "hours": n, "pm25": mean})
+            })
+            .collect();
+        json!({"from": p.from.to_string(), "to": p.to.to_string(), "pollutant": "PM2.5", "hours": total, "bins": bins})
+    }
+
     /// The year evaluated (of the latest data).
     pub fn year(&self) -> Option<i32> {
         self.assessment
@@ -381,6 +454,54 @@ impl Snapshot {
         json!({"year": year, "as_of": st.as_of.to_string(), "status": status, "tracking": st, "months": months})
     }
 
+    /// Townships (乡镇) ranked by composite index: each township's daily
+    /// values are the mean of its assessed stations' (the area rule), then
+    /// evaluated like a station, beside the same days of last year.
+    fn townships(&self, a: &Assessment, p: &lantian_assess::PeriodResult) -> Vec<Value> {
+        let mut by_town: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+        for (i, code) in a.names.iter().enumerate() {
+            let town = self.sites.get(code).and_then(|s| s.township.clone());
+            if let (Some(t), true) = (town, a.assessed[i]) {
+                by_town.entry(t).or_default().push(i);
+            }
+        }
+        let prev = lantian_assess::previous_year(p.from, p.to);
+        let evals: Vec<(String, usize, Evaluation, Option<Evaluation>)> = by_town
+            .into_iter()
+            .map(|(town, idx)| {
+                let chosen: Vec<&[DayRecord]> =
+                    idx.iter().map(|&i| a.records[i].as_slice()).collect();
+                let recs = lantian_standards::evaluate::area_records(&chosen, &a.settings);
+                let e = lantian_standards::evaluate::evaluate(&recs, p.from, p.to, &a.settings);
+                let before = prev
+                    .map(|(f, t)| lantian_standards::evaluate::evaluate(&recs, f, t, &a.settings));
+                (town, idx.len(), e, before)
+            })
+            .collect();
+        let keys: Vec<Option<lantian_standards::Decimal>> =
+            evals.iter().map(|x| x.2.composite_index).collect();
+        let ranks =
+            lantian_standards::stats::rank(&keys, lantian_standards::stats::Order::Ascending);
+        let mut rows: Vec<(Option<usize>, Value)> = evals
+            .iter()
+            .enumerate()
+            .map(|(k, (town, n, e, before))| {
+                let rank = keys[k].map(|_| ranks[k]);
+                let prev = before.as_ref();
+                (
+                    rank,
+                    json!({"township": town, "stations": n, "rank": rank,
+                           "composite": e.composite_index, "composite_prev": prev.and_then(|x| x.composite_index),
+                           "pm25": e.pollutant(Pollutant::Pm25).mean,
+                           "pm25_prev": prev.and_then(|x| x.pollutant(Pollutant::Pm25).mean),
+                           "good_ratio": e.good_ratio, "good_ratio_prev": prev.and_then(|x| x.good_ratio)}),
+                )
+            })
+            .collect();
+        rows.sort_by_key(|(r, _)| (r.is_none(), *r));
+        rows.into_iter().map(|(_, v)| v).collect()
+    }
+
     /// Stations ranked by composite index (lower is better), with PM2.5,
     /// the good-day ratio and last year's figures.
     pub fn rankings_json(&self) -> Value {
@@ -422,6 +543,7 @@ impl Snapshot {
             .into_iter()
             .map(|i| std::mem::take(&mut rows[i]))
             .collect();
-        json!({"year": p.from.year(), "from": p.from.to_string(), "to": p.to.to_string(), "stations": rows})
+        json!({"year": p.from.year(), "from": p.from.to_string(), "to": p.to.to_string(),
+               "stations": rows, "townships": self.townships(a, p)})
     }
 }

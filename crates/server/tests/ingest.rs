@@ -1514,6 +1514,35 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
             body,
             "time,aqi,category_zh,primary,PM2.5,PM10,SO2,NO2,CO,O3\n2025-01-01T09:00+08:00,100,良,PM2.5,75,50,10,40,0.5,60\n"
         );
+        // The same as Excel: a zip holding a worksheet.
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        let req = format!(
+            "GET /api/v1/stations/DS/hourly?format=xlsx HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {dept}\r\nConnection: close\r\n\r\n"
+        );
+        c.write_all(req.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        c.read_to_end(&mut raw).await.unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]);
+        assert!(
+            head.starts_with("HTTP/1.1 200")
+                && head.contains("spreadsheetml")
+                && head.contains("DS-hourly.xlsx"),
+            "{head}"
+        );
+        let body = &raw[split + 4..];
+        assert!(body.starts_with(b"PK\x03\x04"), "a zip");
+        assert!(
+            body.windows(24).any(|w| w == b"xl/worksheets/sheet1.xml"),
+            "with a worksheet"
+        );
+        // No wind direction reported: the rose is empty, and says so.
+        let rose = json_body(&http_get(addr, "/api/v1/stations/DS/rose", Some(&dept)).await);
+        assert_eq!(
+            (rose["hours"].as_u64(), rose["code"].as_str()),
+            (Some(0), Some("DS")),
+            "{rose}"
+        );
         // One hour makes no valid day (HJ 663 needs 20): the day has no AQI.
         let d = json_body(&http_get(addr, "/api/v1/stations/DS/daily", Some(&dept)).await);
         assert_eq!(

@@ -22,6 +22,8 @@ const T = {
     'public.title': 'Air quality now', 'approved': 'Approved', 'state': 'State', 'site': 'Site', 'days': 'days',
     'valid': 'valid', 'met': 'met', 'notmet': 'not met', 'ugm3': 'µg/m³', 'mean_allowed': 'mean allowed for the rest of the year',
     'choose': 'Station', 'norank': 'No year with data yet.', 'township': 'Township',
+    'rose': 'Pollution rose (PM2.5 mean by wind direction)', 'norose': 'This station reports no wind direction (a01008): no pollution rose.',
+    'towns': 'Townships', 'nstations': 'Stations', 'notowns': 'No station has a township yet.',
     'loggerid': 'Logger id', 'peer': 'From', 'assign': 'Assign an MN and approve',
     'latestdata': 'Latest data', 'stored24': 'Stored (24 h)', 'flagged': 'Flagged', 'rejected': 'Rejected', 'quarantined': 'Quarantined',
     'badframes': 'Latest rejected and quarantined frames', 'nobad': 'No rejected or quarantined frame.',
@@ -75,6 +77,12 @@ function chipStyle(colour) {
   const dark = ['#990000', '#99004C', '#7E0023', '#FF0000'].includes(String(colour).toUpperCase());
   return `background:${colour || '#ccc'};color:${dark ? '#fff' : '#1d2733'}`;
 }
+// The colour of the AQI level a PM2.5 24-h concentration falls in (HJ 633-2012 bands), for the rose.
+function colourOf(pm25) {
+  const bands = [[35, '#00E400'], [75, '#FFFF00'], [115, '#FF7E00'], [150, '#FF0000'], [250, '#99004C']];
+  for (const [hi, c] of bands) if (pm25 <= hi) return c;
+  return '#7E0023';
+}
 function primaryText(p) { return p && p.length ? p.join('、') : t('none', '无'); }
 function category(x) { return lang === 'en' ? x.category_en : x.category_zh; }
 
@@ -100,6 +108,7 @@ async function stationMap(el, stations) {
   }
   const c = chart(el, option);
   el.dataset.markers = String(data.length);
+  el.dataset.geo = geo ? '1' : '0';
   el.dataset.colours = data.map(d => d.itemStyle.color).join(',');
   el.dataset.aqis = data.map(d => d.value[2] ?? '').join(',');
   return c;
@@ -176,11 +185,24 @@ const pages = {
     $main().innerHTML = `<p>${t('choose', '站点')}：<select id="pick">${opts}</select>
       <span class="chip" style="${chipStyle(s.colour)}">AQI ${fmt(s.aqi)}</span> <span class="muted">${esc(s.as_of ?? '')}</span></p>
       <div class="card"><h2>${t('hourly', '逐时浓度（近 7 天）')}</h2><div id="hourly" class="chart tall"></div></div>
-      <div class="card" style="margin-top:1rem"><h2>${t('calendar', '日 AQI 日历')}</h2><div id="calendar" class="chart"></div></div>`;
+      <div class="grid" style="margin-top:1rem"><div class="card"><h2>${t('calendar', '日 AQI 日历')}</h2><div id="calendar" class="chart"></div></div>
+      <div class="card"><h2>${t('rose', '污染玫瑰图（各风向 PM2.5 均值）')}</h2><div id="rose" class="chart"></div></div></div>`;
     document.getElementById('pick').onchange = e => { location.hash = '#/station/' + encodeURIComponent(e.target.value); };
-    const [hours, days] = await Promise.all([
+    const [hours, days, rose] = await Promise.all([
       api(`/api/v1/stations/${encodeURIComponent(s.code)}/hourly?days=7`),
-      api(`/api/v1/stations/${encodeURIComponent(s.code)}/daily`)]);
+      api(`/api/v1/stations/${encodeURIComponent(s.code)}/daily`),
+      api(`/api/v1/stations/${encodeURIComponent(s.code)}/rose`)]);
+    const roseEl = document.getElementById('rose');
+    if (!rose.hours) roseEl.outerHTML = `<p class="state" id="rose-none">${t('norose', '该站没有风向数据（a01008），无法绘制污染玫瑰图。')}</p>`;
+    else {
+      chart(roseEl, {
+        tooltip: { formatter: p => `${p.name}: PM2.5 ${p.value ?? '—'} µg/m³（${rose.bins[p.dataIndex].hours} h）` },
+        polar: { radius: '75%' }, angleAxis: { type: 'category', data: rose.bins.map(b => b.dir), startAngle: 90 + 11.25 },
+        radiusAxis: { name: 'µg/m³' },
+        series: [{ type: 'bar', coordinateSystem: 'polar', data: rose.bins.map(b => ({ value: b.pm25, itemStyle: { color: b.pm25 === null ? '#ccc' : colourOf(b.pm25) } })) }],
+      });
+      roseEl.dataset.hours = String(rose.hours);
+    }
     const names = ['PM2.5', 'PM10', 'SO2', 'NO2', 'CO', 'O3'];
     chart(document.getElementById('hourly'), {
       tooltip: { trigger: 'axis' }, legend: {}, grid: { left: 45, right: 45, top: 40, bottom: 30 },
@@ -213,7 +235,12 @@ const pages = {
     $main().innerHTML = `<h1>${d.year} ${t('rank', '排名')} <small class="muted">${esc(d.from)} – ${esc(d.to)}</small></h1>${note}<div class="card scroll"><table id="ranking">
       <thead><tr><th class="n">#</th><th>${t('station', '站点')}</th><th>${t('township', '乡镇')}</th><th class="n">${t('composite', '综合指数')}</th><th class="n">${t('yoy', '同比')}</th>
       <th class="n">${t('pm25', 'PM2.5 均值')}</th><th class="n">${t('yoy', '同比')}</th><th class="n">${t('goodratio', '优良天数比例')}</th><th class="n">${t('yoy', '同比')}</th></tr></thead>
-      <tbody>${rows}</tbody></table></div>`;
+      <tbody>${rows}</tbody></table></div>
+      <div class="card scroll" style="margin-top:1rem"><h2>${t('towns', '乡镇排名')}</h2>${d.townships.length ? `<table id="townships"><thead><tr><th class="n">#</th><th>${t('township', '乡镇')}</th><th class="n">${t('nstations', '站点数')}</th>
+      <th class="n">${t('composite', '综合指数')}</th><th class="n">${t('yoy', '同比')}</th><th class="n">${t('pm25', 'PM2.5 均值')}</th><th class="n">${t('yoy', '同比')}</th>
+      <th class="n">${t('goodratio', '优良天数比例')}</th><th class="n">${t('yoy', '同比')}</th></tr></thead><tbody>${d.townships.map(s => `<tr><td class="n">${s.rank ?? '—'}</td><td>${esc(s.township)}</td><td class="n">${s.stations}</td>
+      <td class="n">${fmt(s.composite, 2)}</td><td class="n">${delta(s.composite, s.composite_prev, 2)}</td><td class="n">${fmt(s.pm25)}</td><td class="n">${delta(s.pm25, s.pm25_prev, 0)}</td>
+      <td class="n">${fmt(s.good_ratio, 1)}%</td><td class="n">${delta(s.good_ratio, s.good_ratio_prev, 1)}</td></tr>`).join('')}</tbody></table>` : `<p class="state">${t('notowns', '站点尚未标注所属乡镇。')}</p>`}</div>`;
   },
 
   async devices() {

@@ -106,6 +106,8 @@ struct Station {
     name_zh: String,
     lon: f64,
     lat: f64,
+    /// The Beijing district (区) of the station, standing in for a township.
+    district: String,
 }
 
 fn stations() -> Result<Vec<Station>> {
@@ -118,6 +120,7 @@ fn stations() -> Result<Vec<Station>> {
                 name_zh: rec[2].to_string(),
                 lon: rec[3].parse()?,
                 lat: rec[4].parse()?,
+                district: rec[5].to_string(),
             })
         })
         .collect()
@@ -137,6 +140,60 @@ fn unpack() -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// Wind of each station-hour in the sample: (station, hour start) →
+/// (direction in degrees, speed m/s). UCI gives a 16-point compass name
+/// (`N`, `NNE`, …); its degrees are the point's centre.
+type Wind = std::collections::HashMap<(String, NaiveDateTime), (f64, f64)>;
+
+fn wind(dir: &std::path::Path) -> Result<Wind> {
+    const POINTS: [&str; 16] = [
+        "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW",
+        "NW", "NNW",
+    ];
+    let mut out = Wind::new();
+    for (name, _) in SAMPLE {
+        let path = dir.join(format!("PRSA_Data_{name}_2015-2016.csv"));
+        let mut r = csv::Reader::from_path(&path)?;
+        for rec in r.records() {
+            let rec = rec?;
+            let (Some(k), Some(speed)) = (
+                POINTS.iter().position(|p| *p == &rec[10]),
+                rec[11].parse::<f64>().ok(),
+            ) else {
+                continue;
+            };
+            let num = |i: usize| rec[i].parse::<u32>().ok();
+            let Some(t) = num(0)
+                .zip(num(1))
+                .zip(num(2))
+                .and_then(|((y, m), d)| NaiveDate::from_ymd_opt(y as i32, m, d))
+                .and_then(|d| d.and_hms_opt(num(3)?, 0, 0))
+            else {
+                continue;
+            };
+            out.insert((name.to_string(), t), (k as f64 * 22.5, speed));
+        }
+    }
+    Ok(out)
+}
+
+/// The wind of an hour as stored values (a01008 direction, a01007 speed).
+fn wind_values(w: Option<&(f64, f64)>) -> Vec<ValueRec> {
+    let Some((deg, speed)) = w else {
+        return Vec::new();
+    };
+    [("a01008", format!("{deg}")), ("a01007", format!("{speed}"))]
+        .into_iter()
+        .map(|(code, raw)| ValueRec {
+            code: code.into(),
+            field: "Avg".into(),
+            num: raw.parse().ok(),
+            raw,
+            flag: Some("N".into()),
+        })
+        .collect()
+}
+
 /// Registers the stations' devices; their ids by station index.
 async fn register(store: &Store, stations: &[Station]) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
@@ -149,7 +206,7 @@ async fn register(store: &Store, stations: &[Station]) -> Result<Vec<i64>> {
                 code: s.code.clone(),
                 name: s.name_zh.clone(),
                 kind: "ambient".into(),
-                township: Some("北京市（示例）".into()),
+                township: Some(s.district.clone()),
                 lon: Some(s.lon),
                 lat: Some(s.lat),
                 // Dingling is Beijing's background (对照) site.
@@ -175,6 +232,7 @@ async fn preload(
     dir: &std::path::Path,
     ids: &[i64],
     live_from: NaiveDate,
+    wind: &Wind,
 ) -> Result<usize> {
     let ds = input::read(
         dir,
@@ -212,7 +270,7 @@ async fn preload(
             if local.date() >= live_from {
                 break;
             }
-            let values: Vec<ValueRec> = codes
+            let mut values: Vec<ValueRec> = codes
                 .iter()
                 .filter_map(|(p, code)| {
                     let v = h.hours[p.index()][k]?;
@@ -229,6 +287,7 @@ async fn preload(
             if values.is_empty() {
                 continue;
             }
+            values.extend(wind_values(wind.get(&(st.name.clone(), local))));
             // Devices keep Beijing time; stored instants are UTC.
             let ts = local.and_utc().timestamp() - 8 * 3600;
             batch.uploads.push(UploadRec {
@@ -277,7 +336,8 @@ pub fn run(a: Args) -> Result<()> {
     runtime()?.block_on(async move {
         let store = Store::connect(&cfg.database).await?;
         let ids = register(&store, &stations).await?;
-        let loaded = preload(&store, &dir, &ids, a.live_from).await?;
+        let wind = wind(&dir)?;
+        let loaded = preload(&store, &dir, &ids, a.live_from, &wind).await?;
         let password = lantian_server::auth::generate_password()?;
         let hash = lantian_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
         if store.user("admin").await?.is_some() {
@@ -292,8 +352,17 @@ pub fn run(a: Args) -> Result<()> {
         let rows: Vec<_> = simulate::station_rows(&dir)?
             .into_iter()
             .map(|(name, rows)| {
-                let live: Vec<(NaiveDateTime, String)> =
-                    rows.into_iter().filter(|(t, _)| t.date() >= a.live_from).collect();
+                let live: Vec<(NaiveDateTime, String)> = rows
+                    .into_iter()
+                    .filter(|(t, _)| t.date() >= a.live_from)
+                    .map(|(t, mut cp)| {
+                        // The station's wind, as an ambient station reports it.
+                        if let Some((deg, speed)) = wind.get(&(name.clone(), t)) {
+                            cp.push_str(&format!(";a01008-Avg={deg},a01008-Flag=N;a01007-Avg={speed},a01007-Flag=N"));
+                        }
+                        (t, cp)
+                    })
+                    .collect();
                 (name, live)
             })
             .collect();

@@ -2,7 +2,7 @@
 //! station, station series, targets, rankings, the year's assessment, the
 //! county boundary. Figures come from the in-memory snapshot
 //! (`crate::analysis`); every route but the `public` ones needs a caller.
-//! Series answer CSV with `?format=csv`.
+//! Series and rankings export as CSV or Excel with `?format=csv|xlsx`.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
@@ -110,40 +110,114 @@ fn station_index(snap: &Snapshot, code: &str) -> Result<usize, ApiError> {
     })
 }
 
-/// Rows as CSV: `columns` are the header; each row's value of a column is
-/// looked up as `row[col]` or `row.values[col]`.
-fn csv_response(name: &str, columns: &[&str], rows: &[Value]) -> Result<Response, ApiError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let internal = || api_error(StatusCode::INTERNAL_SERVER_ERROR, "CSV writer");
-    w.write_record(columns).map_err(|_| internal())?;
-    for r in rows {
-        let cell = |c: &str| {
-            let v = if r.get(c).is_some() {
-                &r[c]
-            } else {
-                &r["values"][c]
-            };
-            match v {
-                Value::Null => String::new(),
-                Value::String(s) => s.clone(),
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join("+"),
-                other => other.to_string(),
-            }
-        };
-        w.write_record(columns.iter().map(|c| cell(c)))
-            .map_err(|_| internal())?;
+/// An export's format.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Export {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+fn export_format(uri: &Uri) -> Result<Export, ApiError> {
+    match query(uri, "format") {
+        None | Some("json") => Ok(Export::Json),
+        Some("csv") => Ok(Export::Csv),
+        Some("xlsx") => Ok(Export::Xlsx),
+        Some(f) => Err(api_error(
+            StatusCode::BAD_REQUEST,
+            &format!("query `format={f}`: use json, csv or xlsx"),
+        )),
     }
-    let body = w.into_inner().map_err(|_| internal())?;
+}
+
+/// A row's value of a column: `row[col]`, else `row.values[col]`.
+fn cell(r: &Value, c: &str) -> Value {
+    let v = if r.get(c).is_some() {
+        &r[c]
+    } else {
+        &r["values"][c]
+    };
+    match v {
+        Value::Array(a) => Value::String(
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("+"),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Rows as a CSV or Excel file named `name`: `columns` are the header.
+fn table_response(
+    format: Export,
+    name: &str,
+    columns: &[&str],
+    rows: &[Value],
+) -> Result<Response, ApiError> {
+    let internal = |what: &str| api_error(StatusCode::INTERNAL_SERVER_ERROR, what);
+    let (body, mime, ext) = match format {
+        Export::Json | Export::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(columns)
+                .map_err(|_| internal("CSV writer"))?;
+            for r in rows {
+                w.write_record(columns.iter().map(|c| match cell(r, c) {
+                    Value::Null => String::new(),
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                }))
+                .map_err(|_| internal("CSV writer"))?;
+            }
+            let body = w.into_inner().map_err(|_| internal("CSV writer"))?;
+            (body, "text/csv; charset=utf-8", "csv")
+        }
+        Export::Xlsx => {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            let xl = |_| internal("xlsx writer");
+            for (j, c) in columns.iter().enumerate() {
+                sheet
+                    .write_string_with_format(0, j as u16, *c, &bold)
+                    .map_err(xl)?;
+            }
+            for (i, r) in rows.iter().enumerate() {
+                let row = i as u32 + 1;
+                for (j, c) in columns.iter().enumerate() {
+                    let col = j as u16;
+                    match cell(r, c) {
+                        Value::Null => {}
+                        Value::Number(n) => {
+                            sheet
+                                .write_number(row, col, n.as_f64().unwrap_or(0.0))
+                                .map_err(xl)?;
+                        }
+                        Value::String(s) => {
+                            sheet.write_string(row, col, s).map_err(xl)?;
+                        }
+                        other => {
+                            sheet
+                                .write_string(row, col, other.to_string())
+                                .map_err(xl)?;
+                        }
+                    }
+                }
+            }
+            let body = book.save_to_buffer().map_err(xl)?;
+            (
+                body,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            )
+        }
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, mime.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
+                format!("attachment; filename=\"{name}.{ext}\""),
             ),
         ],
         body,
@@ -153,22 +227,11 @@ fn csv_response(name: &str, columns: &[&str], rows: &[Value]) -> Result<Response
 
 const SERIES_COLUMNS: [&str; 6] = ["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"];
 
-fn wants_csv(uri: &Uri) -> Result<bool, ApiError> {
-    match query(uri, "format") {
-        None | Some("json") => Ok(false),
-        Some("csv") => Ok(true),
-        Some(f) => Err(api_error(
-            StatusCode::BAD_REQUEST,
-            &format!("query `format={f}`: use json or csv"),
-        )),
-    }
-}
-
 /// A station's hourly real-time reports over its last `days` days (1–31, default 7).
 #[utoipa::path(get, path = "/api/v1/stations/{code}/hourly", tag = "data",
     params(("code" = String, Path, description = "Site code"),
            ("days" = Option<u32>, Query, description = "Days back from the station's latest hour, 1–31 (default 7)"),
-           ("format" = Option<String>, Query, description = "json (default) or csv")),
+           ("format" = Option<String>, Query, description = "json (default), csv or xlsx")),
     responses(
         (status = 200, description = "{code, hours: [{time (end of hour, +08:00), aqi, level, colour, category_zh, primary, values {PM2.5, PM10, SO2, NO2, CO (mg/m³), O3}}]}"),
         (status = 400, description = "Bad days or format"),
@@ -184,14 +247,14 @@ pub(super) async fn station_hourly(
 ) -> Result<Response, ApiError> {
     caller(&s.store, &method, &headers).await?;
     let days = query_number(&uri, "days", 1usize, 31)?.unwrap_or(7);
-    let csv = wants_csv(&uri)?;
+    let format = export_format(&uri)?;
     let snap = snapshot(&s)?;
     let i = station_index(&snap, &code)?;
     let hours = snap.station_hours(i, days);
-    if csv {
+    if format != Export::Json {
         let mut cols = vec!["time", "aqi", "category_zh", "primary"];
         cols.extend(SERIES_COLUMNS);
-        return csv_response(&format!("{code}-hourly"), &cols, &hours);
+        return table_response(format, &format!("{code}-hourly"), &cols, &hours);
     }
     Ok(json_ok(json!({"code": code, "hours": hours})).into_response())
 }
@@ -200,7 +263,7 @@ pub(super) async fn station_hourly(
 #[utoipa::path(get, path = "/api/v1/stations/{code}/daily", tag = "data",
     params(("code" = String, Path, description = "Site code"),
            ("year" = Option<i32>, Query, description = "Calendar year (default: the latest year with data)"),
-           ("format" = Option<String>, Query, description = "json (default) or csv")),
+           ("format" = Option<String>, Query, description = "json (default), csv or xlsx")),
     responses(
         (status = 200, description = "{code, year, levels (the six AQI bands and colours), days: [{date, aqi, level, colour, category_zh, primary, values (O3 = max 8-h)}]}"),
         (status = 400, description = "Bad year or format"),
@@ -216,22 +279,44 @@ pub(super) async fn station_daily(
 ) -> Result<Response, ApiError> {
     caller(&s.store, &method, &headers).await?;
     let year = query_number(&uri, "year", 1900i32, 9999)?;
-    let csv = wants_csv(&uri)?;
+    let format = export_format(&uri)?;
     let snap = snapshot(&s)?;
     let i = station_index(&snap, &code)?;
     let Some(year) = year.or_else(|| snap.year()) else {
         return Ok(json_ok(json!({"code": code, "year": null, "days": []})).into_response());
     };
     let days = snap.daily(Some(i), year);
-    if csv {
+    if format != Export::Json {
         let mut cols = vec!["date", "aqi", "category_zh", "primary"];
         cols.extend(SERIES_COLUMNS);
-        return csv_response(&format!("{code}-daily-{year}"), &cols, &days);
+        return table_response(format, &format!("{code}-daily-{year}"), &cols, &days);
     }
     Ok(json_ok(
         json!({"code": code, "year": year, "levels": analysis::levels_json(), "days": days}),
     )
     .into_response())
+}
+
+/// A station's pollution rose: PM2.5 by wind direction, year to date.
+#[utoipa::path(get, path = "/api/v1/stations/{code}/rose", tag = "data",
+    params(("code" = String, Path, description = "Site code")),
+    responses(
+        (status = 200, description = "{code, from, to, pollutant, hours (with a direction), bins: [{dir (N, NNE, …), deg, hours, pm25 (mean, µg/m³)}]}; no bins when the station reports no wind direction (a01008)"),
+        (status = 401, description = "No session or token"),
+        (status = 404, description = "No such station with data")
+    ))]
+pub(super) async fn station_rose(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller(&s.store, &method, &headers).await?;
+    let snap = snapshot(&s)?;
+    let i = station_index(&snap, &code)?;
+    let mut v = snap.rose_json(i);
+    v["code"] = json!(code);
+    Ok(json_ok(v))
 }
 
 /// Target tracking for the year of the latest data.
@@ -252,7 +337,7 @@ pub(super) async fn targets(
 
 /// Stations ranked by composite index, with PM2.5, good-day ratio and last year's.
 #[utoipa::path(get, path = "/api/v1/rankings", tag = "data",
-    params(("format" = Option<String>, Query, description = "json (default) or csv")),
+    params(("format" = Option<String>, Query, description = "json (default), csv or xlsx")),
     responses(
         (status = 200, description = "{year, from, to, stations: [{rank, code, name, township, composite, composite_prev, pm25, pm25_prev, good_ratio, good_ratio_prev, rank_pm25, rank_good_ratio, assessed}], label}"),
         (status = 401, description = "No session or token")
@@ -264,12 +349,13 @@ pub(super) async fn rankings(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     caller(&s.store, &method, &headers).await?;
-    let csv = wants_csv(&uri)?;
+    let format = export_format(&uri)?;
     let snap = snapshot(&s)?;
     let v = snap.rankings_json();
-    if csv {
+    if format != Export::Json {
         let rows = v["stations"].as_array().cloned().unwrap_or_default();
-        return csv_response(
+        return table_response(
+            format,
             "rankings",
             &[
                 "rank",

@@ -86,6 +86,7 @@ api_routes! {
     get "/api/v1/stations" false => data::stations;
     get "/api/v1/stations/{code}/hourly" false => data::station_hourly;
     get "/api/v1/stations/{code}/daily" false => data::station_daily;
+    get "/api/v1/stations/{code}/rose" false => data::station_rose;
     get "/api/v1/targets" false => data::targets;
     get "/api/v1/rankings" false => data::rankings;
     get "/api/v1/assessment" false => data::assessment;
@@ -105,7 +106,7 @@ api_routes! {
     ),
     paths(login, logout, me, api_devices, loggers, approve_logger, data::frames, data::quarantine,
         data::public_now, data::boundary, data::put_boundary, data::overview, data::stations,
-        data::station_hourly, data::station_daily, data::targets, data::rankings, data::assessment),
+        data::station_hourly, data::station_daily, data::station_rose, data::targets, data::rankings, data::assessment),
     tags(
         (name = "public", description = "Open to everyone, no login (公众)"),
         (name = "session", description = "Who is calling; logging out"),
