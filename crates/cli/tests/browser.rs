@@ -425,6 +425,8 @@ async fn dashboard_in_headless_chromium() {
         .parse()
         .unwrap();
     assert!(hours >= 100, "the rose counts the hours with wind: {hours}");
+    // The whole page in the picture.
+    c.set_window_size(1366, 1500).await.unwrap();
     shot(&c, "04-station").await;
 
     // 排名 and 设备 as admin.
@@ -445,6 +447,7 @@ async fn dashboard_in_headless_chromium() {
         "the demo's 11 assessed stations lie in 8 districts"
     );
     shot(&c, "05-ranking").await;
+    c.set_window_size(1366, 768).await.unwrap();
     c.goto(&format!("{base}/#/devices")).await.unwrap();
     let rows = wait_for(&c, "#devices tbody", "devices")
         .await

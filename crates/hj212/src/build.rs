@@ -138,7 +138,7 @@ impl SegmentBuilder {
 
 /// The answer header of a 2017 or 2025 reply: same QN, ST=91, the CN, same
 /// PW/MN, and Flag 4 (2017) or 8 (2025): the answer's version, no answer needed.
-fn reply_2017(p: &Packet<'_>, cn: &str) -> SegmentBuilder {
+fn reply_2017(p: &Packet<'_>, cn: &str, v: Version) -> SegmentBuilder {
     let mut b = SegmentBuilder::new();
     if let Some(qn) = p.qn_any() {
         b = b.qn(qn);
@@ -150,7 +150,7 @@ fn reply_2017(p: &Packet<'_>, cn: &str) -> SegmentBuilder {
     if let Some(mn) = p.mn {
         b = b.mn(mn);
     }
-    b.flag(if p.version() == Version::V2025 { 8 } else { 4 })
+    b.flag(if v == Version::V2025 { 8 } else { 4 })
 }
 
 /// The 2005 answer: the QN and CN of the answered packet go inside CP
@@ -184,17 +184,27 @@ fn reply_2005(p: &Packet<'_>, cn: &str) -> SegmentBuilder {
 /// assert_eq!(reply, "QN=20160801090000001;ST=91;CN=9014;PW=123456;MN=010000A8900016F000169DC0;Flag=4;CP=&&&&");
 /// ```
 pub fn data_ack(p: &Packet<'_>) -> String {
-    match p.version() {
+    data_ack_as(p, p.version())
+}
+
+/// 9014 in the dialect of version `v` (a device's configured protocol).
+pub fn data_ack_as(p: &Packet<'_>, v: Version) -> String {
+    match v {
         Version::V2005 => reply_2005(p, "9014").build(),
-        _ => reply_2017(p, "9014").build(),
+        _ => reply_2017(p, "9014", v).build(),
     }
 }
 
 /// 9013 通知应答 (to 1013, 2025 heartbeats 9015 and the like).
 pub fn notice_ack(p: &Packet<'_>) -> String {
-    match p.version() {
+    notice_ack_as(p, p.version())
+}
+
+/// 9013 in the dialect of version `v` (a device's configured protocol).
+pub fn notice_ack_as(p: &Packet<'_>, v: Version) -> String {
+    match v {
         Version::V2005 => reply_2005(p, "9013").build(),
-        _ => reply_2017(p, "9013").build(),
+        _ => reply_2017(p, "9013", v).build(),
     }
 }
 
@@ -216,13 +226,13 @@ pub fn request_answer(p: &Packet<'_>, qn_rtn: u16) -> String {
             }
             b.cp("QnRtn", &rtn).build()
         }
-        _ => reply_2017(p, "9011").cp("QnRtn", &rtn).build(),
+        _ => reply_2017(p, "9011", p.version()).cp("QnRtn", &rtn).build(),
     }
 }
 
 /// 9012 执行结果.
 pub fn execution_result(p: &Packet<'_>, exe_rtn: u16) -> String {
-    reply_2017(p, "9012")
+    reply_2017(p, "9012", p.version())
         .cp("ExeRtn", &exe_rtn.to_string())
         .build()
 }
@@ -232,16 +242,25 @@ pub fn execution_result(p: &Packet<'_>, exe_rtn: u16) -> String {
 /// (1013), when the packet asks for one (Flag A=1); `None` otherwise
 /// (answers, platform requests, packets that ask for nothing, unknown CNs).
 pub fn platform_reply(p: &Packet<'_>) -> Option<Vec<u8>> {
+    platform_reply_as(p, p.version())
+}
+
+/// [`platform_reply`] in the dialect of version `v`: a device configured
+/// for one protocol is answered in it, whatever its packet's Flag and dates
+/// suggest (a 2025 logger re-sending old history looks like 2017 by date).
+pub fn platform_reply_as(p: &Packet<'_>, v: Version) -> Option<Vec<u8>> {
     use crate::message::{Message, classify};
     if !p.needs_ack() {
         return None;
     }
     let seg = match classify(p).ok()? {
-        Message::Data(_) | Message::DeviceTime { .. } | Message::IntervalIs { .. } => data_ack(p),
+        Message::Data(_) | Message::DeviceTime { .. } | Message::IntervalIs { .. } => {
+            data_ack_as(p, v)
+        }
         Message::TimeCalibrationRequest
         | Message::Heartbeat
         | Message::HardwareSerials { .. }
-        | Message::KeyRequest { .. } => notice_ack(p),
+        | Message::KeyRequest { .. } => notice_ack_as(p, v),
         _ => return None,
     };
     frame(&seg).ok()

@@ -19,6 +19,7 @@ use lantian_hj212::frame::{Event, Framer, FramerConfig, Mode};
 use lantian_hj212::message::{self, DataTime, Message, Suffix};
 use lantian_hj212::reassembly::{Assembly, Reassembler};
 use lantian_hj212::segment::Packet;
+use lantian_hj212::segment::Version;
 use lantian_store::{Batch, Device, FrameRec, QuarantineRec, UploadRec, ValueRec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -308,7 +309,18 @@ pub fn judge(
         );
         return j;
     }
-    let mut reply = build::platform_reply(&p);
+    // Answered in the device's configured protocol; `auto` (or anything
+    // else) answers in the packet's own.
+    let dialect = match device.spec.protocol.as_str() {
+        "2005" => Version::V2005,
+        "2017" => Version::V2017,
+        "2025" => Version::V2025,
+        _ => p.version(),
+    };
+    if dialect != p.version() {
+        tracing::debug!(mn = %device.spec.mn, packet = p.version().name(), device = dialect.name(), "packet version differs from the device's protocol; answering in the device's");
+    }
+    let mut reply = build::platform_reply_as(&p, dialect);
     // HJ 212-2025 key exchange: the device asks (1014); the platform answers
     // 9013, seals the new key into this batch, and sends it (1014, encrypted
     // with the key in use) once the batch has committed.

@@ -81,7 +81,7 @@ fn device(mn: &str, pw: &str, crc: &str) -> DeviceSpec {
         password: pw.into(),
         site: site(&format!("S-{mn}")),
         kind: "ambient".into(),
-        protocol: "2017".into(),
+        protocol: "auto".into(),
         crc: crc.into(),
         unit_overrides: String::new(),
         rtd_interval_s: None,
@@ -1681,4 +1681,39 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
         drop(s);
         srv.shutdown().await.unwrap();
     }
+}
+
+/// A device's `protocol` setting picks the dialect of its answers: a 2025
+/// logger re-sending 2016 history (Flag=9 but an old DataTime, which reads
+/// as 2017) is answered Flag=8 when set to 2025, Flag=4 on `auto`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_devices_protocol_setting_picks_the_answer_dialect() {
+    let url = databases("dialect").await.remove(0);
+    let (srv, store) = start_with(&url, |c| c.registry_refresh_s = 1).await;
+    let mut dev = device("MN025", "123456", "hj212");
+    dev.protocol = "2025".into();
+    store.add_device(&dev).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    for (mn, flag) in [("MN025", "Flag=8"), ("MN001", "Flag=4")] {
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        s.write_all(&upload(
+            "20160101090000001",
+            mn,
+            "123456",
+            "2061",
+            9,
+            "20160101080000",
+            HOUR,
+        ))
+        .await
+        .unwrap();
+        let r = replies(&mut s, Duration::from_millis(500)).await;
+        assert_eq!(r.len(), 1, "{mn}: {r:?}");
+        assert!(
+            r[0].contains(";CN=9014;") && r[0].contains(flag),
+            "{mn}: {}",
+            r[0]
+        );
+    }
+    srv.shutdown().await.unwrap();
 }

@@ -216,7 +216,7 @@ const pages = {
     chart(cal, {
       tooltip: { formatter: p => `${p.value[0]}: AQI ${p.value[1]}` },
       visualMap: { type: 'piecewise', orient: 'horizontal', left: 'center', bottom: 0, pieces: days.levels.map(l => ({ min: l.min, max: l.max, color: l.colour, label: lang === 'en' ? l.category_en : l.category_zh })) },
-      calendar: { range: String(year), cellSize: ['auto', 14], top: 30, left: 40, right: 10, dayLabel: { nameMap: lang === 'en' ? 'EN' : 'ZH' }, monthLabel: { nameMap: lang === 'en' ? 'EN' : 'ZH' } },
+      calendar: { range: String(year), cellSize: ['auto', 14], top: 30, left: 60, right: 10, dayLabel: { nameMap: lang === 'en' ? 'EN' : 'ZH' }, monthLabel: { nameMap: lang === 'en' ? 'EN' : 'ZH' } },
       series: [{ type: 'heatmap', coordinateSystem: 'calendar', data: days.days.filter(d => d.aqi !== null).map(d => [d.date, d.aqi]) }],
     });
     cal.dataset.days = String(days.days.filter(d => d.aqi !== null).length);

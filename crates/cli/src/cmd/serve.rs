@@ -151,7 +151,9 @@ pub struct DeviceAddArgs {
     /// ambient, cems, vocs, dust, fume, water, other.
     #[arg(long, default_value = "ambient")]
     pub kind: String,
-    #[arg(long, default_value = "2017")]
+    /// The protocol the device is answered in: auto (its packet's own
+    /// version), 2005, 2017 or 2025.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "2005", "2017", "2025"])]
     pub protocol: String,
     /// hj212 or modbus.
     #[arg(long, default_value = "hj212")]
@@ -244,6 +246,10 @@ pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<Dev
     if crc != "hj212" && crc != "modbus" {
         return Err(format!("crc `{crc}`: hj212 or modbus"));
     }
+    let protocol = opt("protocol").unwrap_or_else(|| "auto".into());
+    if !["auto", "2005", "2017", "2025"].contains(&protocol.as_str()) {
+        return Err(format!("protocol `{protocol}`: auto, 2005, 2017 or 2025"));
+    }
     Ok(DeviceSpec {
         mn: mn.to_string(),
         password: opt("password").ok_or("empty password")?,
@@ -257,7 +263,7 @@ pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<Dev
             assessment: !matches!(get("assessment"), "0" | "false" | "no"),
         },
         kind: opt("kind").unwrap_or_else(|| "ambient".into()),
-        protocol: opt("protocol").unwrap_or_else(|| "2017".into()),
+        protocol,
         crc,
         unit_overrides: get("units").to_string(),
         rtd_interval_s: int("rtd_interval_s")?,
