@@ -153,23 +153,7 @@ pub fn assess(dataset: Dataset, req: &Request) -> std::result::Result<Assessment
 
     let periods: Vec<PeriodResult> = periods
         .into_iter()
-        .map(|(from, to)| {
-            let prev = previous_year(from, to).filter(|(_, pt)| *pt >= first_day);
-            let eval_prev = |recs: &[DayRecord]| {
-                prev.map(|(pf, pt)| evaluate::evaluate(recs, pf, pt, &settings))
-            };
-            PeriodResult {
-                from,
-                to,
-                area: evaluate::evaluate(&area, from, to, &settings),
-                area_previous: eval_prev(&area),
-                stations: records
-                    .iter()
-                    .map(|r| evaluate::evaluate(r, from, to, &settings))
-                    .collect(),
-                stations_previous: records.iter().map(|r| eval_prev(r)).collect(),
-            }
-        })
+        .map(|(from, to)| evaluate_period(&records, &area, &settings, first_day, from, to))
         .collect();
 
     let targets = periods.last().map(|p| {
@@ -260,6 +244,47 @@ pub fn year_bounds(y: i32) -> Option<(NaiveDate, NaiveDate)> {
         NaiveDate::from_ymd_opt(y, 1, 1)?,
         NaiveDate::from_ymd_opt(y, 12, 31)?,
     ))
+}
+
+/// Evaluates `from..=to` for every station and the area, beside the same
+/// days of the year before when the data reach back that far.
+fn evaluate_period(
+    records: &[Vec<DayRecord>],
+    area: &[DayRecord],
+    settings: &Settings,
+    first_day: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> PeriodResult {
+    let prev = previous_year(from, to).filter(|(_, pt)| *pt >= first_day);
+    let eval_prev =
+        |recs: &[DayRecord]| prev.map(|(pf, pt)| evaluate::evaluate(recs, pf, pt, settings));
+    PeriodResult {
+        from,
+        to,
+        area: evaluate::evaluate(area, from, to, settings),
+        area_previous: eval_prev(area),
+        stations: records
+            .iter()
+            .map(|r| evaluate::evaluate(r, from, to, settings))
+            .collect(),
+        stations_previous: records.iter().map(|r| eval_prev(r)).collect(),
+    }
+}
+
+impl Assessment {
+    /// Another period of the same data (any `from..=to`), evaluated as
+    /// `assess --from --to` would.
+    pub fn period(&self, from: NaiveDate, to: NaiveDate) -> PeriodResult {
+        evaluate_period(
+            &self.records,
+            &self.area,
+            &self.settings,
+            self.first_day,
+            from,
+            to,
+        )
+    }
 }
 
 /// The same days one year earlier (29 February becomes the 28th).
@@ -440,7 +465,9 @@ pub fn rankings(p: &PeriodResult, assessed: &[bool]) -> [Vec<Option<usize>>; 3] 
     ]
 }
 
-fn period_json(a: &Assessment, p: &PeriodResult) -> Value {
+/// One period's JSON, as `assess --json` prints it: area and stations with
+/// their statistics, ranks and last year's, and what is not valid.
+pub fn period_json(a: &Assessment, p: &PeriodResult) -> Value {
     let [by_ci, by_pm, by_good] = rankings(p, &a.assessed);
     let stations: Vec<Value> = p
         .stations

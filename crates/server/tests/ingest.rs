@@ -1536,6 +1536,41 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
             body.windows(24).any(|w| w == b"xl/worksheets/sheet1.xml"),
             "with a worksheet"
         );
+        // The area's series and any period's statistics (assess's JSON).
+        let area = json_body(&http_get(addr, "/api/v1/area/hourly", Some(&dept)).await);
+        assert_eq!(area["hours"][0]["aqi"], 100, "{area}");
+        let bad = http_get(addr, "/api/v1/area/weekly", Some(&dept)).await;
+        assert!(
+            bad.starts_with("HTTP/1.1 400") && bad.contains("weekly"),
+            "{bad}"
+        );
+        let a = json_body(
+            &http_get(
+                addr,
+                "/api/v1/assessment?from=2025-01-01&to=2025-01-31",
+                Some(&dept),
+            )
+            .await,
+        );
+        assert_eq!(a["period"]["from"], "2025-01-01", "{a}");
+        assert_eq!(a["stations"][0]["station"], "DS", "{a}");
+        let bad = http_get(
+            addr,
+            "/api/v1/assessment?from=2025-02-01&to=2025-01-01",
+            Some(&dept),
+        )
+        .await;
+        assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
+        let bad = http_get(
+            addr,
+            "/api/v1/assessment?from=2025-13-01&to=2025-12-31",
+            Some(&dept),
+        )
+        .await;
+        assert!(
+            bad.starts_with("HTTP/1.1 400") && bad.contains("from=2025-13-01"),
+            "{bad}"
+        );
         // No wind direction reported: the rose is empty, and says so.
         let rose = json_body(&http_get(addr, "/api/v1/stations/DS/rose", Some(&dept)).await);
         assert_eq!(
@@ -1657,6 +1692,14 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
             "{d}"
         );
         assert_eq!(d["flagged_24h"], 0, "{d}");
+        let csv = http_get(addr, "/api/v1/devices?format=csv", Some(&bureau)).await;
+        let body = csv.split_once("\r\n\r\n").unwrap().1;
+        assert!(body.starts_with("mn,site,site_name,kind,protocol,crc,enabled,online,last_seen,latest_data,stored_24h,"), "{body}");
+        assert!(
+            body.lines()
+                .any(|l| l.starts_with("MN100,DS,东四,ambient,auto,hj212,true,true,")),
+            "{body}"
+        );
         let q = json_body(&http_get(addr, "/api/v1/quarantine", Some(&bureau)).await);
         assert_eq!(q[0]["mn"], "MN100", "{q}");
         assert!(q[0]["raw"].as_str().unwrap().contains("PW=bad-pw"), "{q}");

@@ -23,7 +23,7 @@ const T = {
     'valid': 'valid', 'met': 'met', 'notmet': 'not met', 'ugm3': 'µg/m³', 'mean_allowed': 'mean allowed for the rest of the year',
     'choose': 'Station', 'norank': 'No year with data yet.', 'township': 'Township',
     'rose': 'Pollution rose (PM2.5 mean by wind direction)', 'norose': 'This station reports no wind direction (a01008): no pollution rose.',
-    'towns': 'Townships', 'nstations': 'Stations', 'notowns': 'No station has a township yet.',
+    'export': 'Export', 'towns': 'Townships', 'nstations': 'Stations', 'notowns': 'No station has a township yet.',
     'loggerid': 'Logger id', 'peer': 'From', 'assign': 'Assign an MN and approve',
     'latestdata': 'Latest data', 'stored24': 'Stored (24 h)', 'flagged': 'Flagged', 'rejected': 'Rejected', 'quarantined': 'Quarantined',
     'badframes': 'Latest rejected and quarantined frames', 'nobad': 'No rejected or quarantined frame.',
@@ -82,6 +82,11 @@ function colourOf(pm25) {
   const bands = [[35, '#00E400'], [75, '#FFFF00'], [115, '#FF7E00'], [150, '#FF0000'], [250, '#99004C']];
   for (const [hi, c] of bands) if (pm25 <= hi) return c;
   return '#7E0023';
+}
+// Download links of a table or series (the session cookie goes along).
+function exportLinks(path) {
+  const sep = path.includes('?') ? '&' : '?';
+  return `<span class="muted">${t('export', '导出')}：<a href="${path}${sep}format=csv">CSV</a> · <a href="${path}${sep}format=xlsx">Excel</a></span>`;
 }
 function primaryText(p) { return p && p.length ? p.join('、') : t('none', '无'); }
 function category(x) { return lang === 'en' ? x.category_en : x.category_zh; }
@@ -184,8 +189,8 @@ const pages = {
     const opts = stations.map(x => `<option value="${esc(x.code)}" ${x.code === s.code ? 'selected' : ''}>${esc(x.name)}</option>`).join('');
     $main().innerHTML = `<p>${t('choose', '站点')}：<select id="pick">${opts}</select>
       <span class="chip" style="${chipStyle(s.colour)}">AQI ${fmt(s.aqi)}</span> <span class="muted">${esc(s.as_of ?? '')}</span></p>
-      <div class="card"><h2>${t('hourly', '逐时浓度（近 7 天）')}</h2><div id="hourly" class="chart tall"></div></div>
-      <div class="grid" style="margin-top:1rem"><div class="card"><h2>${t('calendar', '日 AQI 日历')}</h2><div id="calendar" class="chart"></div></div>
+      <div class="card"><h2>${t('hourly', '逐时浓度（近 7 天）')} ${exportLinks(`/api/v1/stations/${encodeURIComponent(s.code)}/hourly?days=7`)}</h2><div id="hourly" class="chart tall"></div></div>
+      <div class="grid" style="margin-top:1rem"><div class="card"><h2>${t('calendar', '日 AQI 日历')} ${exportLinks(`/api/v1/stations/${encodeURIComponent(s.code)}/daily`)}</h2><div id="calendar" class="chart"></div></div>
       <div class="card"><h2>${t('rose', '污染玫瑰图（各风向 PM2.5 均值）')}</h2><div id="rose" class="chart"></div></div></div>`;
     document.getElementById('pick').onchange = e => { location.hash = '#/station/' + encodeURIComponent(e.target.value); };
     const [hours, days, rose] = await Promise.all([
@@ -232,7 +237,7 @@ const pages = {
       <td class="n">${fmt(s.pm25)}</td><td class="n">${delta(s.pm25, s.pm25_prev, 0)}</td>
       <td class="n">${fmt(s.good_ratio, 1)}%</td><td class="n">${delta(s.good_ratio, s.good_ratio_prev, 1)}</td></tr>`).join('');
     const note = d.stations.some(s => s.rank) ? '' : `<p class="muted" id="rank-note">${t('rank.none', '综合指数要求六项污染物统计均有效（有效天数不少于期间天数的 324/365），目前尚不满足，暂不排名；PM2.5 与优良天数比例照常列出。')}</p>`;
-    $main().innerHTML = `<h1>${d.year} ${t('rank', '排名')} <small class="muted">${esc(d.from)} – ${esc(d.to)}</small></h1>${note}<div class="card scroll"><table id="ranking">
+    $main().innerHTML = `<h1>${d.year} ${t('rank', '排名')} <small class="muted">${esc(d.from)} – ${esc(d.to)}</small></h1>${note}<p>${exportLinks('/api/v1/rankings')}</p><div class="card scroll"><table id="ranking">
       <thead><tr><th class="n">#</th><th>${t('station', '站点')}</th><th>${t('township', '乡镇')}</th><th class="n">${t('composite', '综合指数')}</th><th class="n">${t('yoy', '同比')}</th>
       <th class="n">${t('pm25', 'PM2.5 均值')}</th><th class="n">${t('yoy', '同比')}</th><th class="n">${t('goodratio', '优良天数比例')}</th><th class="n">${t('yoy', '同比')}</th></tr></thead>
       <tbody>${rows}</tbody></table></div>
@@ -262,7 +267,7 @@ const pages = {
     const bad = [...rejected, ...quarantine].sort((a, b) => String(b.received).localeCompare(String(a.received))).slice(0, 20);
     const brows = bad.map(f => `<tr><td>${esc(f.received)}</td><td>${esc(f.mn ?? '—')}</td><td>${esc(f.peer)}</td><td>${esc(f.verdict === 'quarantine' ? t('quarantined', '隔离') : t('rejected', '拒收'))}</td>
       <td>${esc(f.reason ?? '')}</td><td class="muted" title="${esc(f.raw)}">${esc(String(f.raw).slice(0, 60))}…</td></tr>`).join('');
-    $main().innerHTML = `<div class="card scroll"><h2>${t('devices', '设备')} (${devices.length})</h2><table id="devices"><thead><tr><th>${t('mn', 'MN')}</th><th>${t('site', '站点')}</th><th>${t('kind', '类型')}</th>
+    $main().innerHTML = `<div class="card scroll"><h2>${t('devices', '设备')} (${devices.length}) ${exportLinks('/api/v1/devices')}</h2><table id="devices"><thead><tr><th>${t('mn', 'MN')}</th><th>${t('site', '站点')}</th><th>${t('kind', '类型')}</th>
       <th>${t('protocol', '协议')}</th><th>${t('state', '状态')}</th><th>${t('lastseen', '最后上报')}</th><th>${t('latestdata', '最新数据时间')}</th>
       <th class="n">${t('stored24', '24 小时入库')}</th><th class="n">${t('flagged', '标记值')}</th><th class="n">${t('rejected', '拒收')}</th><th class="n">${t('quarantined', '隔离')}</th></tr></thead><tbody>${rows}</tbody></table></div>
       <div class="card scroll" style="margin-top:1rem"><h2>${t('loggers', '待批准的 HJ 212-2025 数采仪')}</h2>

@@ -112,13 +112,13 @@ fn station_index(snap: &Snapshot, code: &str) -> Result<usize, ApiError> {
 
 /// An export's format.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Export {
+pub(super) enum Export {
     Json,
     Csv,
     Xlsx,
 }
 
-fn export_format(uri: &Uri) -> Result<Export, ApiError> {
+pub(super) fn export_format(uri: &Uri) -> Result<Export, ApiError> {
     match query(uri, "format") {
         None | Some("json") => Ok(Export::Json),
         Some("csv") => Ok(Export::Csv),
@@ -149,7 +149,7 @@ fn cell(r: &Value, c: &str) -> Value {
 }
 
 /// Rows as a CSV or Excel file named `name`: `columns` are the header.
-fn table_response(
+pub(super) fn table_response(
     format: Export,
     name: &str,
     columns: &[&str],
@@ -375,24 +375,123 @@ pub(super) async fn rankings(
     Ok(json_ok(with_label(&s, v)).into_response())
 }
 
-/// The year's assessment: the same JSON as `lantian assess --database --json --year Y`.
+fn query_date(uri: &Uri, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
+    query(uri, name)
+        .map(|v| {
+            v.parse().map_err(|_| {
+                api_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("query `{name}={v}`: expected a date YYYY-MM-DD"),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Area and station statistics of a period: the same JSON as `lantian
+/// assess --database --json` (year to date by default; `from`/`to` for any
+/// period).
 #[utoipa::path(get, path = "/api/v1/assessment", tag = "data",
+    params(("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (with `to`)"),
+           ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (with `from`)")),
     responses(
-        (status = 200, description = "The output of `lantian assess --json` for the year of the latest data: per-station and area statistics, validity, days by category, composite index, rankings, targets"),
+        (status = 200, description = "The output of `lantian assess --json` (year to date, or from..to): per-station and area statistics, validity, days by category, composite index, ranks, last year's; targets; input"),
+        (status = 400, description = "Bad or half-given dates, or `to` before `from`"),
         (status = 401, description = "No session or token")
     ))]
 pub(super) async fn assessment(
     State(s): State<HttpState>,
     method: Method,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Result<impl IntoResponse, ApiError> {
     caller(&s.store, &method, &headers).await?;
+    let range = match (query_date(&uri, "from")?, query_date(&uri, "to")?) {
+        (Some(f), Some(t)) if t >= f => Some((f, t)),
+        (None, None) => None,
+        _ => {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                "give both `from` and `to` (YYYY-MM-DD), `to` not before `from`",
+            ));
+        }
+    };
     let snap = snapshot(&s)?;
-    let v = snap
-        .assessment
-        .as_ref()
-        .map_or(Value::Null, |a| lantian_assess::to_json(a, 20));
+    let Some(a) = snap.assessment.as_ref() else {
+        return Ok(json_ok(Value::Null));
+    };
+    let v = match range {
+        None => lantian_assess::to_json(a, 20),
+        Some((f, t)) => {
+            // Evaluating a period is CPU work off the async workers.
+            let snap = snap.clone();
+            tokio::task::spawn_blocking(move || {
+                snap.assessment.as_ref().map_or(Value::Null, |a| {
+                    let p = a.period(f, t);
+                    lantian_assess::period_json(a, &p)
+                })
+            })
+            .await
+            .map_err(|_| api_error(StatusCode::INTERNAL_SERVER_ERROR, "evaluation failed"))?
+        }
+    };
     Ok(json_ok(v))
+}
+
+/// The area's series: its hourly reports over the last `days` days (1–31,
+/// default 1), or its daily records of a year.
+#[utoipa::path(get, path = "/api/v1/area/{interval}", tag = "data",
+    params(("interval" = String, Path, description = "hourly or daily"),
+           ("days" = Option<u32>, Query, description = "hourly: days back from the latest hour, 1–31 (default 1)"),
+           ("year" = Option<i32>, Query, description = "daily: the year (default: the latest with data)"),
+           ("format" = Option<String>, Query, description = "json (default), csv or xlsx")),
+    responses(
+        (status = 200, description = "{hours: [...]} or {year, days: [...]}, as the station series; the area is the mean of the assessed stations"),
+        (status = 400, description = "Bad interval, days, year or format"),
+        (status = 401, description = "No session or token")
+    ))]
+pub(super) async fn area_series(
+    State(s): State<HttpState>,
+    method: Method,
+    headers: HeaderMap,
+    Path(interval): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    caller(&s.store, &method, &headers).await?;
+    let format = export_format(&uri)?;
+    let snap = snapshot(&s)?;
+    let (key, rows, name) = match interval.as_str() {
+        "hourly" => {
+            let days = query_number(&uri, "days", 1usize, 31)?.unwrap_or(1);
+            (
+                "time",
+                snap.area_last_hours(days * 24),
+                "area-hourly".to_string(),
+            )
+        }
+        "daily" => {
+            let year = query_number(&uri, "year", 1900i32, 9999)?.or_else(|| snap.year());
+            let days = year.map_or_else(Vec::new, |y| snap.daily(None, y));
+            (
+                "date",
+                days,
+                format!("area-daily-{}", year.unwrap_or_default()),
+            )
+        }
+        other => {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                &format!("`{other}`: use hourly or daily"),
+            ));
+        }
+    };
+    if format != Export::Json {
+        let mut cols = vec![key, "aqi", "category_zh", "primary"];
+        cols.extend(SERIES_COLUMNS);
+        return table_response(format, &name, &cols, &rows);
+    }
+    let field = if key == "time" { "hours" } else { "days" };
+    Ok(json_ok(json!({ field: rows })).into_response())
 }
 
 /// The county boundary GeoJSON the operator uploaded (no login).

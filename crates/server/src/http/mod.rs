@@ -87,6 +87,7 @@ api_routes! {
     get "/api/v1/stations/{code}/hourly" false => data::station_hourly;
     get "/api/v1/stations/{code}/daily" false => data::station_daily;
     get "/api/v1/stations/{code}/rose" false => data::station_rose;
+    get "/api/v1/area/{interval}" false => data::area_series;
     get "/api/v1/targets" false => data::targets;
     get "/api/v1/rankings" false => data::rankings;
     get "/api/v1/assessment" false => data::assessment;
@@ -106,7 +107,7 @@ api_routes! {
     ),
     paths(login, logout, me, api_devices, loggers, approve_logger, data::frames, data::quarantine,
         data::public_now, data::boundary, data::put_boundary, data::overview, data::stations,
-        data::station_hourly, data::station_daily, data::station_rose, data::targets, data::rankings, data::assessment),
+        data::station_hourly, data::station_daily, data::station_rose, data::area_series, data::targets, data::rankings, data::assessment),
     tags(
         (name = "public", description = "Open to everyone, no login (公众)"),
         (name = "session", description = "Who is calling; logging out"),
@@ -415,6 +416,7 @@ pub const HEALTH_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// Every device with its site, state and freshness.
 #[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
+    params(("format" = Option<String>, Query, description = "json (default), csv or xlsx")),
     responses(
         (status = 200, description = "Devices: mn, site, site_name, kind, protocol, enabled, online (silent ≤ 10 min), last_seen and latest_data (latest DataTime stored; Asia/Shanghai), and over the last 24 h: stored_24h, duplicates_24h, rejected_24h, quarantined_24h frames and flagged_24h values (flag other than N)"),
         (status = 401, description = "No session or token"),
@@ -424,8 +426,10 @@ async fn api_devices(
     State(s): State<HttpState>,
     method: Method,
     headers: HeaderMap,
-) -> Result<impl IntoResponse, ApiError> {
+    uri: axum::http::Uri,
+) -> Result<axum::response::Response, ApiError> {
     device_admin(&s, &method, &headers).await?;
+    let format = data::export_format(&uri)?;
     let devices = s.store.devices().await.map_err(db_error)?;
     let now = chrono::Utc::now().timestamp_millis();
     let health = s
@@ -454,7 +458,27 @@ async fn api_devices(
             j
         })
         .collect();
-    Ok(json_ok(v.into()))
+    if format != data::Export::Json {
+        let cols = [
+            "mn",
+            "site",
+            "site_name",
+            "kind",
+            "protocol",
+            "crc",
+            "enabled",
+            "online",
+            "last_seen",
+            "latest_data",
+            "stored_24h",
+            "duplicates_24h",
+            "flagged_24h",
+            "rejected_24h",
+            "quarantined_24h",
+        ];
+        return data::table_response(format, "devices", &cols, &v);
+    }
+    Ok(json_ok(v.into()).into_response())
 }
 
 /// The caller, who must be allowed to administer devices.
