@@ -23,7 +23,7 @@ const T = {
     'valid': 'valid', 'met': 'met', 'notmet': 'not met', 'ugm3': 'µg/m³', 'mean_allowed': 'mean allowed for the rest of the year',
     'choose': 'Station', 'norank': 'No year with data yet.', 'township': 'Township',
     'rose': 'Pollution rose (PM2.5 mean by wind direction)', 'norose': 'This station reports no wind direction (a01008): no pollution rose.',
-    'export': 'Export', 'towns': 'Townships', 'nstations': 'Stations', 'notowns': 'No station has a township yet.',
+    'computing': 'Computing the figures, one moment…', 'export': 'Export', 'towns': 'Townships', 'nstations': 'Stations', 'notowns': 'No station has a township yet.',
     'loggerid': 'Logger id', 'peer': 'From', 'assign': 'Assign an MN and approve',
     'latestdata': 'Latest data', 'stored24': 'Stored (24 h)', 'flagged': 'Flagged', 'rejected': 'Rejected', 'quarantined': 'Quarantined',
     'badframes': 'Latest rejected and quarantined frames', 'nobad': 'No rejected or quarantined frame.',
@@ -330,6 +330,12 @@ async function route() {
   try { await pages[page](arg && decodeURIComponent(arg)); }
   catch (e) {
     if (e.status === 401) { state.me = null; loginPage(); return; }
+    if (e.status === 503) {
+      // The server is still computing its first figures: say so and try again.
+      $main().innerHTML = `<p class="state" id="computing">${t('computing', '正在计算统计数据，请稍候…')}</p>`;
+      state.timer = setTimeout(route, 3000);
+      return;
+    }
     $main().innerHTML = `<p class="state err">${esc(e.message)}</p>`;
   }
   document.body.dataset.page = page;
