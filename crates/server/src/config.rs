@@ -49,6 +49,34 @@ pub struct Config {
     pub analysis_every_s: u64,
     /// A note shown on every page about the data (the demo's sample label).
     pub label: String,
+    /// The area's targets (the Biyang plan's by default): annual PM2.5 below
+    /// this (µg/m³), good-day ratio at least, heavy-or-worse ratio at most
+    /// (percent). Decimal text, read exactly.
+    pub target_pm25_below: String,
+    pub target_good_ratio_at_least: String,
+    pub target_heavy_ratio_at_most: String,
+}
+
+impl Config {
+    /// The targets, or what is wrong with them.
+    pub fn targets(&self) -> anyhow::Result<lantian_standards::targets::Targets> {
+        let d = |name: &str, v: &str| {
+            v.trim()
+                .parse::<lantian_standards::Decimal>()
+                .map_err(|_| anyhow::anyhow!("{name} `{v}` is not a number"))
+        };
+        Ok(lantian_standards::targets::Targets {
+            pm25_below: d("target_pm25_below", &self.target_pm25_below)?,
+            good_ratio_at_least: d(
+                "target_good_ratio_at_least",
+                &self.target_good_ratio_at_least,
+            )?,
+            heavy_ratio_at_most: d(
+                "target_heavy_ratio_at_most",
+                &self.target_heavy_ratio_at_most,
+            )?,
+        })
+    }
 }
 
 impl Default for Config {
@@ -71,6 +99,9 @@ impl Default for Config {
             master_key: String::new(),
             analysis_every_s: 60,
             label: String::new(),
+            target_pm25_below: "35".into(),
+            target_good_ratio_at_least: "82.5".into(),
+            target_heavy_ratio_at_most: "0.3".into(),
         }
     }
 }
@@ -114,5 +145,22 @@ impl Config {
         }
         cfg.max_segment = cfg.max_segment.min(9999);
         Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_exact_and_a_bad_one_is_named() {
+        let mut c = Config::default();
+        let t = c.targets().unwrap();
+        assert_eq!(t.good_ratio_at_least.to_string(), "82.5");
+        c.target_heavy_ratio_at_most = "0,3".into();
+        assert_eq!(
+            c.targets().unwrap_err().to_string(),
+            "target_heavy_ratio_at_most `0,3` is not a number"
+        );
     }
 }

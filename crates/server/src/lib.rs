@@ -172,12 +172,13 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let mut an_stop = stop_rx.clone();
     let an_store = store.clone();
     let every = Duration::from_secs(cfg.analysis_every_s.max(1));
+    let targets = cfg.targets()?;
     let an_task = tokio::spawn(async move {
         let mut analyst = analysis::Analyst::default();
         loop {
             let have = analysis::current(&snapshot).is_some();
             let t0 = std::time::Instant::now();
-            match analyst.refresh(&an_store, have, Default::default()).await {
+            match analyst.refresh(&an_store, have, targets).await {
                 Ok(Some(snap)) => {
                     tracing::info!(
                         ms = t0.elapsed().as_millis() as u64,

@@ -1427,6 +1427,7 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
         let (srv, store) = start_with(&url, |c| {
             c.analysis_every_s = 1;
             c.registry_refresh_s = 1;
+            c.target_pm25_below = "30".into();
         })
         .await;
         let mut dev = device("MN100", "123456", "hj212");
@@ -1602,6 +1603,8 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
         );
         let t = json_body(&http_get(addr, "/api/v1/targets", Some(&dept)).await);
         assert_eq!(t["year"], 2025, "{t}");
+        assert_eq!(t["status"]["pm25_target"], 30, "the configured target: {t}");
+        assert_eq!(t["status"]["good_target"], 82.5, "the plan's default: {t}");
         let r = json_body(&http_get(addr, "/api/v1/rankings", Some(&dept)).await);
         assert_eq!(r["stations"][0]["code"], "DS", "{r}");
 
