@@ -90,13 +90,21 @@ impl Analyst {
                 ..Analyst::default()
             };
         }
-        let until = now - SETTLE_MS;
         let from = self.read_until_ms.unwrap_or(i64::MIN);
-        let mut new =
-            lantian_assess::read_store(store, &mut self.reader, Some((from, until))).await?;
+        // The first read takes everything (a new server has nothing in
+        // flight worth waiting for, and pages want figures at once); later
+        // ones stop SETTLE_MS short of now.
+        let until = if from == i64::MIN {
+            now
+        } else {
+            (now - SETTLE_MS).max(from)
+        };
+        // The first read takes every row (no join on received times).
+        let range = (from != i64::MIN).then_some((from, until));
+        let mut new = lantian_assess::read_store(store, &mut self.reader, range).await?;
         let wind = &mut self.wind;
         new += store
-            .each_ambient_value(2061, &["a01008"], &["Avg"], Some((from, until)), &mut |r| {
+            .each_ambient_value(2061, &["a01008"], &["Avg"], range, &mut |r| {
                 if let Ok(deg) = r.raw.trim().parse::<Decimal>() {
                     let slot = (r.ts + 8 * 3600).div_euclid(3600);
                     wind.entry(r.site_code.to_string())

@@ -41,6 +41,8 @@ pub struct Running {
     pub hj212_addr: SocketAddr,
     pub http_addr: SocketAddr,
     pub metrics: Arc<Metrics>,
+    /// The dashboard's figures (empty until the first are computed).
+    pub figures: analysis::Shared,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -140,6 +142,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let mut http_state = http::HttpState::new(store.clone(), metrics.clone());
     http_state.label = Some(cfg.label.clone()).filter(|l| !l.is_empty());
     let snapshot = http_state.snapshot.clone();
+    let figures = snapshot.clone();
     let app =
         http::router(http_state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let mut http_stop = stop_rx.clone();
@@ -257,6 +260,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         hj212_addr,
         http_addr,
         metrics,
+        figures,
         shutdown: stop_tx,
         task,
     })

@@ -21,7 +21,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row};
+use sqlx::{ConnectOptions, QueryBuilder, Row};
 
 /// Storage errors.
 #[derive(Debug, thiserror::Error)]
@@ -933,14 +933,17 @@ impl Store {
                 // FULL: a committed (and so acknowledged) batch survives power loss.
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Reading years of values streams for seconds by design: info, not a warning.
+                .log_slow_statements(log::LevelFilter::Info, Duration::from_secs(1));
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts)
                 .await?;
             Db::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url)?;
+            let opts = PgConnectOptions::from_str(url)?
+                .log_slow_statements(log::LevelFilter::Info, Duration::from_secs(1));
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)

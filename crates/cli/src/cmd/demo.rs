@@ -349,6 +349,11 @@ pub fn run(a: Args) -> Result<()> {
         drop(store);
 
         let running = lantian_server::start(cfg).await?;
+        // The pages have figures to show before their address is printed.
+        eprintln!("computing the first figures…");
+        while lantian_server::analysis::current(&running.figures).is_none() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         let rows: Vec<_> = simulate::station_rows(&dir)?
             .into_iter()
             .map(|(name, rows)| {
