@@ -42,6 +42,13 @@ pub struct Snapshot {
     pub area_hours: Option<StationHours>,
     /// Wind direction (a01008, degrees) by site code and local hour slot.
     pub wind: HashMap<String, std::collections::BTreeMap<i64, Decimal>>,
+    /// What every caller of the same snapshot gets, made once: the latest
+    /// hour of the area and stations, the area's last 24 hours, targets,
+    /// rankings (townships are evaluated here, not per request).
+    pub now: Value,
+    pub last24: Value,
+    pub targets: Value,
+    pub rankings: Value,
 }
 
 /// The shared, swappable snapshot.
@@ -125,20 +132,38 @@ impl Analyst {
             .map(|d| (d.spec.site.code.clone(), d.spec.site))
             .collect();
         let (dataset, _) = self.reader.dataset();
+        let wind = self.wind.clone();
+        let values = self.reader.rows();
         // The evaluation is CPU work; keep it off the async workers.
-        let assessment = tokio::task::spawn_blocking(move || evaluate(dataset, targets))
-            .await
-            .ok()
-            .flatten();
-        let area_hours = assessment.as_ref().and_then(lantian_assess::area_hours);
-        Ok(Some(Snapshot {
-            built_ms: chrono::Utc::now().timestamp_millis(),
-            values: self.reader.rows(),
-            sites,
-            assessment,
-            area_hours,
-            wind: self.wind.clone(),
-        }))
+        let built = tokio::task::spawn_blocking(move || {
+            let assessment = evaluate(dataset, targets);
+            let area_hours = assessment.as_ref().and_then(lantian_assess::area_hours);
+            let mut snap = Snapshot {
+                built_ms: chrono::Utc::now().timestamp_millis(),
+                values,
+                sites,
+                assessment,
+                area_hours,
+                wind,
+                now: Value::Null,
+                last24: Value::Null,
+                targets: Value::Null,
+                rankings: Value::Null,
+            };
+            snap.now = snap.now_json();
+            snap.last24 = Value::Array(snap.area_last_hours(24));
+            snap.targets = snap.targets_json();
+            snap.rankings = snap.rankings_json();
+            snap
+        })
+        .await;
+        match built {
+            Ok(snap) => Ok(Some(snap)),
+            Err(e) => {
+                tracing::error!(error = %e, "evaluating the dashboard's figures failed; the last ones stay");
+                Ok(None)
+            }
+        }
     }
 }
 
@@ -272,7 +297,7 @@ impl Snapshot {
     }
 
     /// Every station with its latest hour; and the area's latest hour.
-    pub fn now_json(&self) -> Value {
+    fn now_json(&self) -> Value {
         let Some(a) = &self.assessment else {
             return json!({"as_of": null, "area": null, "stations": []});
         };
@@ -311,28 +336,24 @@ impl Snapshot {
 
     /// The area's hourly reports over the `n` hours up to its latest.
     pub fn area_last_hours(&self, n: usize) -> Vec<Value> {
-        let (Some(a), Some(h)) = (&self.assessment, &self.area_hours) else {
-            return Vec::new();
-        };
-        let Some(last) = last_hour(h) else {
-            return Vec::new();
-        };
-        (last.saturating_sub(n - 1)..=last)
-            .filter_map(|k| lantian_assess::hourly_report(h, k, &a.settings))
-            .map(|r| hour_json(&r))
-            .collect()
+        self.last_hours(self.area_hours.as_ref(), n)
     }
 
     /// A station's hourly reports over the last `days` days of its data.
     pub fn station_hours(&self, i: usize, days: usize) -> Vec<Value> {
-        let Some(a) = &self.assessment else {
+        let h = self.assessment.as_ref().map(|a| &a.hours[i]);
+        self.last_hours(h, days * 24)
+    }
+
+    /// The hourly reports of a grid over the `n` hours up to its latest.
+    fn last_hours(&self, h: Option<&StationHours>, n: usize) -> Vec<Value> {
+        let (Some(a), Some(h)) = (&self.assessment, h) else {
             return Vec::new();
         };
-        let h = &a.hours[i];
         let Some(last) = last_hour(h) else {
             return Vec::new();
         };
-        (last.saturating_sub(days * 24 - 1)..=last)
+        (last.saturating_sub(n.max(1) - 1)..=last)
             .filter_map(|k| lantian_assess::hourly_report(h, k, &a.settings))
             .map(|r| hour_json(&r))
             .collect()
@@ -400,7 +421,19 @@ impl Snapshot {
             .map(|(k, (name, (sum, n)))| {
                 let mean = (n > 0)
                     .then(|| lantian_standards::rounding::gbt8170(sum / Decimal::from(n), 0));
-                json!({"dir": name, "deg": k as f64 * 22.5, "hours": n, "pm25": mean})
+                // The colour of the AQI level this mean would have as a
+                // 24-h PM2.5 concentration, by the rule set of the period's end.
+                let colour = mean.and_then(|m| {
+                    use lantian_standards::aqi::{Inputs, Reading, Report};
+                    use lantian_standards::pollutant::{Indicator, Period};
+                    let inputs = Inputs::new()
+                        .with(Indicator::new(Pollutant::Pm25, Period::Hour24), Reading::Value(m));
+                    let std = a.settings.standard.for_day(p.to);
+                    lantian_standards::aqi::compute(std, Report::Daily, &inputs)
+                        .level
+                        .map(|l| l.rgb().hex())
+                });
+                json!({"dir": name, "deg": k as f64 * 22.5, "hours": n, "pm25": mean, "colour": colour})
             })
             .collect();
         json!({"from": p.from.to_string(), "to": p.to.to_string(), "pollutant": "PM2.5", "hours": total, "bins": bins})
@@ -416,7 +449,7 @@ impl Snapshot {
     }
 
     /// Targets of the year, month by month against last year.
-    pub fn targets_json(&self) -> Value {
+    fn targets_json(&self) -> Value {
         let Some(a) = &self.assessment else {
             return json!({"year": null});
         };
@@ -424,30 +457,33 @@ impl Snapshot {
             return json!({"year": null});
         };
         let year = st.year;
-        let month_mean = |y: i32, m: u32| -> Option<lantian_standards::Decimal> {
-            let from = NaiveDate::from_ymd_opt(y, m, 1)?;
-            let to = from
-                .checked_add_months(chrono::Months::new(1))?
-                .pred_opt()?;
+        // One evaluation per month gives both its PM2.5 mean and good days.
+        let month = |y: i32, m: u32| -> (Option<Decimal>, Option<u32>) {
+            let range = NaiveDate::from_ymd_opt(y, m, 1).and_then(|from| {
+                Some((
+                    from,
+                    from.checked_add_months(chrono::Months::new(1))?
+                        .pred_opt()?,
+                ))
+            });
+            let Some((from, to)) = range else {
+                return (None, None);
+            };
             if a.area.iter().all(|r| r.date < from || r.date > to) {
-                return None;
+                return (None, None);
             }
             let e: Evaluation =
                 lantian_standards::evaluate::evaluate(&a.area, from, to, &a.settings);
-            e.pollutant(Pollutant::Pm25).mean
-        };
-        let good = |y: i32, m: u32| -> Option<u32> {
-            let from = NaiveDate::from_ymd_opt(y, m, 1)?;
-            let to = from
-                .checked_add_months(chrono::Months::new(1))?
-                .pred_opt()?;
-            let e = lantian_standards::evaluate::evaluate(&a.area, from, to, &a.settings);
-            (e.days.valid > 0).then_some(e.days.good)
+            (
+                e.pollutant(Pollutant::Pm25).mean,
+                (e.days.valid > 0).then_some(e.days.good),
+            )
         };
         let months: Vec<Value> = (1..=12)
             .map(|m| {
-                json!({"month": m, "pm25": month_mean(year, m), "pm25_last": month_mean(year - 1, m),
-                       "good_days": good(year, m), "good_days_last": good(year - 1, m)})
+                let ((pm25, good), (pm25_last, good_last)) = (month(year, m), month(year - 1, m));
+                json!({"month": m, "pm25": pm25, "pm25_last": pm25_last,
+                       "good_days": good, "good_days_last": good_last})
             })
             .collect();
         let status = json!({
@@ -512,7 +548,7 @@ impl Snapshot {
 
     /// Stations ranked by composite index (lower is better), with PM2.5,
     /// the good-day ratio and last year's figures.
-    pub fn rankings_json(&self) -> Value {
+    fn rankings_json(&self) -> Value {
         let Some(a) = &self.assessment else {
             return json!({"year": null});
         };

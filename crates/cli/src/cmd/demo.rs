@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use lantian_assess::input::{self, Format, HourLabel, ReadOptions};
 use lantian_server::config::{Config, Overrides};
-use lantian_standards::pollutant::{Pollutant, Unit};
+use lantian_standards::pollutant::Unit;
 use lantian_store::{Batch, DeviceSpec, Site, Store, UploadRec, ValueRec};
 
 use crate::cmd::serve::runtime;
@@ -244,14 +244,6 @@ async fn preload(
         },
     )?;
     let (start, hours) = ds.to_hours().context("the sample has no data")?;
-    let codes = [
-        (Pollutant::So2, "a21026"),
-        (Pollutant::No2, "a21004"),
-        (Pollutant::Co, "a21005"),
-        (Pollutant::O3, "a05024"),
-        (Pollutant::Pm10, "a34002"),
-        (Pollutant::Pm25, "a34004"),
-    ];
     let now = chrono::Utc::now().timestamp_millis();
     let mut batch = Batch::default();
     let mut n = 0;
@@ -270,7 +262,7 @@ async fn preload(
             if local.date() >= live_from {
                 break;
             }
-            let mut values: Vec<ValueRec> = codes
+            let mut values: Vec<ValueRec> = simulate::AMBIENT
                 .iter()
                 .filter_map(|(p, code)| {
                     let v = h.hours[p.index()][k]?;

@@ -92,7 +92,7 @@ pub struct Args {
 }
 
 /// The codes an ambient device sends, with what the simulator sends them in.
-const AMBIENT: [(Pollutant, &str); 6] = [
+pub(crate) const AMBIENT: [(Pollutant, &str); 6] = [
     (Pollutant::So2, "a21026"),
     (Pollutant::No2, "a21004"),
     (Pollutant::Co, "a21005"),

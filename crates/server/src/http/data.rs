@@ -60,7 +60,7 @@ fn with_label(s: &HttpState, mut v: Value) -> Value {
     ))]
 pub(super) async fn public_now(State(s): State<HttpState>) -> Result<impl IntoResponse, ApiError> {
     let snap = snapshot(&s)?;
-    Ok(json_ok(with_label(&s, snap.now_json())))
+    Ok(json_ok(with_label(&s, snap.now.clone())))
 }
 
 /// The overview: the public view plus the area's last 24 hours.
@@ -76,8 +76,8 @@ pub(super) async fn overview(
 ) -> Result<impl IntoResponse, ApiError> {
     caller(&s.store, &method, &headers).await?;
     let snap = snapshot(&s)?;
-    let mut v = snap.now_json();
-    v["last24"] = json!(snap.area_last_hours(24));
+    let mut v = snap.now.clone();
+    v["last24"] = snap.last24.clone();
     Ok(json_ok(with_label(&s, v)))
 }
 
@@ -94,10 +94,9 @@ pub(super) async fn stations(
 ) -> Result<impl IntoResponse, ApiError> {
     caller(&s.store, &method, &headers).await?;
     let snap = snapshot(&s)?;
-    let now = snap.now_json();
     Ok(json_ok(with_label(
         &s,
-        json!({"stations": now["stations"]}),
+        json!({"stations": snap.now["stations"]}),
     )))
 }
 
@@ -301,7 +300,7 @@ pub(super) async fn station_daily(
 #[utoipa::path(get, path = "/api/v1/stations/{code}/rose", tag = "data",
     params(("code" = String, Path, description = "Site code")),
     responses(
-        (status = 200, description = "{code, from, to, pollutant, hours (with a direction), bins: [{dir (N, NNE, …), deg, hours, pm25 (mean, µg/m³)}]}; no bins when the station reports no wind direction (a01008)"),
+        (status = 200, description = "{code, from, to, pollutant, hours (with a direction), bins: [{dir (N, NNE, …), deg, hours, pm25 (mean, µg/m³), colour (of the AQI level of that mean as a 24-h PM2.5)}]}; no bins when the station reports no wind direction (a01008)"),
         (status = 401, description = "No session or token"),
         (status = 404, description = "No such station with data")
     ))]
@@ -332,7 +331,7 @@ pub(super) async fn targets(
 ) -> Result<impl IntoResponse, ApiError> {
     caller(&s.store, &method, &headers).await?;
     let snap = snapshot(&s)?;
-    Ok(json_ok(with_label(&s, snap.targets_json())))
+    Ok(json_ok(with_label(&s, snap.targets.clone())))
 }
 
 /// Stations ranked by composite index, with PM2.5, good-day ratio and last year's.
@@ -351,7 +350,7 @@ pub(super) async fn rankings(
     caller(&s.store, &method, &headers).await?;
     let format = export_format(&uri)?;
     let snap = snapshot(&s)?;
-    let v = snap.rankings_json();
+    let v = snap.rankings.clone();
     if format != Export::Json {
         let rows = v["stations"].as_array().cloned().unwrap_or_default();
         return table_response(
