@@ -77,12 +77,6 @@ function chipStyle(colour) {
   const dark = ['#990000', '#99004C', '#7E0023', '#FF0000'].includes(String(colour).toUpperCase());
   return `background:${colour || '#ccc'};color:${dark ? '#fff' : '#1d2733'}`;
 }
-// The colour of the AQI level a PM2.5 24-h concentration falls in (HJ 633-2012 bands), for the rose.
-function colourOf(pm25) {
-  const bands = [[35, '#00E400'], [75, '#FFFF00'], [115, '#FF7E00'], [150, '#FF0000'], [250, '#99004C']];
-  for (const [hi, c] of bands) if (pm25 <= hi) return c;
-  return '#7E0023';
-}
 // Download links of a table or series (the session cookie goes along).
 function exportLinks(path) {
   const sep = path.includes('?') ? '&' : '?';
@@ -204,7 +198,7 @@ const pages = {
         tooltip: { formatter: p => `${p.name}: PM2.5 ${p.value ?? '—'} µg/m³（${rose.bins[p.dataIndex].hours} h）` },
         polar: { radius: '75%' }, angleAxis: { type: 'category', data: rose.bins.map(b => b.dir), startAngle: 90 + 11.25 },
         radiusAxis: { name: 'µg/m³' },
-        series: [{ type: 'bar', coordinateSystem: 'polar', data: rose.bins.map(b => ({ value: b.pm25, itemStyle: { color: b.pm25 === null ? '#ccc' : colourOf(b.pm25) } })) }],
+        series: [{ type: 'bar', coordinateSystem: 'polar', data: rose.bins.map(b => ({ value: b.pm25, itemStyle: { color: b.colour || '#ccc' } })) }],
       });
       roseEl.dataset.hours = String(rose.hours);
     }

@@ -461,3 +461,30 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(line: &str) -> Result<DeviceSpec, String> {
+        let h = csv::StringRecord::from(DEVICE_CSV_HEADER.split(',').collect::<Vec<_>>());
+        let r = csv::StringRecord::from(line.split(',').collect::<Vec<_>>());
+        device_of_row(&r, &h)
+    }
+
+    #[test]
+    fn device_rows_name_what_is_wrong() {
+        let ok = row("MN1,pw,S1,东四,ambient,,116.4,39.9,1,ambient,,hj212,,,,").unwrap();
+        assert_eq!((ok.protocol.as_str(), ok.crc.as_str()), ("auto", "hj212"));
+        let v = row("MN1,pw,S1,东四,ambient,,116.4,39.9,1,ambient,2025,modbus,,,,").unwrap();
+        assert_eq!((v.protocol.as_str(), v.crc.as_str()), ("2025", "modbus"));
+        for (line, why) in [
+            ("MN1,pw,S1,,,,,,1,ambient,2019,,,,,", "protocol `2019`: auto, 2005, 2017 or 2025"),
+            ("MN1,pw,S1,,,,,,1,ambient,,crc32,,,,", "crc `crc32`: hj212 or modbus"),
+            ("MN1,pw,S1,,,,east,,1,ambient,,,,,,", "lon `east` is not a number"),
+            (",pw,S1,,,,,,1,ambient,,,,,,", "empty mn"),
+        ] {
+            assert_eq!(row(line).unwrap_err(), why, "{line}");
+        }
+    }
+}
