@@ -479,9 +479,18 @@ mod tests {
         let v = row("MN1,pw,S1,东四,ambient,,116.4,39.9,1,ambient,2025,modbus,,,,").unwrap();
         assert_eq!((v.protocol.as_str(), v.crc.as_str()), ("2025", "modbus"));
         for (line, why) in [
-            ("MN1,pw,S1,,,,,,1,ambient,2019,,,,,", "protocol `2019`: auto, 2005, 2017 or 2025"),
-            ("MN1,pw,S1,,,,,,1,ambient,,crc32,,,,", "crc `crc32`: hj212 or modbus"),
-            ("MN1,pw,S1,,,,east,,1,ambient,,,,,,", "lon `east` is not a number"),
+            (
+                "MN1,pw,S1,,,,,,1,ambient,2019,,,,,",
+                "protocol `2019`: auto, 2005, 2017 or 2025",
+            ),
+            (
+                "MN1,pw,S1,,,,,,1,ambient,,crc32,,,,",
+                "crc `crc32`: hj212 or modbus",
+            ),
+            (
+                "MN1,pw,S1,,,,east,,1,ambient,,,,,,",
+                "lon `east` is not a number",
+            ),
             (",pw,S1,,,,,,1,ambient,,,,,,", "empty mn"),
         ] {
             assert_eq!(row(line).unwrap_err(), why, "{line}");
