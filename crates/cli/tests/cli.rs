@@ -609,16 +609,14 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
             .unwrap()
             .unwrap();
         assert_eq!(holder.username, "chen");
-        // A disabled user's token stops working; enabled again, it works.
-        store.set_user_disabled("chen", true).await.unwrap();
-        assert!(
-            store
-                .user_by_token(&lantian_server::auth::token_hash(&token))
-                .await
-                .unwrap()
-                .is_none()
-        );
-        store.set_user_disabled("chen", false).await.unwrap();
+        // A disabled user's token stops working, and enabling the user
+        // again does not revive it (disable revokes it).
+        store.set_user_disabled("chen", true, "test").await.unwrap();
+        let hash = lantian_server::auth::token_hash(&token);
+        let by_token = || store.user_by_token(&hash);
+        assert!(by_token().await.unwrap().is_none());
+        store.set_user_disabled("chen", false, "test").await.unwrap();
+        assert!(by_token().await.unwrap().is_none(), "revoked by disable");
         assert!(
             store.user_by_token(&token).await.unwrap().is_none(),
             "the token itself is not stored"
@@ -628,6 +626,8 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
         assert_eq!(
             actions,
             vec![
+                "user.enable",
+                "user.disable",
                 "user.disable",
                 "user.token",
                 "user.passwd",

@@ -125,7 +125,7 @@ impl Analyst {
             return Ok(None);
         }
         let sites: HashMap<String, Site> = store
-            .devices()
+            .devices_bulk()
             .await?
             .into_iter()
             .filter(|d| d.spec.kind == "ambient")

@@ -20,7 +20,7 @@ use lantian_hj212::message::{self, DataTime, Message, Suffix};
 use lantian_hj212::reassembly::{Assembly, Reassembler};
 use lantian_hj212::segment::Packet;
 use lantian_hj212::segment::Version;
-use lantian_store::{Batch, Device, FrameRec, QuarantineRec, UploadRec, ValueRec};
+use lantian_store::{Batch, Device, FrameRec, QuarantineRec, UploadRec, ValueRec, Verdict};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -44,7 +44,8 @@ pub struct RegistryView {
 /// What a connection hands to the writer.
 pub struct Job {
     pub batch: Batch,
-    pub done: oneshot::Sender<Result<(), String>>,
+    /// After the commit: the final verdict of each of the job's frames.
+    pub done: oneshot::Sender<Result<Vec<Verdict>, String>>,
 }
 
 /// State shared by every connection.
@@ -68,7 +69,6 @@ fn now_ms() -> i64 {
 pub struct Judged {
     pub batch: Batch,
     pub reply: Option<Vec<u8>>,
-    pub verdict: &'static str,
     /// The device's SM4 key as registered.
     pub key: Option<[u8; 16]>,
     /// A key this frame's 1014 just issued: the connection uses it from now
@@ -180,9 +180,11 @@ pub fn judge(
         mn: p.mn.map(str::to_string),
         qn: p.qn_any().map(str::to_string),
         cn: p.cn.map(str::to_string),
-        verdict: "rejected",
+        device_id: p.mn.or(known_mn).and_then(|mn| reg.devices.get(mn)).map(|d| d.id),
+        verdict: Verdict::Rejected,
         reason: None,
         raw: raw.to_vec(),
+        upload: None,
     };
     // Say which ciphertext form the device used (the standard leaves it open).
     if let Some(form) = wire_form {
@@ -194,7 +196,6 @@ pub fn judge(
     };
     let reject = |mut rec: FrameRec, j: &mut Judged, reason: String| {
         rec.reason = Some(reason);
-        j.verdict = rec.verdict;
         j.batch.frames.push(rec);
     };
     if let Some(e) = frame_error {
@@ -215,9 +216,8 @@ pub fn judge(
             raw: rec.raw.clone(),
         });
         let mut rec = rec;
-        rec.verdict = "quarantine";
+        rec.verdict = Verdict::Quarantine;
         rec.reason = Some(reason);
-        j.verdict = "quarantine";
         j.batch.frames.push(rec);
     };
     // HJ 212-2025 activation: a logger without an MN announces its serials.
@@ -271,8 +271,7 @@ pub fn judge(
                 rec.reason = Some(format!("logger {logger_id} waits for approval"));
             }
         }
-        rec.verdict = "activation";
-        j.verdict = "activation";
+        rec.verdict = Verdict::Activation;
         j.batch.frames.push(rec);
         j.reply = (!reply.is_empty()).then_some(reply);
         return j;
@@ -373,8 +372,7 @@ pub fn judge(
     // Heard from: heartbeats count as much as data for online state.
     j.batch.seen.push((device.id, received_ms));
     if matches!(message::classify(&p), Ok(Message::Heartbeat)) {
-        rec.verdict = "heartbeat";
-        j.verdict = rec.verdict;
+        rec.verdict = Verdict::Heartbeat;
         j.batch.frames.push(rec);
         j.reply = reply;
         return j;
@@ -382,7 +380,8 @@ pub fn judge(
     match reasm.push(&p) {
         Assembly::Single => match upload_of(&p, device, received_ms) {
             Some(up) => {
-                rec.verdict = "stored";
+                rec.verdict = Verdict::Stored;
+                rec.upload = Some(j.batch.uploads.len());
                 j.batch.uploads.push(up);
             }
             None => {
@@ -393,17 +392,19 @@ pub fn judge(
                         | Message::RequestAnswer { .. }
                         | Message::ExecutionResult { .. })
                 ) {
-                    "answer"
+                    Verdict::Answer
                 } else {
-                    "other"
+                    Verdict::Other
                 };
             }
         },
-        Assembly::Pending { .. } => rec.verdict = "part",
+        Assembly::Pending { .. } => rec.verdict = Verdict::Part,
         Assembly::Complete(whole) => {
             let wp = Packet::parse(&whole);
-            rec.verdict = "stored";
+            rec.verdict = Verdict::Other;
             if let Some(up) = upload_of(&wp, device, received_ms) {
+                rec.verdict = Verdict::Stored;
+                rec.upload = Some(j.batch.uploads.len());
                 j.batch.uploads.push(up);
             }
         }
@@ -416,7 +417,6 @@ pub fn judge(
             return j;
         }
     }
-    j.verdict = rec.verdict;
     j.batch.frames.push(rec);
     j.reply = reply;
     j
@@ -472,7 +472,6 @@ pub async fn connection(
         }
         let mut batch = Batch::default();
         let mut replies: Vec<Vec<u8>> = Vec::new();
-        let mut verdicts: Vec<&'static str> = Vec::new();
         {
             let registry = match shared.registry.read() {
                 Ok(r) => r,
@@ -523,7 +522,6 @@ pub async fn connection(
                             }
                             last_mn = Some(mn);
                         }
-                        verdicts.push(j.verdict);
                         batch.append(j.batch);
                         if let Some(r) = j.reply {
                             replies.push(r);
@@ -540,8 +538,8 @@ pub async fn connection(
                 break;
             }
             match rx.await {
-                Ok(Ok(())) => {
-                    for v in &verdicts {
+                Ok(Ok(verdicts)) => {
+                    for v in verdicts {
                         m.frame(v);
                     }
                     for r in &replies {

@@ -66,7 +66,7 @@ impl Running {
 }
 
 async fn load_registry(store: &Store, registry: &Registry) -> anyhow::Result<usize> {
-    let devices = store.devices().await?;
+    let devices = store.devices_bulk().await?;
     let n = devices.len();
     let view = ingest::RegistryView {
         devices: devices
@@ -74,7 +74,7 @@ async fn load_registry(store: &Store, registry: &Registry) -> anyhow::Result<usi
             .map(|d| (d.spec.mn.clone(), d))
             .collect(),
         approved: store
-            .pending_loggers()
+            .pending_loggers_bulk()
             .await?
             .into_iter()
             .filter_map(|l| Some((l.logger_id, l.approved_mn?)))

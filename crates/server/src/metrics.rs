@@ -3,18 +3,7 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-/// Verdicts a frame can get (the `verdict` label).
-pub const VERDICTS: [&str; 9] = [
-    "stored",
-    "duplicate",
-    "part",
-    "other",
-    "quarantine",
-    "rejected",
-    "answer",
-    "heartbeat",
-    "activation",
-];
+use lantian_types::Verdict;
 
 /// Commit-latency histogram bounds, seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
@@ -26,7 +15,8 @@ pub struct Metrics {
     pub connections_refused: AtomicU64,
     pub connections_idle_closed: AtomicU64,
     pub connections_garbage_closed: AtomicU64,
-    frames: [AtomicU64; 9],
+    /// By [`Verdict::index`].
+    frames: [AtomicU64; Verdict::ALL.len()],
     pub bytes_skipped: AtomicU64,
     pub values_stored: AtomicU64,
     pub uploads_stored: AtomicU64,
@@ -39,23 +29,13 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn frame(&self, verdict: &str) {
-        if let Some(i) = VERDICTS.iter().position(|v| *v == verdict) {
-            self.frames[i].fetch_add(1, Relaxed);
-        }
+    /// A frame's final verdict (counted once, after its commit).
+    pub fn frame(&self, verdict: Verdict) {
+        self.frames[verdict.index()].fetch_add(1, Relaxed);
     }
 
-    pub fn frames_add(&self, verdict: &str, n: u64) {
-        if let Some(i) = VERDICTS.iter().position(|v| *v == verdict) {
-            self.frames[i].fetch_add(n, Relaxed);
-        }
-    }
-
-    pub fn frames(&self, verdict: &str) -> u64 {
-        VERDICTS
-            .iter()
-            .position(|v| *v == verdict)
-            .map_or(0, |i| self.frames[i].load(Relaxed))
+    pub fn frames(&self, verdict: Verdict) -> u64 {
+        self.frames[verdict.index()].load(Relaxed)
     }
 
     pub fn commit(&self, seconds: f64) {
@@ -145,11 +125,11 @@ impl Metrics {
             s,
             "# HELP lantian_frames_total Frames received, by verdict.\n# TYPE lantian_frames_total counter"
         );
-        for (i, v) in VERDICTS.iter().enumerate() {
+        for v in Verdict::ALL {
             let _ = writeln!(
                 s,
                 "lantian_frames_total{{verdict=\"{v}\"}} {}",
-                self.frames[i].load(Relaxed)
+                self.frames(v)
             );
         }
         let _ = writeln!(

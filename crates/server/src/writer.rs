@@ -58,8 +58,8 @@ pub async fn run(
         let mut batch = Batch::default();
         let mut done = Vec::with_capacity(jobs.len());
         for j in jobs {
+            done.push((j.batch.frames.len(), j.done));
             batch.append(j.batch);
-            done.push(j.done);
         }
         let t = Instant::now();
         match store.write_batch(&batch, &node).await {
@@ -69,15 +69,17 @@ pub async fn run(
                 metrics
                     .uploads_stored
                     .fetch_add(outcome.uploads_new, Relaxed);
-                metrics.frames_add("duplicate", outcome.duplicates);
-                for d in done {
-                    let _ = d.send(Ok(()));
+                // Each connection learns its frames' final verdicts (a
+                // retransmission is `duplicate`, decided by this commit).
+                let mut verdicts = outcome.verdicts.into_iter();
+                for (n, d) in done {
+                    let _ = d.send(Ok(verdicts.by_ref().take(n).collect()));
                 }
             }
             Err(e) => {
                 metrics.commit_errors.fetch_add(1, Relaxed);
                 tracing::error!(error = %e, frames = batch.frames.len(), "commit failed");
-                for d in done {
+                for (_, d) in done {
                     let _ = d.send(Err(e.to_string()));
                 }
             }

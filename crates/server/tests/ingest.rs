@@ -357,8 +357,8 @@ async fn unknown_devices_wrong_passwords_and_bad_crcs_are_not_answered() {
         );
         assert_eq!(store.count("uploads").await.unwrap(), 1, "{url}");
         assert_eq!(store.count("frames").await.unwrap(), 5, "{url}");
-        assert_eq!(m.frames("quarantine"), 2);
-        assert_eq!(m.frames("rejected"), 2);
+        assert_eq!(m.frames(lantian_store::Verdict::Quarantine), 2);
+        assert_eq!(m.frames(lantian_store::Verdict::Rejected), 2);
     }
 }
 
@@ -561,9 +561,10 @@ async fn browser_sessions_csrf_login_limits_and_audit() {
     for url in databases("sessions").await {
         let (srv, store) = start(&url).await;
         let hash = auth::hash_password("a long password").unwrap();
-        store.add_user("chen", &hash, "bureau", None).await.unwrap();
+        store.add_user("chen", &hash, "bureau", None, "test")
+            .await.unwrap();
         store
-            .add_user("wang", &hash, "department", Some("住建局"))
+            .add_user("wang", &hash, "department", Some("住建局"), "test")
             .await
             .unwrap();
         let a = srv.http_addr;
@@ -698,19 +699,20 @@ async fn api_devices_needs_a_token_of_a_role_that_may_see_devices() {
         .unwrap();
         assert_eq!(replies(&mut s, Duration::from_millis(400)).await.len(), 1);
         let hash = auth::hash_password("a long password").unwrap();
-        store.add_user("chen", &hash, "bureau", None).await.unwrap();
+        store.add_user("chen", &hash, "bureau", None, "test")
+            .await.unwrap();
         store
-            .add_user("wang", &hash, "department", Some("住建局"))
+            .add_user("wang", &hash, "department", Some("住建局"), "test")
             .await
             .unwrap();
         let bureau = auth::generate_token().unwrap();
         let dept = auth::generate_token().unwrap();
         store
-            .add_token("chen", &auth::token_hash(&bureau), Some("test"))
+            .add_token("chen", &auth::token_hash(&bureau), Some("test"), "test")
             .await
             .unwrap();
         store
-            .add_token("wang", &auth::token_hash(&dept), None)
+            .add_token("wang", &auth::token_hash(&dept), None, "test")
             .await
             .unwrap();
         let addr = srv.http_addr;
@@ -943,7 +945,7 @@ async fn heartbeats_keep_a_device_online_and_silence_turns_it_offline() {
         let m = srv.metrics.clone();
         drop(s);
         srv.shutdown().await.unwrap();
-        assert_eq!(m.frames("heartbeat"), 4);
+        assert_eq!(m.frames(lantian_store::Verdict::Heartbeat), 4);
         assert_eq!(
             store.count("uploads").await.unwrap(),
             0,
@@ -1080,12 +1082,12 @@ async fn activation_of_a_new_logger_end_to_end() {
         // 2. The operator sees it and approves it as MN005 through the API.
         // (A token needs no password; argon2 here would outlast the 2 s idle timeout.)
         store
-            .add_user("chen", "no password", "bureau", None)
+            .add_user("chen", "no password", "bureau", None, "test")
             .await
             .unwrap();
         let token = lantian_server::auth::generate_token().unwrap();
         store
-            .add_token("chen", &lantian_server::auth::token_hash(&token), None)
+            .add_token("chen", &lantian_server::auth::token_hash(&token), None, "test")
             .await
             .unwrap();
         let bearer = format!("Bearer {token}");
@@ -1198,8 +1200,8 @@ async fn activation_of_a_new_logger_end_to_end() {
             1,
             "{url}: only data after activation"
         );
-        assert_eq!(m.frames("activation"), 2);
-        assert_eq!(m.frames("answer"), 2);
+        assert_eq!(m.frames(lantian_store::Verdict::Activation), 2);
+        assert_eq!(m.frames(lantian_store::Verdict::Answer), 2);
         assert_eq!(
             store.pending_loggers().await.unwrap()[0]
                 .approved_mn
@@ -1483,9 +1485,10 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
         );
 
         let hash = auth::hash_password("a long password").unwrap();
-        store.add_user("chen", &hash, "bureau", None).await.unwrap();
+        store.add_user("chen", &hash, "bureau", None, "test")
+            .await.unwrap();
         store
-            .add_user("wang", &hash, "department", Some("住建局"))
+            .add_user("wang", &hash, "department", Some("住建局"), "test")
             .await
             .unwrap();
         let (bureau, dept) = (
@@ -1493,11 +1496,11 @@ async fn data_api_serves_what_was_stored_with_its_aqi() {
             auth::generate_token().unwrap(),
         );
         store
-            .add_token("chen", &auth::token_hash(&bureau), None)
+            .add_token("chen", &auth::token_hash(&bureau), None, "test")
             .await
             .unwrap();
         store
-            .add_token("wang", &auth::token_hash(&dept), None)
+            .add_token("wang", &auth::token_hash(&dept), None, "test")
             .await
             .unwrap();
 

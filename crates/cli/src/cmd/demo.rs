@@ -333,11 +333,10 @@ pub fn run(a: Args) -> Result<()> {
         let password = lantian_server::auth::generate_password()?;
         let hash = lantian_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
         if store.user("admin").await?.is_some() {
-            store.set_password_hash("admin", &hash).await?;
+            store.set_password_hash("admin", &hash, "demo").await?;
         } else {
-            store.add_user("admin", &hash, "admin", None).await?;
+            store.add_user("admin", &hash, "admin", None, "demo").await?;
         }
-        store.audit("demo", "user.add", Some("admin (one-time password printed)")).await?;
         drop(store);
 
         let running = lantian_server::start(cfg).await?;

@@ -390,7 +390,7 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                     bail!("no pending logger {logger_id} (see lantian device pending)");
                 }
                 store.add_device(&device.device()?).await?;
-                store.approve_logger(&logger_id, &device.mn).await?;
+                store.approve_logger(&logger_id, &device.mn, "cli").await?;
                 println!("approved {logger_id} as {}", device.mn);
             }
             DeviceCommand::Disable { database, mn } => {

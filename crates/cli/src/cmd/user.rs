@@ -34,17 +34,30 @@ pub enum Command {
         #[arg(long)]
         password: Option<String>,
     },
-    /// Issue an API token for a user (for machines: `Authorization: Bearer …`).
-    /// Shown once; only its SHA-256 is stored.
+    /// Issue an API token for a user (for machines: `Authorization: Bearer …`),
+    /// shown once (only its SHA-256 is stored); or, with `--revoke ID`,
+    /// revoke one token (ids: `lantian user tokens NAME`).
     Token {
         #[arg(long, default_value = DEFAULT_DB)]
         database: String,
-        username: String,
+        /// The user to issue a token for (not needed with --revoke).
+        #[arg(required_unless_present = "revoke")]
+        username: Option<String>,
         /// What the token is for (shown in the audit log).
         #[arg(long)]
         label: Option<String>,
+        /// Revoke the token with this id instead.
+        #[arg(long, conflicts_with = "label")]
+        revoke: Option<i64>,
     },
-    /// Disable a user: its sessions and API tokens stop working at once.
+    /// List a user's API tokens: id, label, when issued, revoked or not.
+    Tokens {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database: String,
+        username: String,
+    },
+    /// Disable a user: its sessions end and its API tokens are revoked at
+    /// once (enabling it again gives back the login, not those).
     Disable {
         #[arg(long, default_value = DEFAULT_DB)]
         database: String,
@@ -79,19 +92,13 @@ fn pad(s: &str, width: usize) -> String {
 
 async fn set_disabled(database: &str, username: &str, disable: bool) -> Result<()> {
     let store = Store::connect(database).await?;
-    if !store.set_user_disabled(username, disable).await? {
+    if !store.set_user_disabled(username, disable, "cli").await? {
         bail!("no user {username}");
     }
-    let action = if disable {
-        "user.disable"
-    } else {
-        "user.enable"
-    };
-    store.audit("cli", action, Some(username)).await?;
     println!(
         "{username} {}",
         if disable {
-            "disabled (停用)"
+            "disabled (停用): sessions ended, tokens revoked"
         } else {
             "enabled (启用)"
         }
@@ -116,10 +123,7 @@ pub fn run(cmd: Command) -> Result<()> {
                 let (password, generated) = password_or_new(password)?;
                 let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
                 let store = Store::connect(&database).await?;
-                store.add_user(&username, &hash, role.name(), scope.as_deref()).await?;
-                store
-                    .audit("cli", "user.add", Some(&format!("{username} role={} scope={}", role.name(), scope.as_deref().unwrap_or(""))))
-                    .await?;
+                store.add_user(&username, &hash, role.name(), scope.as_deref(), "cli").await?;
                 println!("added {username} ({} {})", role.name(), role.name_zh());
                 if generated {
                     println!("one-time password (shown once; change it with `lantian user passwd`): {password}");
@@ -133,11 +137,10 @@ pub fn run(cmd: Command) -> Result<()> {
                 let (password, generated) = password_or_new(password)?;
                 let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
                 let store = Store::connect(&database).await?;
-                if !store.set_password_hash(&username, &hash).await? {
+                if !store.set_password_hash(&username, &hash, "cli").await? {
                     bail!("no user {username}");
                 }
-                store.audit("cli", "user.passwd", Some(&username)).await?;
-                println!("password of {username} changed");
+                println!("password of {username} changed; its sessions ended and its API tokens were revoked");
                 if generated {
                     println!("one-time password (shown once): {password}");
                 }
@@ -146,14 +149,37 @@ pub fn run(cmd: Command) -> Result<()> {
                 database,
                 username,
                 label,
+                revoke,
             } => {
-                let token = auth::generate_token()?;
                 let store = Store::connect(&database).await?;
-                store.add_token(&username, &auth::token_hash(&token), label.as_deref()).await?;
-                store
-                    .audit("cli", "user.token", Some(&format!("{username} label={}", label.as_deref().unwrap_or(""))))
-                    .await?;
-                println!("API token for {username} (shown once): {token}");
+                if let Some(id) = revoke {
+                    let Some(owner) = store.revoke_token(id, "cli").await? else {
+                        bail!("no token {id} (list them with `lantian user tokens NAME`)");
+                    };
+                    println!("token {id} of {owner} revoked");
+                    return Ok(());
+                }
+                let username = username.unwrap_or_default();
+                let token = auth::generate_token()?;
+                let id = store.add_token(&username, &auth::token_hash(&token), label.as_deref(), "cli").await?;
+                println!("API token {id} for {username} (shown once): {token}");
+            }
+            Command::Tokens { database, username } => {
+                let store = Store::connect(&database).await?;
+                let Some(tokens) = store.tokens(&username).await? else {
+                    bail!("no user {username}");
+                };
+                println!("{:<6} {:<26} {:<8} label", "id", "issued", "revoked");
+                for t in &tokens {
+                    println!(
+                        "{:<6} {:<26} {:<8} {}",
+                        t.id,
+                        lantian_types::time::shanghai_ms(t.created_ms).unwrap_or_default(),
+                        if t.revoked { "yes" } else { "no" },
+                        t.label.as_deref().unwrap_or("")
+                    );
+                }
+                println!("{} tokens", tokens.len());
             }
             Command::Disable { database, username } => set_disabled(&database, &username, true).await?,
             Command::Enable { database, username } => set_disabled(&database, &username, false).await?,

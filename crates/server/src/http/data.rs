@@ -559,16 +559,13 @@ pub(super) async fn put_boundary(
     let user = device_admin(&s, &method, &headers).await?;
     let v: Value = super::json_body("boundary", &body)?;
     check_geojson(&v).map_err(|e| api_error(StatusCode::BAD_REQUEST, &format!("boundary: {e}")))?;
-    s.store
-        .put_document("boundary", &body, &user.username)
-        .await
-        .map_err(db_error)?;
     let features = v["features"].as_array().map_or(1, Vec::len);
     s.store
-        .audit(
+        .put_document(
+            "boundary",
+            &body,
             &user.username,
-            "boundary.put",
-            Some(&format!("{features} features, {} bytes", body.len())),
+            &format!("{features} features, {} bytes", body.len()),
         )
         .await
         .map_err(db_error)?;
@@ -583,7 +580,7 @@ fn frame_json(f: &lantian_store::FrameRow) -> Value {
 /// The raw-frame journal: every frame as received, with its verdict.
 #[utoipa::path(get, path = "/api/v1/frames", tag = "devices",
     params(("mn" = Option<String>, Query, description = "Only this device"),
-           ("verdict" = Option<String>, Query, description = "stored, duplicate, part, answer, other, quarantine or rejected"),
+           ("verdict" = Option<String>, Query, description = "stored, duplicate, part, answer, other, heartbeat, activation, quarantine or rejected"),
            ("limit" = Option<i64>, Query, description = "1–1000, default 100")),
     responses(
         (status = 200, description = "Newest first: [{id, received (Asia/Shanghai), node, peer, mn, qn, cn, verdict, reason, raw}]"),
@@ -599,22 +596,19 @@ pub(super) async fn frames(
 ) -> Result<impl IntoResponse, ApiError> {
     device_admin(&s, &method, &headers).await?;
     let limit = query_number(&uri, "limit", 1i64, 1000)?.unwrap_or(100);
-    let verdict = query(&uri, "verdict");
-    const VERDICTS: [&str; 7] = [
-        "stored",
-        "duplicate",
-        "part",
-        "answer",
-        "other",
-        "quarantine",
-        "rejected",
-    ];
-    if let Some(v) = verdict.filter(|v| !VERDICTS.contains(v)) {
-        return Err(api_error(
-            StatusCode::BAD_REQUEST,
-            &format!("query `verdict={v}`: use one of {}", VERDICTS.join(", ")),
-        ));
-    }
+    let verdict = query(&uri, "verdict")
+        .map(|v| {
+            v.parse::<lantian_store::Verdict>().map_err(|_| {
+                api_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "query `verdict={v}`: use one of {}",
+                        lantian_store::Verdict::names()
+                    ),
+                )
+            })
+        })
+        .transpose()?;
     let rows = s
         .store
         .recent_frames(query(&uri, "mn"), verdict, limit)

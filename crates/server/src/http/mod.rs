@@ -16,7 +16,7 @@ use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
-use lantian_store::{Device, Store, User};
+use lantian_store::{Device, Store, User, Verdict};
 use serde_json::json;
 
 use crate::analysis;
@@ -134,7 +134,7 @@ pub fn router(state: HttpState) -> Router {
 }
 
 async fn healthz(State(s): State<HttpState>) -> impl IntoResponse {
-    match s.store.count("devices").await {
+    match s.store.ping().await {
         Ok(_) => (StatusCode::OK, "ok\n"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n"),
     }
@@ -442,18 +442,11 @@ async fn api_devices(
         .map(|d| {
             let mut j = device_json(d, now, OFFLINE_AFTER_MS);
             let h = health.get(&d.spec.mn).cloned().unwrap_or_default();
-            let count = |verdicts: &[&str]| -> i64 {
-                h.frames
-                    .iter()
-                    .filter(|(v, _)| verdicts.contains(&v.as_str()))
-                    .map(|(_, n)| n)
-                    .sum()
-            };
-            j["latest_data"] = json!(h.latest_data_time.and_then(|t| shanghai(t * 1000)));
-            j["stored_24h"] = json!(count(&["stored"]));
-            j["duplicates_24h"] = json!(count(&["duplicate"]));
-            j["rejected_24h"] = json!(count(&["rejected"]));
-            j["quarantined_24h"] = json!(h.quarantined);
+            j["latest_data"] = json!(d.latest_data_s.and_then(|t| shanghai(t * 1000)));
+            j["stored_24h"] = json!(h.frames_of(Verdict::Stored));
+            j["duplicates_24h"] = json!(h.frames_of(Verdict::Duplicate));
+            j["rejected_24h"] = json!(h.frames_of(Verdict::Rejected));
+            j["quarantined_24h"] = json!(h.frames_of(Verdict::Quarantine));
             j["flagged_24h"] = json!(h.flagged);
             j
         })
@@ -556,43 +549,26 @@ async fn approve_logger(
 ) -> Result<impl IntoResponse, ApiError> {
     let user = device_admin(&s, &method, &headers).await?;
     let req: Approve = json_body("approve", &body)?;
-    if !s
+    use lantian_store::registry::Approval;
+    match s
         .store
-        .pending_loggers()
+        .approve_logger(&req.logger_id, &req.mn, &user.username)
         .await
         .map_err(db_error)?
-        .iter()
-        .any(|l| l.logger_id == req.logger_id)
     {
-        return Err(api_error(
-            StatusCode::BAD_REQUEST,
-            &format!("no logger {} has announced itself", req.logger_id),
-        ));
+        Approval::Approved => {}
+        Approval::NoSuchLogger => {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                &format!("no logger {} has announced itself", req.logger_id),
+            ));
+        }
+        Approval::NoSuchDevice => {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                &format!("no device with MN {} (register it first)", req.mn),
+            ));
+        }
     }
-    if !s
-        .store
-        .devices()
-        .await
-        .map_err(db_error)?
-        .iter()
-        .any(|d| d.spec.mn == req.mn)
-    {
-        return Err(api_error(
-            StatusCode::BAD_REQUEST,
-            &format!("no device with MN {} (register it first)", req.mn),
-        ));
-    }
-    s.store
-        .approve_logger(&req.logger_id, &req.mn)
-        .await
-        .map_err(db_error)?;
-    s.store
-        .audit(
-            &user.username,
-            "logger.approve",
-            Some(&format!("{} as {}", req.logger_id, req.mn)),
-        )
-        .await
-        .map_err(db_error)?;
     Ok(json_ok(json!({"logger_id": req.logger_id, "mn": req.mn})))
 }

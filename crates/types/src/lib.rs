@@ -1,0 +1,12 @@
+//! # lantian-types
+//!
+//! The small types every edge of lantian shares (store, server, CLI): what
+//! is passed between them as a type rather than as a string that each side
+//! re-parses. Pure: no I/O, no clock.
+//!
+//! - [`Verdict`]: what became of a received HJ 212 frame.
+
+pub mod time;
+pub mod verdict;
+
+pub use verdict::Verdict;
