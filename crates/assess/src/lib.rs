@@ -153,7 +153,9 @@ pub fn assess(dataset: Dataset, req: &Request) -> std::result::Result<Assessment
 
     let periods: Vec<PeriodResult> = periods
         .into_iter()
-        .map(|(from, to)| evaluate_period(&records, &area, &settings, first_day, from, to))
+        .filter_map(|range| {
+            evaluate_period(&records, &area, &settings, first_day, range, &|| false)
+        })
         .collect();
 
     let targets = periods.last().map(|p| {
@@ -247,42 +249,62 @@ pub fn year_bounds(y: i32) -> Option<(NaiveDate, NaiveDate)> {
 }
 
 /// Evaluates `from..=to` for every station and the area, beside the same
-/// days of the year before when the data reach back that far.
+/// days of the year before when the data reach back that far. `stop` is
+/// asked between stations: when it says so, the work ends with `None`.
 fn evaluate_period(
     records: &[Vec<DayRecord>],
     area: &[DayRecord],
     settings: &Settings,
     first_day: NaiveDate,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> PeriodResult {
+    (from, to): (NaiveDate, NaiveDate),
+    stop: &dyn Fn() -> bool,
+) -> Option<PeriodResult> {
     let prev = previous_year(from, to).filter(|(_, pt)| *pt >= first_day);
     let eval_prev =
         |recs: &[DayRecord]| prev.map(|(pf, pt)| evaluate::evaluate(recs, pf, pt, settings));
-    PeriodResult {
+    let mut stations = Vec::with_capacity(records.len());
+    let mut stations_previous = Vec::with_capacity(records.len());
+    for r in records {
+        if stop() {
+            return None;
+        }
+        stations.push(evaluate::evaluate(r, from, to, settings));
+        stations_previous.push(eval_prev(r));
+    }
+    Some(PeriodResult {
         from,
         to,
         area: evaluate::evaluate(area, from, to, settings),
         area_previous: eval_prev(area),
-        stations: records
-            .iter()
-            .map(|r| evaluate::evaluate(r, from, to, settings))
-            .collect(),
-        stations_previous: records.iter().map(|r| eval_prev(r)).collect(),
-    }
+        stations,
+        stations_previous,
+    })
 }
 
 impl Assessment {
     /// Another period of the same data (any `from..=to`), evaluated as
     /// `assess --from --to` would.
     pub fn period(&self, from: NaiveDate, to: NaiveDate) -> PeriodResult {
+        // `stop` never says yes, so the evaluation always finishes.
+        self.period_until(from, to, &|| false)
+            .expect("an evaluation that is never stopped finishes")
+    }
+
+    /// As [`Assessment::period`], asking `stop` between stations whether
+    /// to give up (a request whose client has gone); `None` if it did.
+    pub fn period_until(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        stop: &dyn Fn() -> bool,
+    ) -> Option<PeriodResult> {
         evaluate_period(
             &self.records,
             &self.area,
             &self.settings,
             self.first_day,
-            from,
-            to,
+            (from, to),
+            stop,
         )
     }
 }

@@ -261,13 +261,20 @@ pub fn area_records(stations: &[&[DayRecord]], settings: &Settings) -> Vec<DayRe
         .collect()
 }
 
-/// A calendar month inside the period with too few valid days.
+/// A calendar month inside the period with too few valid days — or, with
+/// `through`, a run of consecutive months without any valid day, from
+/// `year-month` through `through` (each month of the run is short; its
+/// `required` is the first month's). Runs keep the list as long as the
+/// data, not as long as the calendar: a period of centuries with one year
+/// of data lists at most that year's months and the runs around them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ShortMonth {
     pub year: i32,
     pub month: u32,
     pub valid_days: u32,
     pub required: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub through: Option<(i32, u32)>,
 }
 
 /// The evaluation of one pollutant over a period.
@@ -481,30 +488,58 @@ fn short_months(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Vec<ShortMonth> {
-    let mut out = Vec::new();
-    let mut first = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
-    while first <= to {
-        let next = first
-            .checked_add_months(chrono::Months::new(1))
-            .unwrap_or(NaiveDate::MAX);
-        let last = next.pred_opt().unwrap_or(next);
-        if first >= from && last <= to {
-            let valid = records
-                .iter()
-                .filter(|r| r.date >= first && r.date <= last && r.value(p).is_some())
-                .count() as u32;
-            let required = validity::min_days_in_month(first.month());
-            if valid < required {
-                out.push(ShortMonth {
-                    year: first.year(),
-                    month: first.month(),
-                    valid_days: valid,
-                    required,
-                });
-            }
+    // Months are numbered year × 12 + month − 1; only whole months of the
+    // period count.
+    let index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+    let of_index = |i: i64| (i.div_euclid(12) as i32, i.rem_euclid(12) as u32 + 1);
+    let first_whole = if from.day() == 1 {
+        index(from)
+    } else {
+        index(from) + 1
+    };
+    let last_whole = if to.succ_opt().is_none_or(|n| n.day() == 1) {
+        index(to)
+    } else {
+        index(to) - 1
+    };
+    // One pass over the data: valid days per month.
+    let mut valid: std::collections::BTreeMap<i64, u32> = Default::default();
+    for r in records {
+        if r.value(p).is_some() {
+            *valid.entry(index(r.date)).or_insert(0) += 1;
         }
-        first = next;
     }
+    let mut out = Vec::new();
+    let empty_run = |out: &mut Vec<ShortMonth>, a: i64, b: i64| {
+        if a > b {
+            return;
+        }
+        let (year, month) = of_index(a);
+        out.push(ShortMonth {
+            year,
+            month,
+            valid_days: 0,
+            required: validity::min_days_in_month(month),
+            through: (b > a).then(|| of_index(b)),
+        });
+    };
+    let mut next = first_whole;
+    for (&m, &n) in valid.range(first_whole..=last_whole) {
+        empty_run(&mut out, next, m - 1);
+        let (year, month) = of_index(m);
+        let required = validity::min_days_in_month(month);
+        if n < required {
+            out.push(ShortMonth {
+                year,
+                month,
+                valid_days: n,
+                required,
+                through: None,
+            });
+        }
+        next = m + 1;
+    }
+    empty_run(&mut out, next, last_whole);
     out
 }
 
@@ -527,6 +562,63 @@ mod tests {
         assert_eq!(c.heavy_or_worse, 1);
         assert_eq!(c.ratio(c.good), Some(d("50.0")));
         assert_eq!(c.by_level, [1, 1, 1, 0, 1, 0]);
+    }
+
+    #[test]
+    fn short_months_are_as_long_as_the_data_not_the_calendar() {
+        let start = NaiveDate::from_ymd_opt(2016, 1, 1).unwrap();
+        let mut h = StationHours::new(start, 366);
+        h.hours[5].iter_mut().for_each(|x| *x = Some(d("35")));
+        // February 2016 keeps 20 days of PM2.5: short.
+        for x in h.hours[5][(31 + 20) * 24..60 * 24].iter_mut() {
+            *x = None;
+        }
+        let s = Settings::default();
+        let recs = daily_records(&h, &s);
+        let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let e = evaluate(&recs, ymd(1, 1, 1), ymd(9999, 12, 31), &s);
+        let short = &e.pollutant(Pollutant::Pm25).short_months;
+        assert_eq!(
+            short,
+            &[
+                ShortMonth {
+                    year: 1,
+                    month: 1,
+                    valid_days: 0,
+                    required: 27,
+                    through: Some((2015, 12))
+                },
+                ShortMonth {
+                    year: 2016,
+                    month: 2,
+                    valid_days: 20,
+                    required: 25,
+                    through: None
+                },
+                ShortMonth {
+                    year: 2017,
+                    month: 1,
+                    valid_days: 0,
+                    required: 27,
+                    through: Some((9999, 12))
+                },
+            ]
+        );
+        // A part month at either end is not a whole month of the period.
+        let e = evaluate(&recs, ymd(2016, 1, 15), ymd(2016, 3, 10), &s);
+        assert_eq!(e.pollutant(Pollutant::Pm25).short_months.len(), 1);
+        // One empty month alone is not a run.
+        let e = evaluate(&recs, ymd(2016, 12, 1), ymd(2017, 1, 31), &s);
+        assert_eq!(
+            e.pollutant(Pollutant::Pm25).short_months,
+            [ShortMonth {
+                year: 2017,
+                month: 1,
+                valid_days: 0,
+                required: 27,
+                through: None
+            }]
+        );
     }
 
     #[test]
