@@ -182,6 +182,7 @@ impl Store {
         if d.mn.trim().is_empty() {
             return Err(Error::Invalid("device MN is empty".into()));
         }
+        lantian_types::SiteCode::parse(&d.site.code).map_err(Error::Invalid)?;
         if d.crc != "hj212" && d.crc != "modbus" {
             return Err(Error::Invalid(format!(
                 "CRC variant `{}`: hj212 or modbus",
@@ -296,7 +297,12 @@ impl Store {
             if r.rows_affected() == 0 {
                 return Ok(Approval::NoSuchLogger);
             }
-            crate::audit::audit_row!(&mut *tx, actor, "logger.approve", Some(&format!("{logger_id} as {mn}")))?;
+            crate::audit::audit_row!(
+                &mut *tx,
+                actor,
+                "logger.approve",
+                Some(&format!("{logger_id} as {mn}"))
+            )?;
             tx.commit().await?;
             Ok(Approval::Approved)
         })

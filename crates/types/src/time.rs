@@ -11,7 +11,8 @@ pub const BEIJING_OFFSET_S: i32 = 8 * 3600;
 /// The Asia/Shanghai offset.
 pub fn beijing() -> FixedOffset {
     // 8 h is within ±24 h, so this always exists.
-    FixedOffset::east_opt(BEIJING_OFFSET_S).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
+    FixedOffset::east_opt(BEIJING_OFFSET_S)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
 }
 
 /// A Unix-ms instant as Beijing wall time.

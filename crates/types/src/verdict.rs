@@ -7,7 +7,9 @@ use std::str::FromStr;
 /// What became of a received frame. Every variant is written to the frame
 /// journal; [`Verdict::Duplicate`] is decided by the writer after its
 /// commit (the upload's key was already stored), never by the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// A data upload stored for the first time.

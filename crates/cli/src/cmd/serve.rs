@@ -185,6 +185,7 @@ fn seal_key(key: Option<&str>) -> Result<Option<String>, String> {
 
 impl DeviceAddArgs {
     fn device(&self) -> Result<DeviceSpec> {
+        lantian_types::SiteCode::parse(&self.site).map_err(|e| anyhow::anyhow!("--site: {e}"))?;
         Ok(DeviceSpec {
             mn: self.mn.trim().to_string(),
             password: self.password.clone(),
@@ -241,7 +242,7 @@ pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<Dev
     if mn.is_empty() {
         return Err("empty mn".into());
     }
-    let site = opt("site").ok_or("empty site")?;
+    let site = lantian_types::SiteCode::parse(&opt("site").ok_or("empty site")?)?.to_string();
     let crc = opt("crc").unwrap_or_else(|| "hj212".into());
     if crc != "hj212" && crc != "modbus" {
         return Err(format!("crc `{crc}`: hj212 or modbus"));
@@ -492,6 +493,18 @@ mod tests {
                 "lon `east` is not a number",
             ),
             (",pw,S1,,,,,,1,ambient,,,,,,", "empty mn"),
+            (
+                "MN1,pw,..etc,,,,,,1,ambient,,,,,,",
+                "site code `..etc` starts with `.`",
+            ),
+            (
+                "MN1,pw,BY\r\nX,,,,,,1,ambient,,,,,,",
+                "site code `BY\\r\\nX`: the character U+000D is not allowed (letters, digits, - _ .)",
+            ),
+            (
+                "MN1,pw,a/b,,,,,,1,ambient,,,,,,",
+                "site code `a/b`: `/` is not allowed (letters, digits, - _ .)",
+            ),
         ] {
             assert_eq!(row(line).unwrap_err(), why, "{line}");
         }
