@@ -10,11 +10,14 @@
 //! Skipped (with a message) when `chromedriver` is missing, unless
 //! `LANTIAN_TEST_BROWSER=1` (set by `.ci/run`), which makes it mandatory.
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{get, start_demo};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -34,91 +37,6 @@ fn official_colour(aqi: u32) -> &'static str {
         151..=200 => "#FF0000",
         201..=300 => "#99004C",
         _ => "#7E0023",
-    }
-}
-
-/// GET over loopback without a client library: (status, body).
-fn get(addr: &str, path: &str) -> (u16, String) {
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let status = out[9..12].parse().unwrap();
-    let body = out.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
-    // Bodies here are small and not chunked (axum sends Content-Length).
-    (status, body)
-}
-
-struct Demo {
-    child: Child,
-    addr: String,
-    hj212: String,
-    password: String,
-    db: String,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_demo(dir: &std::path::Path) -> Demo {
-    let db = format!("sqlite://{}", dir.join("demo.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lantian"))
-        .args([
-            "demo",
-            "--database",
-            &db,
-            "--http",
-            "127.0.0.1:0",
-            "--hj212",
-            "127.0.0.1:0",
-            // A week preloaded; then every station's next hour each second.
-            "--live-from",
-            "2015-01-08",
-            "--every",
-            "1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start lantian demo");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut addr, mut password, mut hj212) = (String::new(), String::new(), String::new());
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.trim().strip_prefix("dashboard:") {
-            addr = rest
-                .trim()
-                .trim_start_matches("http://")
-                .trim_end_matches('/')
-                .to_string();
-        }
-        if let Some(rest) = line.trim().strip_prefix("login:") {
-            password = rest.split_whitespace().nth(2).unwrap().to_string();
-        }
-        if let Some(rest) = line.trim().strip_prefix("HJ 212:") {
-            hj212 = rest.split_whitespace().next().unwrap().to_string();
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    assert!(
-        !addr.is_empty() && !password.is_empty(),
-        "demo printed no address or login"
-    );
-    Demo {
-        child,
-        addr,
-        hj212,
-        password,
-        db,
     }
 }
 

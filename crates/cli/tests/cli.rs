@@ -615,7 +615,10 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
         let hash = lantian_server::auth::token_hash(&token);
         let by_token = || store.user_by_token(&hash);
         assert!(by_token().await.unwrap().is_none());
-        store.set_user_disabled("chen", false, "test").await.unwrap();
+        store
+            .set_user_disabled("chen", false, "test")
+            .await
+            .unwrap();
         assert!(by_token().await.unwrap().is_none(), "revoked by disable");
         assert!(
             store.user_by_token(&token).await.unwrap().is_none(),

@@ -139,14 +139,26 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Login rate limiting, in memory per node: at most [`Self::MAX_PER_USER`]
-/// failed logins for one username and [`Self::MAX_PER_PEER`] from one peer
+/// failed logins for one username and [`Self::MAX_PER_PEER`] from one client
 /// address within [`Self::WINDOW_MS`]; beyond that logins are refused
 /// (even with the right password) until the oldest failure leaves the
-/// window. A success clears the username's failures. Time is given by the
-/// caller, so the rule is tested without sleeping.
+/// window. An attempt is counted **before** its password is checked
+/// ([`LoginLimiter::begin`]), so parallel tries cannot all pass the check
+/// before the first is counted; a success takes its attempt back and clears
+/// the username's failures. Addresses of trusted proxies are not counted
+/// (everyone behind them would be locked out). Time is given by the caller,
+/// so the rule is tested without sleeping.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
     failures: std::collections::HashMap<String, std::collections::VecDeque<i64>>,
+}
+
+/// An attempt counted by [`LoginLimiter::begin`], to be settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    user_key: String,
+    peer_key: Option<String>,
+    at_ms: i64,
 }
 
 impl LoginLimiter {
@@ -156,44 +168,124 @@ impl LoginLimiter {
     /// Keys kept at most; beyond this, keys without a failure in the window go.
     const MAX_KEYS: usize = 100_000;
 
-    fn keys(user: &str, peer: &str) -> [(String, usize); 2] {
-        [
-            (
-                format!("u:{}", user.trim().to_lowercase()),
-                Self::MAX_PER_USER,
-            ),
-            (format!("p:{peer}"), Self::MAX_PER_PEER),
-        ]
+    fn user_key(user: &str) -> String {
+        format!("u:{}", user.trim().to_lowercase())
     }
 
-    /// Milliseconds until a login for `user` from `peer` may be tried again,
-    /// or None if it may be tried now.
-    pub fn blocked(&mut self, user: &str, peer: &str, now_ms: i64) -> Option<i64> {
-        Self::keys(user, peer)
-            .into_iter()
+    /// Counts an attempt for `user` from `peer` (`None`: an address not
+    /// counted, a trusted proxy's), or says how many milliseconds until one
+    /// may be tried again.
+    pub fn begin(&mut self, user: &str, peer: Option<&str>, now_ms: i64) -> Result<Attempt, i64> {
+        let user_key = Self::user_key(user);
+        let peer_key = peer.map(|p| format!("p:{p}"));
+        let keys = [
+            (Some(&user_key), Self::MAX_PER_USER),
+            (peer_key.as_ref(), Self::MAX_PER_PEER),
+        ];
+        let wait = keys
+            .iter()
             .filter_map(|(k, max)| {
-                let q = self.failures.get_mut(&k)?;
+                let q = self.failures.get_mut(*k.as_ref()?)?;
                 while q.front().is_some_and(|&t| t <= now_ms - Self::WINDOW_MS) {
                     q.pop_front();
                 }
-                (q.len() >= max).then(|| q.front().map_or(0, |&t| t + Self::WINDOW_MS - now_ms))
+                (q.len() >= *max).then(|| q.front().map_or(0, |&t| t + Self::WINDOW_MS - now_ms))
             })
-            .max()
-    }
-
-    pub fn failed(&mut self, user: &str, peer: &str, now_ms: i64) {
+            .max();
+        if let Some(ms) = wait {
+            return Err(ms.max(1));
+        }
         if self.failures.len() >= Self::MAX_KEYS {
             self.failures
                 .retain(|_, q| q.back().is_some_and(|&t| t > now_ms - Self::WINDOW_MS));
         }
-        for (k, _) in Self::keys(user, peer) {
-            self.failures.entry(k).or_default().push_back(now_ms);
+        for k in [Some(&user_key), peer_key.as_ref()].into_iter().flatten() {
+            self.failures
+                .entry(k.clone())
+                .or_default()
+                .push_back(now_ms);
+        }
+        Ok(Attempt {
+            user_key,
+            peer_key,
+            at_ms: now_ms,
+        })
+    }
+
+    /// The attempt succeeded: it no longer counts, nor do the username's
+    /// earlier failures.
+    pub fn succeeded(&mut self, a: Attempt) {
+        self.failures.remove(&a.user_key);
+        if let Some(k) = &a.peer_key
+            && let Some(q) = self.failures.get_mut(k)
+            && let Some(i) = q.iter().rposition(|&t| t == a.at_ms)
+        {
+            q.remove(i);
         }
     }
 
-    pub fn succeeded(&mut self, user: &str) {
-        self.failures
-            .remove(&format!("u:{}", user.trim().to_lowercase()));
+    /// The attempt could not be judged (no free password check): it does
+    /// not count as a failure.
+    pub fn abandoned(&mut self, a: Attempt) {
+        for k in [Some(&a.user_key), a.peer_key.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(q) = self.failures.get_mut(k)
+                && let Some(i) = q.iter().rposition(|&t| t == a.at_ms)
+            {
+                q.remove(i);
+            }
+        }
+    }
+}
+
+/// Trusted reverse proxies: addresses or networks (`10.0.0.1`,
+/// `10.0.0.0/8`, `::1`).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    pub fn parse(list: &[String]) -> Result<Self, String> {
+        list.iter()
+            .map(|s| {
+                let s = s.trim();
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("trusted_proxies: `{s}` is not an address or network"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(TrustedProxies)
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        self.0.iter().any(|n| n.contains(&ip))
+    }
+
+    /// The client's address: the peer's, unless the peer is a trusted proxy,
+    /// in which case the right-most address of `X-Forwarded-For` that is not
+    /// itself a trusted proxy (what the nearest untrusted hop said). Also
+    /// whether that address may be counted by the limiter (not when it is a
+    /// trusted proxy's own).
+    pub fn client(
+        &self,
+        peer: std::net::IpAddr,
+        forwarded_for: Option<&str>,
+    ) -> (std::net::IpAddr, bool) {
+        if !self.contains(peer) {
+            return (peer, true);
+        }
+        let hop = forwarded_for
+            .into_iter()
+            .flat_map(|v| v.rsplit(','))
+            .find_map(|h| {
+                let ip = h.trim().parse::<std::net::IpAddr>().ok()?;
+                (!self.contains(ip)).then_some(ip)
+            });
+        match hop {
+            Some(ip) => (ip, true),
+            None => (peer, false),
+        }
     }
 }
 
@@ -233,37 +325,64 @@ mod tests {
     fn login_limits() {
         let mut l = LoginLimiter::default();
         let t0 = 1_000_000;
+        let peer = Some("10.0.0.1");
         for i in 0..5 {
-            assert_eq!(l.blocked("chen", "10.0.0.1", t0 + i), None);
-            l.failed("chen", "10.0.0.1", t0 + i);
+            l.begin("chen", peer, t0 + i).unwrap();
         }
         // The sixth try is refused until the first failure is 15 minutes old.
         assert_eq!(
-            l.blocked("chen", "10.0.0.1", t0 + 10),
-            Some(LoginLimiter::WINDOW_MS - 10)
+            l.begin("chen", peer, t0 + 10),
+            Err(LoginLimiter::WINDOW_MS - 10)
         );
         assert_eq!(
-            l.blocked("CHEN ", "10.0.0.2", t0 + 10),
-            Some(LoginLimiter::WINDOW_MS - 10)
+            l.begin("CHEN ", Some("10.0.0.2"), t0 + 10),
+            Err(LoginLimiter::WINDOW_MS - 10)
         );
         // Another user from the same peer is not blocked by chen's five ...
-        assert_eq!(l.blocked("li", "10.0.0.1", t0 + 10), None);
+        let li = l.begin("li", peer, t0 + 10).unwrap();
+        l.succeeded(li);
         // ... but twenty failures from one peer block every name from it.
         for i in 0..15 {
-            l.failed(&format!("u{i}"), "10.0.0.1", t0 + 20 + i);
+            l.begin(&format!("u{i}"), peer, t0 + 20 + i).unwrap();
         }
-        assert!(l.blocked("li", "10.0.0.1", t0 + 40).is_some());
-        assert_eq!(l.blocked("li", "10.0.0.3", t0 + 40), None);
+        assert!(l.begin("li", peer, t0 + 40).is_err());
+        assert!(l.begin("li", Some("10.0.0.3"), t0 + 40).is_ok());
+        // An address that is not counted (a trusted proxy) blocks no one.
+        for i in 0..30 {
+            let _ = l.begin(&format!("v{i}"), None, t0 + 50 + i).unwrap();
+        }
+        // A success clears the name's failures and takes its attempt back.
+        let later = t0 + LoginLimiter::WINDOW_MS;
+        let a = l.begin("chen", Some("10.0.0.9"), later).unwrap();
+        l.succeeded(a);
+        assert!(l.begin("chen", Some("10.0.0.9"), later + 1).is_ok());
+        // An attempt abandoned (no free password check) does not count.
+        let mut l = LoginLimiter::default();
+        for i in 0..10 {
+            let a = l.begin("zhao", peer, t0 + i).unwrap();
+            l.abandoned(a);
+        }
+        assert!(l.begin("zhao", peer, t0 + 20).is_ok());
+    }
+
+    #[test]
+    fn the_client_address_comes_from_forwarded_for_only_behind_a_trusted_proxy() {
+        let t = TrustedProxies::parse(&["10.0.0.0/8".into(), "::1".into()]).unwrap();
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        // A direct client: its own address, whatever it claims.
         assert_eq!(
-            l.blocked("chen", "10.0.0.9", t0 + LoginLimiter::WINDOW_MS),
-            None
+            t.client(ip("203.0.113.9"), Some("1.2.3.4")),
+            (ip("203.0.113.9"), true)
         );
-        l.failed("chen", "10.0.0.9", t0 + LoginLimiter::WINDOW_MS);
-        l.succeeded("chen");
+        // Behind the proxy: the right-most hop that is not a trusted proxy.
         assert_eq!(
-            l.blocked("chen", "10.0.0.9", t0 + LoginLimiter::WINDOW_MS + 1),
-            None
+            t.client(ip("10.1.2.3"), Some("1.2.3.4, 198.51.100.7, 10.9.9.9")),
+            (ip("198.51.100.7"), true)
         );
+        // The proxy itself, or garbage: not counted.
+        assert_eq!(t.client(ip("10.1.2.3"), None), (ip("10.1.2.3"), false));
+        assert_eq!(t.client(ip("::1"), Some("not an ip")), (ip("::1"), false));
+        assert!(TrustedProxies::parse(&["10.0.0.0/33".into()]).is_err());
     }
 
     #[test]

@@ -21,8 +21,14 @@ pub struct Config {
     pub http: String,
     /// Name of this node in the raw-frame journal (default: host-pid).
     pub node: String,
-    /// Connections beyond this are closed at once.
+    /// HJ 212 connections beyond this are closed at once (lowered at start
+    /// to fit the process's descriptor limit, see `fd_reserve`).
     pub max_connections: usize,
+    /// HTTP connections beyond this are closed at once.
+    pub http_max_connections: usize,
+    /// Descriptors kept free of connections for the database, logs and
+    /// listeners.
+    pub fd_reserve: usize,
     /// A connection silent this long is closed (seconds).
     pub idle_timeout_s: u64,
     /// Largest data segment accepted (bytes, ≤ 9999).
@@ -49,6 +55,22 @@ pub struct Config {
     pub analysis_every_s: u64,
     /// A note shown on every page about the data (the demo's sample label).
     pub label: String,
+    /// The raw-frame journal keeps frames this many days, and at most this
+    /// many rows (the oldest go first); likewise the quarantine.
+    pub frames_keep_days: i64,
+    pub frames_keep_rows: i64,
+    pub quarantine_keep_days: i64,
+    pub quarantine_keep_rows: i64,
+    /// How often the journal is swept (seconds).
+    pub retention_sweep_every_s: u64,
+    /// The longest period the API evaluates (`/api/v1/assessment?from&to`), years.
+    pub max_period_years: u32,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names
+    /// the client; their own addresses are not rate limited.
+    pub trusted_proxies: Vec<String>,
+    /// Password checks (argon2id, ~19 MiB each) running at once; logins
+    /// beyond this are answered 503 at once.
+    pub login_concurrency: usize,
     /// The area's targets (the Biyang plan's by default): annual PM2.5 below
     /// this (µg/m³), good-day ratio at least, heavy-or-worse ratio at most
     /// (percent). Decimal text, read exactly.
@@ -87,6 +109,8 @@ impl Default for Config {
             http: "127.0.0.1:8080".into(),
             node: String::new(),
             max_connections: 20_000,
+            http_max_connections: 1024,
+            fd_reserve: 256,
             idle_timeout_s: 900,
             max_segment: 4096,
             max_garbage_bytes: 65_536,
@@ -99,6 +123,14 @@ impl Default for Config {
             master_key: String::new(),
             analysis_every_s: 60,
             label: String::new(),
+            frames_keep_days: 90,
+            frames_keep_rows: 20_000_000,
+            quarantine_keep_days: 30,
+            quarantine_keep_rows: 1_000_000,
+            retention_sweep_every_s: 3600,
+            max_period_years: 20,
+            trusted_proxies: Vec::new(),
+            login_concurrency: 4,
             target_pm25_below: "35".into(),
             target_good_ratio_at_least: "82.5".into(),
             target_heavy_ratio_at_most: "0.3".into(),

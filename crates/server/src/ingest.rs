@@ -180,7 +180,11 @@ pub fn judge(
         mn: p.mn.map(str::to_string),
         qn: p.qn_any().map(str::to_string),
         cn: p.cn.map(str::to_string),
-        device_id: p.mn.or(known_mn).and_then(|mn| reg.devices.get(mn)).map(|d| d.id),
+        device_id: p
+            .mn
+            .or(known_mn)
+            .and_then(|mn| reg.devices.get(mn))
+            .map(|d| d.id),
         verdict: Verdict::Rejected,
         reason: None,
         raw: raw.to_vec(),

@@ -13,10 +13,13 @@
 
 pub mod analysis;
 pub mod auth;
+pub mod boundary;
 pub mod config;
 pub mod http;
 pub mod ingest;
+pub mod jobs;
 pub mod keys;
+pub mod listen;
 pub mod metrics;
 pub mod writer;
 
@@ -110,6 +113,11 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let hj212_addr = hj.local_addr()?;
     let http_addr = web.local_addr()?;
     tracing::info!(%hj212_addr, %http_addr, devices = n, database = %cfg.database, node = %cfg.node, "lantian serve started");
+    let fds = listen::budget(
+        cfg.max_connections,
+        cfg.http_max_connections,
+        cfg.fd_reserve,
+    );
 
     let metrics = Arc::new(Metrics::default());
     let (wtx, wrx) = mpsc::channel(cfg.queue_depth.max(1));
@@ -141,11 +149,15 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     // HTTP
     let mut http_state = http::HttpState::new(store.clone(), metrics.clone());
     http_state.label = Some(cfg.label.clone()).filter(|l| !l.is_empty());
+    http_state.max_period_years = cfg.max_period_years.max(1);
+    http_state.password_checks = Arc::new(Semaphore::new(cfg.login_concurrency.max(1)));
+    http_state.trusted =
+        Arc::new(auth::TrustedProxies::parse(&cfg.trusted_proxies).map_err(anyhow::Error::msg)?);
     let snapshot = http_state.snapshot.clone();
     let figures = snapshot.clone();
-    let app =
-        http::router(http_state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = http::router(http_state).into_make_service_with_connect_info::<listen::PeerAddr>();
     let mut http_stop = stop_rx.clone();
+    let web = listen::LimitedListener::new(web, fds.http, metrics.clone());
     let http_task = tokio::spawn(async move {
         let _ = axum::serve(web, app)
             .with_graceful_shutdown(async move {
@@ -170,6 +182,12 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
             }
         }
     });
+
+    let sweep_task = tokio::spawn(jobs::retention::run(
+        store.clone(),
+        cfg.clone(),
+        stop_rx.clone(),
+    ));
 
     // The dashboard's figures: rebuilt when uploads were added.
     let mut an_stop = stop_rx.clone();
@@ -207,13 +225,12 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let task_metrics = metrics.clone();
     let task = tokio::spawn(async move {
         let metrics = task_metrics;
-        let limit = Arc::new(Semaphore::new(shared.cfg.max_connections.max(1)));
+        let limit = Arc::new(Semaphore::new(fds.hj212));
         let mut conns = JoinSet::new();
         let mut stop = stop_rx.clone();
         loop {
             tokio::select! {
-                acc = hj.accept() => {
-                    let Ok((stream, peer)) = acc else { continue };
+                (stream, peer) = listen::accept(&hj, &metrics) => {
                     let Ok(permit) = limit.clone().try_acquire_owned() else {
                         metrics.connections_refused.fetch_add(1, Relaxed);
                         drop(stream);
@@ -251,6 +268,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         while writers.join_next().await.is_some() {}
         let _ = http_task.await;
         let _ = reg_task.await;
+        let _ = sweep_task.await;
         an_task.abort();
         tracing::info!("stopped");
         Ok(())

@@ -13,6 +13,8 @@ pub struct Metrics {
     pub connections_open: AtomicU64,
     pub connections_total: AtomicU64,
     pub connections_refused: AtomicU64,
+    pub http_connections_refused: AtomicU64,
+    pub accept_errors: AtomicU64,
     pub connections_idle_closed: AtomicU64,
     pub connections_garbage_closed: AtomicU64,
     /// By [`Verdict::index`].
@@ -72,6 +74,18 @@ impl Metrics {
             "Connections closed at once: max_connections reached.",
             "counter",
             self.connections_refused.load(Relaxed),
+        );
+        gauge(
+            "lantian_http_connections_refused_total",
+            "HTTP connections closed at once: http_max_connections reached.",
+            "counter",
+            self.http_connections_refused.load(Relaxed),
+        );
+        gauge(
+            "lantian_accept_errors_total",
+            "Failed accepts (e.g. no descriptor left), each followed by a back-off.",
+            "counter",
+            self.accept_errors.load(Relaxed),
         );
         gauge(
             "lantian_connections_idle_closed_total",

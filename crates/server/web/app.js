@@ -62,7 +62,7 @@ async function api(path, opts = {}) {
 function chart(el, option) {
   const c = echarts.init(el);
   // No animation: a dashboard redraws with new data, and what it shows must be final at once.
-  c.setOption({ animation: false, ...option });
+  try { c.setOption({ animation: false, ...option }); } catch (e) { c.dispose(); throw e; }
   state.charts.push(c);
   return c;
 }
@@ -97,15 +97,17 @@ async function stationMap(el, stations) {
   const series = { type: 'scatter', coordinateSystem: geo ? 'geo' : 'cartesian2d', symbolSize: 18, data,
     label: { show: true, position: 'right', formatter: p => `${p.name} ${p.value[2] ?? '—'}`, fontSize: 11 } };
   const option = { tooltip: { formatter: p => `${esc(p.name)}<br>AQI ${p.value[2] ?? '—'}` }, series: [series] };
-  if (geo) option.geo = geo;
-  else {
+  let c = null;
+  // A boundary the map cannot draw leaves the stations on a plain background.
+  if (geo) { try { c = chart(el, { ...option, geo }); } catch (_) { geo = null; series.coordinateSystem = 'cartesian2d'; } }
+  if (!c) {
     const lons = pts.map(p => p.lon), lats = pts.map(p => p.lat);
     const pad = 0.05;
     option.grid = { left: 10, right: 90, top: 10, bottom: 10 };
     option.xAxis = { min: Math.min(...lons) - pad, max: Math.max(...lons) + pad, show: false };
     option.yAxis = { min: Math.min(...lats) - pad, max: Math.max(...lats) + pad, show: false };
+    c = chart(el, option);
   }
-  const c = chart(el, option);
   el.dataset.markers = String(data.length);
   el.dataset.geo = geo ? '1' : '0';
   el.dataset.colours = data.map(d => d.itemStyle.color).join(',');

@@ -27,10 +27,12 @@ impl Store {
     /// An uploaded document, if any.
     pub async fn document(&self, key: &str) -> Result<Option<String>> {
         read!(self, |c| {
-            Ok(sqlx::query_scalar("SELECT body FROM documents WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&mut *c)
-                .await?)
+            Ok(
+                sqlx::query_scalar("SELECT body FROM documents WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *c)
+                    .await?,
+            )
         })
     }
 }

@@ -201,17 +201,23 @@ pub fn hour_of(ms: i64) -> i64 {
 }
 
 /// The rows a batch adds to `device_counts`, summed: (device, hour, kind) → n.
-fn counts_of(b: &Batch, verdicts: &[Verdict], new: &[bool]) -> BTreeMap<(i64, i64, &'static str), i64> {
+fn counts_of(
+    b: &Batch,
+    verdicts: &[Verdict],
+    new: &[bool],
+) -> BTreeMap<(i64, i64, &'static str), i64> {
     let mut m = BTreeMap::new();
     for (f, v) in b.frames.iter().zip(verdicts) {
         if let Some(d) = f.device_id {
-            *m.entry((d, hour_of(f.received_ms), v.as_str())).or_insert(0) += 1;
+            *m.entry((d, hour_of(f.received_ms), v.as_str()))
+                .or_insert(0) += 1;
         }
     }
     for (u, _) in b.uploads.iter().zip(new).filter(|(_, n)| **n) {
         let flagged = u.values.iter().filter(|v| v.is_flagged()).count() as i64;
         if flagged > 0 {
-            *m.entry((u.device_id, hour_of(u.received_ms), FLAGGED)).or_insert(0) += flagged;
+            *m.entry((u.device_id, hour_of(u.received_ms), FLAGGED))
+                .or_insert(0) += flagged;
         }
     }
     m
@@ -374,12 +380,18 @@ macro_rules! sweep_table {
         const CHUNK: i64 = 5_000;
         let mut deleted = 0u64;
         // By count: everything below the id that keeps the newest `rows`.
-        let max: Option<i64> = sqlx::query_scalar(concat!("SELECT MAX(id) FROM ", $table)).fetch_one($p).await?;
+        let max: Option<i64> = sqlx::query_scalar(concat!("SELECT MAX(id) FROM ", $table))
+            .fetch_one($p)
+            .await?;
         if let Some(max) = max {
             let below = max - $rows.max(0);
             loop {
                 let n = sqlx::query(concat!(
-                    "DELETE FROM ", $table, " WHERE id IN (SELECT id FROM ", $table, " WHERE id <= $1 ORDER BY id LIMIT $2)"
+                    "DELETE FROM ",
+                    $table,
+                    " WHERE id IN (SELECT id FROM ",
+                    $table,
+                    " WHERE id <= $1 ORDER BY id LIMIT $2)"
                 ))
                 .bind(below)
                 .bind(CHUNK)
@@ -398,12 +410,18 @@ macro_rules! sweep_table {
         let cutoff = $now - $days.max(0) * 86_400_000;
         loop {
             let head: Vec<(i64, i64)> = sqlx::query_as(concat!(
-                "SELECT id, received_ms FROM ", $table, " ORDER BY id LIMIT $1"
+                "SELECT id, received_ms FROM ",
+                $table,
+                " ORDER BY id LIMIT $1"
             ))
             .bind(CHUNK)
             .fetch_all($p)
             .await?;
-            let old: Vec<i64> = head.iter().take_while(|(_, t)| *t < cutoff).map(|(id, _)| *id).collect();
+            let old: Vec<i64> = head
+                .iter()
+                .take_while(|(_, t)| *t < cutoff)
+                .map(|(id, _)| *id)
+                .collect();
             let Some(&last) = old.last() else { break };
             deleted += sqlx::query(concat!("DELETE FROM ", $table, " WHERE id <= $1"))
                 .bind(last)
@@ -510,11 +528,12 @@ impl Store {
     /// Whether an upload of `mn` at `data_time` (UTC seconds) is stored.
     pub async fn upload_exists(&self, mn: &str, data_time: i64) -> Result<bool> {
         read!(self, |c| {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE mn = $1 AND data_time = $2")
-                .bind(mn)
-                .bind(data_time)
-                .fetch_one(&mut *c)
-                .await?;
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE mn = $1 AND data_time = $2")
+                    .bind(mn)
+                    .bind(data_time)
+                    .fetch_one(&mut *c)
+                    .await?;
             Ok(n > 0)
         })
     }
@@ -522,9 +541,11 @@ impl Store {
     /// Uploads that arrived as re-sends (HJ 212-2025 `RF=1`).
     pub async fn late_uploads(&self) -> Result<i64> {
         read!(self, |c| {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE late = 1")
-                .fetch_one(&mut *c)
-                .await?)
+            Ok(
+                sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE late = 1")
+                    .fetch_one(&mut *c)
+                    .await?,
+            )
         })
     }
 
@@ -532,7 +553,9 @@ impl Store {
     pub async fn frame_verdicts(&self) -> Result<HashMap<String, i64>> {
         on!(self, bulk, |p| {
             let rows: Vec<(String, i64)> =
-                sqlx::query_as("SELECT verdict, COUNT(*) FROM frames GROUP BY verdict").fetch_all(p).await?;
+                sqlx::query_as("SELECT verdict, COUNT(*) FROM frames GROUP BY verdict")
+                    .fetch_all(p)
+                    .await?;
             Ok(rows.into_iter().collect())
         })
     }
@@ -542,13 +565,23 @@ impl Store {
     pub async fn sweep(&self, keep: Retention, now_ms: i64) -> Result<SweepOutcome> {
         on!(self, write, |p| {
             let frames = sweep_table!(p, "frames", keep.frames_days, keep.frames_rows, now_ms);
-            let quarantine = sweep_table!(p, "quarantine", keep.quarantine_days, keep.quarantine_rows, now_ms);
+            let quarantine = sweep_table!(
+                p,
+                "quarantine",
+                keep.quarantine_days,
+                keep.quarantine_rows,
+                now_ms
+            );
             let counts = sqlx::query("DELETE FROM device_counts WHERE hour < $1")
                 .bind(hour_of(now_ms) - 48)
                 .execute(p)
                 .await?
                 .rows_affected();
-            Ok(SweepOutcome { frames, quarantine, counts })
+            Ok(SweepOutcome {
+                frames,
+                quarantine,
+                counts,
+            })
         })
     }
 }
@@ -627,7 +660,10 @@ mod tests {
     #[test]
     fn appending_batches_keeps_each_frame_on_its_upload() {
         let mut a = Batch {
-            frames: vec![frame(Some(0), Verdict::Stored), frame(None, Verdict::Heartbeat)],
+            frames: vec![
+                frame(Some(0), Verdict::Stored),
+                frame(None, Verdict::Heartbeat),
+            ],
             uploads: vec![upload(0, &[])],
             ..Batch::default()
         };
@@ -645,13 +681,20 @@ mod tests {
     #[test]
     fn counts_are_by_final_verdict_and_flags_of_new_uploads_only() {
         let b = Batch {
-            frames: vec![frame(Some(0), Verdict::Stored), frame(Some(1), Verdict::Stored)],
+            frames: vec![
+                frame(Some(0), Verdict::Stored),
+                frame(Some(1), Verdict::Stored),
+            ],
             uploads: vec![upload(0, &["N", "M", "D"]), upload(0, &["M"])],
             ..Batch::default()
         };
         let m = counts_of(&b, &[Verdict::Stored, Verdict::Duplicate], &[true, false]);
         assert_eq!(m.get(&(1, 2, "stored")), Some(&1));
         assert_eq!(m.get(&(1, 2, "duplicate")), Some(&1));
-        assert_eq!(m.get(&(1, 2, FLAGGED)), Some(&2), "M and D of the new upload");
+        assert_eq!(
+            m.get(&(1, 2, FLAGGED)),
+            Some(&2),
+            "M and D of the new upload"
+        );
     }
 }

@@ -41,6 +41,7 @@ pub mod audit;
 pub mod documents;
 pub mod journal;
 pub mod registry;
+pub mod testing;
 pub mod users;
 
 pub use analysis::ValueRow;
@@ -246,7 +247,10 @@ impl Store {
             let read = PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(read_limit)
-                .connect_lazy_with(opts.clone().options([("statement_timeout", timeout.as_str())]));
+                .connect_lazy_with(
+                    opts.clone()
+                        .options([("statement_timeout", timeout.as_str())]),
+                );
             let bulk = PgPoolOptions::new()
                 .max_connections(2)
                 .connect_lazy_with(opts);
@@ -299,7 +303,9 @@ impl Store {
     async fn migrate(&self) -> Result<()> {
         let (pre, list): (&[&str], _) = match self.backend() {
             Backend::Sqlite => (
-                &["CREATE TABLE IF NOT EXISTS lantian_migrations (name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)"],
+                &[
+                    "CREATE TABLE IF NOT EXISTS lantian_migrations (name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)",
+                ],
                 SQLITE_MIGRATIONS,
             ),
             // Several nodes may start at once: one migrates, the others wait.
@@ -349,7 +355,9 @@ impl Store {
         // `table` is one of a fixed list (checked above).
         let sql = format!("SELECT COUNT(*) FROM {table}");
         read!(self, |c| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *c).await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut *c)
+                .await?;
             Ok(row.try_get::<i64, _>(0)?)
         })
     }
@@ -381,6 +389,66 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// A read the API could never make: it runs until it is cancelled.
+    async fn endless_read(store: &Store) -> Result<i64> {
+        let sql = match store.backend() {
+            Backend::Sqlite => {
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c"
+            }
+            Backend::Postgres => "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT pg_sleep(60)) s",
+        };
+        read!(store, |c| Ok(sqlx::query_scalar(sql)
+            .fetch_one(&mut *c)
+            .await?))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_past_its_limit_is_cancelled_and_never_holds_the_writer() {
+        for url in testing::databases("readlimit").await {
+            let store = Store::connect_with(&url, Duration::from_millis(800))
+                .await
+                .unwrap();
+            // Enough endless reads to take every read connection.
+            let reads: Vec<_> = (0..6)
+                .map(|_| {
+                    let s = store.clone();
+                    tokio::spawn(async move { endless_read(&s).await })
+                })
+                .collect();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            // Ingest commits meanwhile, on its own pool: the batch is
+            // written while every read is still running.
+            let b = journal::Batch {
+                frames: vec![journal::FrameRec {
+                    received_ms: now_ms(),
+                    peer: "test".into(),
+                    mn: None,
+                    qn: None,
+                    cn: None,
+                    device_id: None,
+                    verdict: Verdict::Rejected,
+                    reason: None,
+                    raw: b"##".to_vec(),
+                    upload: None,
+                }],
+                ..Default::default()
+            };
+            store.write_batch(&b, "test").await.unwrap();
+            assert!(
+                reads.iter().all(|r| !r.is_finished()),
+                "{url}: the write waited for the reads"
+            );
+            for r in reads {
+                match r.await.unwrap() {
+                    Err(Error::Timeout(d)) => assert_eq!(d, Duration::from_millis(800)),
+                    other => panic!("{url}: an endless read ended with {other:?}"),
+                }
+            }
+            // The connections came back and answer.
+            assert_eq!(store.count("frames").await.unwrap(), 1, "{url}");
+        }
+    }
+
     #[test]
     fn both_backends_have_the_same_migrations() {
         fn names(l: &[(&'static str, &'static str)]) -> Vec<&'static str> {
@@ -389,7 +457,10 @@ mod tests {
         assert_eq!(names(SQLITE_MIGRATIONS), names(PG_MIGRATIONS));
         // Each file says what it is for, on both sides.
         for (n, sql) in SQLITE_MIGRATIONS.iter().chain(PG_MIGRATIONS) {
-            assert!(sql.trim_start().starts_with("--"), "{n}: starts with a comment");
+            assert!(
+                sql.trim_start().starts_with("--"),
+                "{n}: starts with a comment"
+            );
         }
         let mut sorted = names(SQLITE_MIGRATIONS);
         sorted.sort_unstable();

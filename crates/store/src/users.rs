@@ -69,7 +69,8 @@ struct TokenRow {
     revoked: i64,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.password_hash, u.role, u.scope, u.disabled, u.created_ms";
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.password_hash, u.role, u.scope, u.disabled, u.created_ms";
 
 /// Ends a user's sessions and revokes its tokens (on `$ex`, a transaction).
 macro_rules! end_credentials {
@@ -103,10 +104,11 @@ impl Store {
         let detail = format!("{username} role={role} scope={}", scope.unwrap_or(""));
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-                .bind(username)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if exists.is_some() {
                 return Err(Error::Invalid(format!("user {username} already exists")));
             }
@@ -129,15 +131,21 @@ impl Store {
     /// Replaces a user's password hash: its sessions end and its API tokens
     /// are revoked (whoever knew the old password may have made them).
     /// False if there is no such user.
-    pub async fn set_password_hash(&self, username: &str, password_hash: &str, actor: &str) -> Result<bool> {
+    pub async fn set_password_hash(
+        &self,
+        username: &str,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<bool> {
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
-            let id: Option<i64> =
-                sqlx::query_scalar("UPDATE users SET password_hash = $1 WHERE username = $2 RETURNING id")
-                    .bind(password_hash)
-                    .bind(username)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let id: Option<i64> = sqlx::query_scalar(
+                "UPDATE users SET password_hash = $1 WHERE username = $2 RETURNING id",
+            )
+            .bind(password_hash)
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
             let Some(id) = id else { return Ok(false) };
             let revoked = end_credentials!(tx, id);
             let detail = format!("{username}; sessions ended, {revoked} tokens revoked");
@@ -150,19 +158,28 @@ impl Store {
     /// Disables a user (its sessions end and its tokens are revoked at
     /// once, so enabling it again revives neither) or enables it again.
     /// False if there is no such user.
-    pub async fn set_user_disabled(&self, username: &str, disabled: bool, actor: &str) -> Result<bool> {
+    pub async fn set_user_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+        actor: &str,
+    ) -> Result<bool> {
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
-            let id: Option<i64> =
-                sqlx::query_scalar("UPDATE users SET disabled = $1 WHERE username = $2 RETURNING id")
-                    .bind(i64::from(disabled))
-                    .bind(username)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let id: Option<i64> = sqlx::query_scalar(
+                "UPDATE users SET disabled = $1 WHERE username = $2 RETURNING id",
+            )
+            .bind(i64::from(disabled))
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
             let Some(id) = id else { return Ok(false) };
             let (action, detail) = if disabled {
                 let revoked = end_credentials!(tx, id);
-                ("user.disable", format!("{username}; sessions ended, {revoked} tokens revoked"))
+                (
+                    "user.disable",
+                    format!("{username}; sessions ended, {revoked} tokens revoked"),
+                )
             } else {
                 ("user.enable", username.to_string())
             };
@@ -188,14 +205,22 @@ impl Store {
     pub async fn users(&self) -> Result<Vec<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username");
         read!(self, |c| {
-            let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?;
+            let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&mut *c)
+                .await?;
             Ok(rows.into_iter().map(User::from).collect())
         })
     }
 
     /// Stores an API token of a user by its hash (the token itself is never
     /// stored) and audits it; returns the token's id.
-    pub async fn add_token(&self, username: &str, token_hash: &str, label: Option<&str>, actor: &str) -> Result<i64> {
+    pub async fn add_token(
+        &self,
+        username: &str,
+        token_hash: &str,
+        label: Option<&str>,
+        actor: &str,
+    ) -> Result<i64> {
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
             let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
@@ -236,7 +261,12 @@ impl Store {
             .await?;
             Ok(Some(
                 rows.into_iter()
-                    .map(|r| TokenInfo { id: r.id, label: r.label, created_ms: r.created_ms, revoked: r.revoked != 0 })
+                    .map(|r| TokenInfo {
+                        id: r.id,
+                        label: r.label,
+                        created_ms: r.created_ms,
+                        revoked: r.revoked != 0,
+                    })
                     .collect(),
             ))
         })
@@ -267,7 +297,13 @@ impl Store {
 
     /// Opens a browser session (by the hash of its id) lasting until
     /// `expires_ms`; expired sessions are swept on the way.
-    pub async fn create_session(&self, id_hash: &str, user_id: i64, csrf: &str, expires_ms: i64) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_ms: i64,
+    ) -> Result<()> {
         let now = now_ms();
         on!(self, write, |p| {
             let mut tx = p.begin().await?;

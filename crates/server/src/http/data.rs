@@ -163,7 +163,7 @@ pub(super) fn table_response(
             for r in rows {
                 w.write_record(columns.iter().map(|c| match cell(r, c) {
                     Value::Null => String::new(),
-                    Value::String(s) => s,
+                    Value::String(s) => csv_text(s),
                     other => other.to_string(),
                 }))
                 .map_err(|_| internal("CSV writer"))?;
@@ -216,12 +216,49 @@ pub(super) fn table_response(
             (header::CONTENT_TYPE, mime.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.{ext}\""),
+                content_disposition(&format!("{name}.{ext}")),
             ),
         ],
         body,
     )
         .into_response())
+}
+
+/// A text cell of a CSV export: one that a spreadsheet would run as a
+/// formula (it begins with `=`, `+`, `-`, `@`, a tab or a carriage return)
+/// is prefixed with `'` (OWASP, CSV injection). Numbers are written as
+/// numbers and never pass here.
+pub(super) fn csv_text(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
+/// `Content-Disposition: attachment` for a file name, RFC 6266: an ASCII
+/// fallback in `filename` (anything else becomes `_`) and the exact name,
+/// percent-encoded UTF-8, in `filename*` (RFC 8187).
+pub(super) fn content_disposition(name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' && c != '%' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 const SERIES_COLUMNS: [&str; 6] = ["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"];
@@ -391,12 +428,13 @@ fn query_date(uri: &Uri, name: &str) -> Result<Option<chrono::NaiveDate>, ApiErr
 /// assess --database --json` (year to date by default; `from`/`to` for any
 /// period).
 #[utoipa::path(get, path = "/api/v1/assessment", tag = "data",
-    params(("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (with `to`)"),
+    params(("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (with `to`); the period spans at most `max_period_years` (20) years"),
            ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (with `from`)")),
     responses(
         (status = 200, description = "The output of `lantian assess --json` (year to date, or from..to): per-station and area statistics, validity, days by category, composite index, ranks, last year's; targets; input"),
-        (status = 400, description = "Bad or half-given dates, or `to` before `from`"),
-        (status = 401, description = "No session or token")
+        (status = 400, description = "Bad or half-given dates, `to` before `from`, or a period longer than max_period_years"),
+        (status = 401, description = "No session or token"),
+        (status = 503, description = "Busy evaluating other periods, or the first figures are still being computed")
     ))]
 pub(super) async fn assessment(
     State(s): State<HttpState>,
@@ -415,6 +453,19 @@ pub(super) async fn assessment(
             ));
         }
     };
+    if let Some((f, t)) = range {
+        let days = (t - f).num_days() + 1;
+        let max = i64::from(s.max_period_years) * 366;
+        if days > max {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "the period {f} … {t} spans {days} days; at most {} years (max_period_years)",
+                    s.max_period_years
+                ),
+            ));
+        }
+    }
     let snap = snapshot(&s)?;
     let Some(a) = snap.assessment.as_ref() else {
         return Ok(json_ok(Value::Null));
@@ -422,19 +473,45 @@ pub(super) async fn assessment(
     let v = match range {
         None => lantian_assess::to_json(a, 20),
         Some((f, t)) => {
-            // Evaluating a period is CPU work off the async workers.
+            // Evaluating a period is CPU work: off the async workers, a few
+            // at a time (beyond that, 503), and given up when the client
+            // goes (the handler's future is dropped, which raises `stop`).
+            let Ok(permit) = s.evaluations.clone().try_acquire_owned() else {
+                return Err(api_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy evaluating other periods; try again in a moment",
+                ));
+            };
+            let stop = StopOnDrop::default();
+            let flag = stop.0.clone();
             let snap = snap.clone();
-            tokio::task::spawn_blocking(move || {
-                snap.assessment.as_ref().map_or(Value::Null, |a| {
-                    let p = a.period(f, t);
-                    lantian_assess::period_json(a, &p)
+            let work = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let stopped = || flag.load(std::sync::atomic::Ordering::Relaxed);
+                snap.assessment.as_ref().and_then(|a| {
+                    let p = a.period_until(f, t, &stopped)?;
+                    Some(lantian_assess::period_json(a, &p))
                 })
-            })
-            .await
-            .map_err(|_| api_error(StatusCode::INTERNAL_SERVER_ERROR, "evaluation failed"))?
+            });
+            let v = work
+                .await
+                .map_err(|_| api_error(StatusCode::INTERNAL_SERVER_ERROR, "evaluation failed"))?;
+            drop(stop);
+            v.unwrap_or(Value::Null)
         }
     };
     Ok(json_ok(v))
+}
+
+/// Raises its flag when dropped: blocking work started for a request asks
+/// it, and stops once the request is gone.
+#[derive(Default)]
+struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The area's series: its hourly reports over the last `days` days (1–31,
@@ -509,44 +586,13 @@ pub(super) async fn boundary(State(s): State<HttpState>) -> Result<Response, Api
     }
 }
 
-/// Checks that `v` is GeoJSON with polygons: a FeatureCollection, Feature,
-/// Polygon or MultiPolygon. Says what is wrong.
-fn check_geojson(v: &Value) -> Result<(), String> {
-    let kind = v["type"].as_str().ok_or("no \"type\"")?;
-    match kind {
-        "FeatureCollection" => {
-            let features = v["features"]
-                .as_array()
-                .ok_or("FeatureCollection without \"features\"")?;
-            if features.is_empty() {
-                return Err("FeatureCollection has no features".into());
-            }
-            for (i, f) in features.iter().enumerate() {
-                check_geojson(f).map_err(|e| format!("features[{i}]: {e}"))?;
-            }
-            Ok(())
-        }
-        "Feature" => check_geojson(&v["geometry"]).map_err(|e| format!("geometry: {e}")),
-        "Polygon" | "MultiPolygon" => {
-            if v["coordinates"].as_array().is_some_and(|c| !c.is_empty()) {
-                Ok(())
-            } else {
-                Err(format!("{kind} without coordinates"))
-            }
-        }
-        other => Err(format!(
-            "type {other}: expected FeatureCollection, Feature, Polygon or MultiPolygon"
-        )),
-    }
-}
-
 /// Upload the county boundary (GeoJSON polygons, WGS-84 or the source's
 /// datum as given); replaces the previous one. Admin and bureau.
 #[utoipa::path(put, path = "/api/v1/boundary", tag = "devices",
     request_body(content = String, content_type = "application/geo+json", description = "GeoJSON: FeatureCollection, Feature, Polygon or MultiPolygon"),
     responses(
-        (status = 200, description = "Stored: {features}"),
-        (status = 400, description = "Not JSON, or not GeoJSON polygons (the message says where)"),
+        (status = 200, description = "Stored: {features, polygons}"),
+        (status = 400, description = "Not GeoJSON, or not polygons that can be drawn (rings closed, ≥ 4 positions, coordinates in range): the message names the feature and the fault"),
         (status = 401, description = "No session or token"),
         (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token")
     ))]
@@ -557,19 +603,25 @@ pub(super) async fn put_boundary(
     body: String,
 ) -> Result<impl IntoResponse, ApiError> {
     let user = device_admin(&s, &method, &headers).await?;
-    let v: Value = super::json_body("boundary", &body)?;
-    check_geojson(&v).map_err(|e| api_error(StatusCode::BAD_REQUEST, &format!("boundary: {e}")))?;
-    let features = v["features"].as_array().map_or(1, Vec::len);
+    let sum = crate::boundary::check(&body)
+        .map_err(|e| api_error(StatusCode::BAD_REQUEST, &format!("boundary: {e}")))?;
     s.store
         .put_document(
             "boundary",
             &body,
             &user.username,
-            &format!("{features} features, {} bytes", body.len()),
+            &format!(
+                "{} features, {} polygons, {} bytes",
+                sum.features,
+                sum.polygons,
+                body.len()
+            ),
         )
         .await
         .map_err(db_error)?;
-    Ok(json_ok(json!({"features": features})))
+    Ok(json_ok(
+        json!({"features": sum.features, "polygons": sum.polygons}),
+    ))
 }
 
 fn frame_json(f: &lantian_store::FrameRow) -> Value {
@@ -643,17 +695,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn geojson_checks_name_the_fault() {
-        let ok = json!({"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[113.3, 32.7], [113.4, 32.7], [113.4, 32.8], [113.3, 32.7]]]}}]});
-        assert_eq!(check_geojson(&ok), Ok(()));
-        let bad = json!({"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]}}]});
+    fn exports_are_safe_to_open_and_to_name() {
+        assert_eq!(csv_text("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
+        for s in ["+1", "-1+1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_text(s.into()).starts_with('\''), "{s}");
+        }
+        assert_eq!(csv_text("东四".into()), "东四");
         assert_eq!(
-            check_geojson(&bad).unwrap_err(),
-            "features[0]: geometry: type Point: expected FeatureCollection, Feature, Polygon or MultiPolygon"
+            content_disposition("东四-hourly.csv"),
+            "attachment; filename=\"__-hourly.csv\"; filename*=UTF-8''%E4%B8%9C%E5%9B%9B-hourly.csv"
         );
-        assert_eq!(check_geojson(&json!({"a": 1})).unwrap_err(), "no \"type\"");
+        let h = content_disposition("a\"b\r\nc.csv");
+        assert!(axum::http::HeaderValue::from_str(&h).is_ok(), "{h}");
+        assert!(h.starts_with("attachment; filename=\"a_b__c.csv\""), "{h}");
     }
 
     #[test]

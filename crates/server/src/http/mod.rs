@@ -35,6 +35,14 @@ pub struct HttpState {
     pub snapshot: analysis::Shared,
     /// A note on the data shown on every page (the demo's "sample data").
     pub label: Option<String>,
+    /// The longest period `/api/v1/assessment` evaluates, years.
+    pub max_period_years: u32,
+    /// Periods evaluated at once (each takes a core while it runs).
+    pub evaluations: Arc<tokio::sync::Semaphore>,
+    /// Password checks at once (argon2id takes ~19 MiB and tens of ms each).
+    pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted: Arc<auth::TrustedProxies>,
 }
 
 impl HttpState {
@@ -45,6 +53,10 @@ impl HttpState {
             limiter: Arc::default(),
             snapshot: Arc::default(),
             label: None,
+            max_period_years: 20,
+            evaluations: Arc::new(tokio::sync::Semaphore::new(2)),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(4)),
+            trusted: Arc::default(),
         }
     }
 }
@@ -117,6 +129,26 @@ api_routes! {
 )]
 pub struct ApiDoc;
 
+/// The security headers of every answer, page or API: a Content-Security-
+/// Policy that runs only the server's own script files (no inline script,
+/// no eval; inline styles are allowed, the charts set them), never framed;
+/// no MIME sniffing; no referrer sent off the site.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async fn security_headers(mut r: axum::response::Response) -> axum::response::Response {
+    let h = r.headers_mut();
+    let set = |h: &mut HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, header::HeaderValue::from_static(v));
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, CSP);
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    r
+}
+
 pub fn router(state: HttpState) -> Router {
     use utoipa::OpenApi;
     Router::new()
@@ -131,6 +163,7 @@ pub fn router(state: HttpState) -> Router {
                 .url("/api/openapi.json", ApiDoc::openapi()),
         )
         .with_state(state)
+        .layer(axum::middleware::map_response(security_headers))
 }
 
 async fn healthz(State(s): State<HttpState>) -> impl IntoResponse {
@@ -202,11 +235,13 @@ async fn caller(
             "log in, or send an API token (Authorization: Bearer lt_…)",
         )
     };
+    // The scheme is case-insensitive (RFC 9110 §11.1).
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(|v| v.trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
         .filter(|t| !t.is_empty());
     let user = if let Some(token) = bearer {
         store
@@ -262,42 +297,68 @@ struct Login {
     password: String,
 }
 
-/// Log in with `{"username": …, "password": …}`: sets the session cookie
-/// and answers the user and the CSRF token. Failures are
-/// rate limited per username and per peer, and audited.
+/// Log in with `{"username": …, "password": …}` (`Content-Type:
+/// application/json`, so that no cross-site form can post it): sets the
+/// session cookie and answers the user and the CSRF token. Each attempt is
+/// counted before its password is checked (per username, and per client
+/// address unless it is a trusted proxy's), and audited.
 #[utoipa::path(post, path = "/api/v1/login", tag = "public", request_body = Login,
     responses(
         (status = 200, description = "Logged in: the session cookie is set; the body has username, role, role_zh, scope and csrf"),
         (status = 400, description = "The body is not {\"username\", \"password\"}"),
         (status = 401, description = "Wrong username or password"),
-        (status = 429, description = "Too many failed logins for this name or address in 15 minutes")
+        (status = 415, description = "The body is not sent as application/json"),
+        (status = 429, description = "Too many failed logins for this name or address in 15 minutes"),
+        (status = 503, description = "Too many password checks at once; try again in a second")
     ))]
 async fn login(
     State(s): State<HttpState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    ConnectInfo(crate::listen::PeerAddr(peer)): ConnectInfo<crate::listen::PeerAddr>,
     headers: HeaderMap,
     body: String,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    require_json(&headers)?;
     let req: Login = json_body("login", &body)?;
-    let ip = peer.ip().to_string();
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let (client, counted) = s.trusted.client(peer.ip(), forwarded);
+    let ip = client.to_string();
     let now = chrono::Utc::now().timestamp_millis();
-    let wait = s
-        .limiter
-        .lock()
-        .map_or(None, |mut l| l.blocked(&req.username, &ip, now));
-    if let Some(ms) = wait {
-        let _ = s
-            .store
-            .audit(&req.username, "login.limited", Some(&ip))
-            .await;
-        return Err(api_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!(
-                "too many failed logins; try again in {} s",
-                (ms + 999) / 1000
-            ),
-        ));
-    }
+    let attempt = match s.limiter.lock() {
+        Ok(mut l) => l.begin(&req.username, counted.then_some(ip.as_str()), now),
+        Err(_) => Err(1000),
+    };
+    let attempt = match attempt {
+        Ok(a) => a,
+        Err(ms) => {
+            let _ = s
+                .store
+                .audit(&req.username, "login.limited", Some(&ip))
+                .await;
+            return Err(api_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "too many failed logins; try again in {} s",
+                    (ms + 999) / 1000
+                ),
+            ));
+        }
+    };
+    // A bounded number of argon2 checks at once (each holds ~19 MiB); a
+    // login waits a moment for one, and is answered 503 when none frees up.
+    let permit = tokio::time::timeout(LOGIN_WAIT, s.password_checks.clone().acquire_owned()).await;
+    let Ok(Ok(permit)) = permit else {
+        if let Ok(mut l) = s.limiter.lock() {
+            l.abandoned(attempt);
+        }
+        let mut r = api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many logins at once; try again in a second",
+        )
+        .into_response();
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return Ok(r);
+    };
     let user = s
         .store
         .user(&req.username)
@@ -311,13 +372,13 @@ async fn login(
         |u| u.password_hash.clone(),
     );
     let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        auth::verify_password(&password, &hash)
+    })
+    .await
+    .unwrap_or(false);
     let (Some(user), true) = (user, ok) else {
-        if let Ok(mut l) = s.limiter.lock() {
-            l.failed(&req.username, &ip, now);
-        }
         let _ = s
             .store
             .audit(&req.username, "login.failed", Some(&ip))
@@ -328,7 +389,7 @@ async fn login(
         ));
     };
     if let Ok(mut l) = s.limiter.lock() {
-        l.succeeded(&user.username);
+        l.succeeded(attempt);
     }
     let role = role_of(&user)?;
     let random = || {
@@ -344,10 +405,11 @@ async fn login(
         .audit(&user.username, "login.ok", Some(&ip))
         .await
         .map_err(db_error)?;
-    // Secure when a TLS-terminating proxy says the browser used https.
-    let secure = headers
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v == "https");
+    // Secure when a TLS-terminating proxy (a trusted one) says the browser used https.
+    let secure = s.trusted.contains(peer.ip())
+        && headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v == "https");
     let set_cookie = format!(
         "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         SESSION_MS / 1000,
@@ -361,7 +423,29 @@ async fn login(
             (header::SET_COOKIE, set_cookie),
         ],
         body.to_string(),
-    ))
+    )
+        .into_response())
+}
+
+/// How long a login waits for a free password check.
+const LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// 415 unless the request says its body is JSON (`application/json`, with
+/// parameters such as a charset allowed).
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(api_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as Content-Type: application/json",
+        ))
+    }
 }
 
 /// Log out: ends the browser session.

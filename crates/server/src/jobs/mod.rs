@@ -1,0 +1,5 @@
+//! Background work of `serve`: timers and (with the commit feed)
+//! subscribers. Each job is one file; `lib.rs` starts them and stops them
+//! at shutdown.
+
+pub mod retention;

@@ -1,0 +1,12 @@
+//! The HTTP API of the real server on random ports, by area: every route
+//! refuses nobody (`routes`), sessions and logins (`sessions`), devices and
+//! the frame journal (`devices`), the data API (`data`), on SQLite and on
+//! PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod data;
+mod devices;
+mod routes;
+mod sessions;
