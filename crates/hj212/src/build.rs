@@ -11,6 +11,8 @@ use crate::segment::{Packet, Version};
 pub enum BuildError {
     /// The data segment does not fit the 4-digit length field.
     TooLong(usize),
+    /// A segment without a CP body to encrypt.
+    NoCp,
 }
 
 impl std::fmt::Display for BuildError {
@@ -19,6 +21,7 @@ impl std::fmt::Display for BuildError {
             BuildError::TooLong(n) => {
                 write!(f, "data segment of {n} bytes does not fit 4 length digits")
             }
+            BuildError::NoCp => f.write_str("no CP body to encrypt"),
         }
     }
 }
@@ -249,11 +252,20 @@ pub fn platform_reply(p: &Packet<'_>) -> Option<Vec<u8>> {
 /// for one protocol is answered in it, whatever its packet's Flag and dates
 /// suggest (a 2025 logger re-sending old history looks like 2017 by date).
 pub fn platform_reply_as(p: &Packet<'_>, v: Version) -> Option<Vec<u8>> {
-    use crate::message::{Message, classify};
+    platform_reply_to(p, &crate::message::classify(p).ok()?, v)
+}
+
+/// [`platform_reply_as`] for a packet already classified as `m`.
+pub fn platform_reply_to(
+    p: &Packet<'_>,
+    m: &crate::message::Message<'_>,
+    v: Version,
+) -> Option<Vec<u8>> {
+    use crate::message::Message;
     if !p.needs_ack() {
         return None;
     }
-    let seg = match classify(p).ok()? {
+    let seg = match m {
         Message::Data(_) | Message::DeviceTime { .. } | Message::IntervalIs { .. } => {
             data_ack_as(p, v)
         }
@@ -264,6 +276,67 @@ pub fn platform_reply_as(p: &Packet<'_>, v: Version) -> Option<Vec<u8>> {
         _ => return None,
     };
     frame(&seg).ok()
+}
+
+/// HJ 212-2025 activation: the platform assigns an approved logger its MN
+/// (1002, Flag=9), naming the logger by the id it announced (i23005-Info).
+pub fn assign_mn(
+    qn: &str,
+    st: &str,
+    pw: &str,
+    mn: &str,
+    logger_id: &str,
+) -> Result<Vec<u8>, BuildError> {
+    let seg = SegmentBuilder::new()
+        .qn(qn)
+        .st(st)
+        .cn("1002")
+        .pw(pw)
+        .mn(mn)
+        .flag(9)
+        .cp("i23005-Info", logger_id)
+        .build();
+    frame(&seg)
+}
+
+/// HJ 212-2025 key exchange: the platform's 1014 carrying a new SM4 key
+/// (`NewSK`, made `created`), its CP body encrypted with the key in use
+/// (`old`) in the wire form the device used; the CRC covers the plaintext
+/// segment (§6.4), the length the plaintext's.
+#[allow(clippy::too_many_arguments)]
+pub fn new_key_frame(
+    old: &[u8; 16],
+    form: crate::crypto::WireForm,
+    qn: &str,
+    st: &str,
+    pw: &str,
+    mn: &str,
+    created: &str,
+    new_key: &[u8; 16],
+) -> Result<Vec<u8>, BuildError> {
+    let seg = SegmentBuilder::new()
+        .qn(qn)
+        .st(st)
+        .cn("1014")
+        .pw(pw)
+        .mn(mn)
+        .flag(9)
+        .item(&[
+            ("SKCreateTime", created),
+            ("NewSK", &String::from_utf8_lossy(new_key)),
+        ])
+        .build();
+    if seg.len() > 9999 {
+        return Err(BuildError::TooLong(seg.len()));
+    }
+    let crc = crate::crc::hex4(crate::crc::hj212(seg.as_bytes()));
+    let enc =
+        crate::crypto::encrypt_segment(old, seg.as_bytes(), form).map_err(|_| BuildError::NoCp)?;
+    let mut out = format!("##{:04}", seg.len()).into_bytes();
+    out.extend(enc);
+    out.extend(crc);
+    out.extend(b"\r\n");
+    Ok(out)
 }
 
 /// A platform request to a device (`Flag=5`: 2017, answer required).

@@ -186,6 +186,42 @@ fn binary_ciphertext_with_line_feeds_is_framed_by_its_length() {
     assert_eq!(plain, seg);
 }
 
+#[test]
+fn the_platforms_key_and_mn_frames_are_built_by_the_codec() {
+    use lantian_hj212::segment::Packet;
+    let new = *b"0123456789ABCDEF";
+    for form in [WireForm::Text, WireForm::Binary] {
+        let bytes = build::new_key_frame(
+            &TEST_KEY,
+            form,
+            "20250601085857223",
+            "22",
+            "123456",
+            "010000A8900016F000169DC0",
+            "20250601085857",
+            &new,
+        )
+        .unwrap();
+        let (plain, ok, got) = frame(&bytes, Some(TEST_KEY));
+        assert!(ok, "{form:?}: a valid frame with the old key");
+        assert_eq!(got, Some(form));
+        let text = String::from_utf8(plain).unwrap();
+        let p = Packet::parse(&text);
+        assert_eq!((p.cn, p.flag_text), (Some("1014"), Some("9")), "{text}");
+        assert_eq!(p.cp_get("NewSK"), Some("0123456789ABCDEF"), "{text}");
+        assert_eq!(p.cp_get("SKCreateTime"), Some("20250601085857"));
+        let (_, ok, _) = frame(&bytes, Some(new));
+        assert!(!ok, "not readable with the new key");
+    }
+    let a = build::assign_mn("20250601085857224", "22", "123456", "MN9", "LOGGER-1").unwrap();
+    let (plain, ok, _) = frame(&a, None);
+    assert!(ok);
+    let text = String::from_utf8(plain).unwrap();
+    let p = Packet::parse(&text);
+    assert_eq!((p.cn, p.mn), (Some("1002"), Some("MN9")));
+    assert_eq!(p.cp_get("i23005-Info"), Some("LOGGER-1"));
+}
+
 proptest! {
     #[test]
     fn encrypted_2025_round_trip(

@@ -7,6 +7,8 @@
 //! slowing the generator down (no coordinated omission).
 //!
 //! `cargo run --release -p lantian-server --example api_load -- ADDR TOKEN RATE SECONDS [CONNECTIONS]`
+//!
+//! `LANTIAN_LOAD_PATHS=/a,/b` replaces the pages' calls with these paths.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -78,18 +80,23 @@ async fn main() {
     let secs: f64 = args[4].parse().expect("SECONDS");
     let conns: usize = args.get(5).map_or(16, |c| c.parse().expect("CONNECTIONS"));
     let total = (rate * secs) as usize;
+    let paths: Arc<Vec<String>> = Arc::new(match std::env::var("LANTIAN_LOAD_PATHS") {
+        Ok(list) => list.split(',').map(str::to_string).collect(),
+        Err(_) => PATHS.iter().map(|p| p.to_string()).collect(),
+    });
     let start = Instant::now() + Duration::from_millis(200);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let lat = Arc::new(Mutex::new(Vec::with_capacity(total)));
     let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..conns {
-        let (addr, token, next, lat, errors) = (
+        let (addr, token, next, lat, errors, paths) = (
             addr.clone(),
             token.clone(),
             next.clone(),
             lat.clone(),
             errors.clone(),
+            paths.clone(),
         );
         set.spawn(async move {
             let mut c = BufReader::new(TcpStream::connect(&addr).await.expect("connect"));
@@ -102,7 +109,7 @@ async fn main() {
                 }
                 let due = start + Duration::from_secs_f64(i as f64 / rate);
                 tokio::time::sleep_until(due.into()).await;
-                let path = PATHS[i % PATHS.len()];
+                let path = paths[i % paths.len()].as_str();
                 match call(&mut c, &addr, &token, path).await {
                     Ok(200) => mine.push(due.elapsed().as_secs_f64() * 1000.0),
                     _ => {

@@ -21,6 +21,7 @@ use lantian_hj212::reassembly::{Assembly, Reassembler};
 use lantian_hj212::segment::Packet;
 use lantian_hj212::segment::Version;
 use lantian_store::{Batch, Device, FrameRec, QuarantineRec, UploadRec, ValueRec, Verdict};
+use lantian_types::{CrcDialect, Protocol};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -98,9 +99,14 @@ fn key_of(device: &Device, master: Option<&[u8; 16]>) -> Option<[u8; 16]> {
     key
 }
 
-/// The values of an upload packet.
-fn upload_of(p: &Packet<'_>, device: &Device, received_ms: i64) -> Option<UploadRec> {
-    let Ok(Message::Data(up)) = message::classify(p) else {
+/// The values of an upload packet (classified as `m`).
+fn upload_of(
+    p: &Packet<'_>,
+    m: &Message<'_>,
+    device: &Device,
+    received_ms: i64,
+) -> Option<UploadRec> {
+    let Message::Data(up) = m else {
         return None;
     };
     if !matches!(up.kind.cn(), 2011 | 2051 | 2061 | 2031) {
@@ -125,7 +131,7 @@ fn upload_of(p: &Packet<'_>, device: &Device, received_ms: i64) -> Option<Upload
     }
     Some(UploadRec {
         device_id: device.id,
-        mn: device.spec.mn.clone(),
+        mn: device.spec.mn.to_string(),
         cn: up.kind.cn() as i64,
         data_time: data_time.unix_seconds(DEVICE_UTC_OFFSET_S),
         qn: p.qn_any().map(str::to_string),
@@ -174,6 +180,8 @@ pub fn judge(
     let segment = decrypted.as_deref().unwrap_or(segment);
     let text = String::from_utf8_lossy(segment);
     let p = Packet::parse(&text);
+    // Classified once; every decision below reads this.
+    let msg = message::classify(&p);
     let mut rec = FrameRec {
         received_ms,
         peer: peer.to_string(),
@@ -230,7 +238,7 @@ pub fn judge(
         cpu_id,
         mac1,
         mac2,
-    }) = message::classify(&p)
+    }) = &msg
         && p.mn.is_none_or(|mn| !reg.devices.contains_key(mn))
     {
         let Some(logger_id) = logger_id.filter(|l| !l.is_empty()) else {
@@ -247,7 +255,11 @@ pub fn judge(
             last_ms: received_ms,
             approved_mn: None,
         });
-        let mut reply = build::platform_reply(&p).unwrap_or_default();
+        let mut reply = msg
+            .as_ref()
+            .ok()
+            .and_then(|m| build::platform_reply_to(&p, m, p.version()))
+            .unwrap_or_default();
         match reg
             .approved
             .get(logger_id)
@@ -255,16 +267,14 @@ pub fn judge(
         {
             Some(dev) => {
                 // Approved: assign the MN (1002); the logger answers 9011/9012.
-                let seg = build::SegmentBuilder::new()
-                    .qn(&crate::qn_now())
-                    .st(p.st.unwrap_or("22"))
-                    .cn("1002")
-                    .pw(&dev.spec.password)
-                    .mn(&dev.spec.mn)
-                    .flag(9)
-                    .cp("i23005-Info", logger_id)
-                    .build();
-                if let Ok(f) = build::frame(&seg) {
+                let st = p.st.unwrap_or("22");
+                if let Ok(f) = build::assign_mn(
+                    &crate::qn_now(),
+                    st,
+                    &dev.spec.password,
+                    dev.spec.mn.as_str(),
+                    logger_id,
+                ) {
                     reply.extend(f);
                 }
                 tracing::info!(peer, logger_id, mn = %dev.spec.mn, "activation: MN assigned (1002)");
@@ -304,7 +314,7 @@ pub fn judge(
         );
         return j;
     }
-    if crc == Some(CrcVariant::Modbus) && device.spec.crc != "modbus" {
+    if crc == Some(CrcVariant::Modbus) && device.spec.crc != CrcDialect::Modbus {
         reject(
             rec,
             &mut j,
@@ -314,54 +324,52 @@ pub fn judge(
     }
     // Answered in the device's configured protocol; `auto` (or anything
     // else) answers in the packet's own.
-    let dialect = match device.spec.protocol.as_str() {
-        "2005" => Version::V2005,
-        "2017" => Version::V2017,
-        "2025" => Version::V2025,
-        _ => p.version(),
+    let dialect = match device.spec.protocol {
+        Protocol::V2005 => Version::V2005,
+        Protocol::V2017 => Version::V2017,
+        Protocol::V2025 => Version::V2025,
+        Protocol::Auto => p.version(),
     };
     if dialect != p.version() {
         tracing::debug!(mn = %device.spec.mn, packet = p.version().name(), device = dialect.name(), "packet version differs from the device's protocol; answering in the device's");
     }
-    let mut reply = build::platform_reply_as(&p, dialect);
+    let mut reply = msg
+        .as_ref()
+        .ok()
+        .and_then(|m| build::platform_reply_to(&p, m, dialect));
     // HJ 212-2025 key exchange: the device asks (1014); the platform answers
     // 9013, seals the new key into this batch, and sends it (1014, encrypted
     // with the key in use) once the batch has committed.
-    if let Ok(Message::KeyRequest { .. }) = message::classify(&p) {
+    if let Ok(Message::KeyRequest { .. }) = &msg {
         match (j.key, master) {
             (Some(old), Some(m)) => match crate::keys::new_key() {
                 Ok(new) => {
-                    let seg = build::SegmentBuilder::new()
-                        .qn(&crate::qn_now())
-                        .st(p.st.unwrap_or("22"))
-                        .cn("1014")
-                        .pw(&device.spec.password)
-                        .mn(&device.spec.mn)
-                        .flag(9)
-                        .item(&[
-                            ("SKCreateTime", &crate::qn_now()),
-                            ("NewSK", &String::from_utf8_lossy(&new)),
-                        ])
-                        .build();
-                    let plain_crc =
-                        lantian_hj212::crc::hex4(lantian_hj212::crc::hj212(seg.as_bytes()));
-                    if let Ok(enc) = lantian_hj212::crypto::encrypt_segment(
+                    // Answer in the ciphertext form the device used.
+                    let form = wire_form.unwrap_or(lantian_hj212::crypto::WireForm::Text);
+                    let now = crate::qn_now();
+                    let st = p.st.unwrap_or("22");
+                    match build::new_key_frame(
                         &old,
-                        seg.as_bytes(),
-                        // Answer in the ciphertext form the device used.
-                        wire_form.unwrap_or(lantian_hj212::crypto::WireForm::Text),
+                        form,
+                        &now,
+                        st,
+                        &device.spec.password,
+                        device.spec.mn.as_str(),
+                        &now,
+                        &new,
                     ) {
-                        let mut frame = format!("##{:04}", seg.len()).into_bytes();
-                        frame.extend(enc);
-                        frame.extend(plain_crc);
-                        frame.extend(b"\r\n");
-                        reply.get_or_insert_with(Vec::new).extend(frame);
-                        j.batch
-                            .keys
-                            .push((device.spec.mn.clone(), crate::keys::seal(m, &new)));
-                        j.rotated_key = Some(new);
-                        rec.reason = Some("SM4 key rotated".into());
-                        tracing::info!(mn = %device.spec.mn, "SM4 key rotated (1014)");
+                        Ok(frame) => {
+                            reply.get_or_insert_with(Vec::new).extend(frame);
+                            j.batch
+                                .keys
+                                .push((device.spec.mn.to_string(), crate::keys::seal(m, &new)));
+                            j.rotated_key = Some(new);
+                            rec.reason = Some("SM4 key rotated".into());
+                            tracing::info!(mn = %device.spec.mn, "SM4 key rotated (1014)");
+                        }
+                        Err(e) => {
+                            tracing::error!(mn = %device.spec.mn, error = %e, "the new key's frame cannot be built")
+                        }
                     }
                 }
                 Err(e) => {
@@ -375,14 +383,18 @@ pub fn judge(
     }
     // Heard from: heartbeats count as much as data for online state.
     j.batch.seen.push((device.id, received_ms));
-    if matches!(message::classify(&p), Ok(Message::Heartbeat)) {
+    if matches!(msg, Ok(Message::Heartbeat)) {
         rec.verdict = Verdict::Heartbeat;
         j.batch.frames.push(rec);
         j.reply = reply;
         return j;
     }
     match reasm.push(&p) {
-        Assembly::Single => match upload_of(&p, device, received_ms) {
+        Assembly::Single => match msg
+            .as_ref()
+            .ok()
+            .and_then(|m| upload_of(&p, m, device, received_ms))
+        {
             Some(up) => {
                 rec.verdict = Verdict::Stored;
                 rec.upload = Some(j.batch.uploads.len());
@@ -390,7 +402,7 @@ pub fn judge(
             }
             None => {
                 rec.verdict = if matches!(
-                    message::classify(&p),
+                    msg,
                     Ok(Message::DataAnswer
                         | Message::NoticeAnswer
                         | Message::RequestAnswer { .. }
@@ -404,9 +416,13 @@ pub fn judge(
         },
         Assembly::Pending { .. } => rec.verdict = Verdict::Part,
         Assembly::Complete(whole) => {
+            // The whole packet is a packet of its own, classified once.
             let wp = Packet::parse(&whole);
             rec.verdict = Verdict::Other;
-            if let Some(up) = upload_of(&wp, device, received_ms) {
+            if let Some(up) = message::classify(&wp)
+                .ok()
+                .and_then(|m| upload_of(&wp, &m, device, received_ms))
+            {
                 rec.verdict = Verdict::Stored;
                 rec.upload = Some(j.batch.uploads.len());
                 j.batch.uploads.push(up);

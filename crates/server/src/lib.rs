@@ -11,16 +11,18 @@
 //!            └──────── replies after commit ◀──────┘
 //! ```
 
-pub mod analysis;
 pub mod auth;
 pub mod boundary;
 pub mod config;
+pub mod feed;
+pub mod figures;
 pub mod http;
 pub mod ingest;
 pub mod jobs;
 pub mod keys;
 pub mod listen;
 pub mod metrics;
+pub mod policy;
 pub mod writer;
 
 use std::net::SocketAddr;
@@ -45,7 +47,9 @@ pub struct Running {
     pub http_addr: SocketAddr,
     pub metrics: Arc<Metrics>,
     /// The dashboard's figures (empty until the first are computed).
-    pub figures: analysis::Shared,
+    pub figures: figures::Shared,
+    /// The commit feed (subscribe to learn what each batch stored).
+    pub feed: feed::Sender,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -74,7 +78,7 @@ async fn load_registry(store: &Store, registry: &Registry) -> anyhow::Result<usi
     let view = ingest::RegistryView {
         devices: devices
             .into_iter()
-            .map(|d| (d.spec.mn.clone(), d))
+            .map(|d| (d.spec.mn.to_string(), d))
             .collect(),
         approved: store
             .pending_loggers_bulk()
@@ -120,6 +124,9 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     );
 
     let metrics = Arc::new(Metrics::default());
+    let feed = feed::channel();
+    // Subscribed before the writers start, so no batch is missed.
+    let figures_feed = feed.subscribe();
     let (wtx, wrx) = mpsc::channel(cfg.queue_depth.max(1));
     let wrx = Arc::new(Mutex::new(wrx));
     let mut writers = JoinSet::new();
@@ -128,6 +135,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
             store.clone(),
             wrx.clone(),
             metrics.clone(),
+            feed.clone(),
             cfg.node.clone(),
             cfg.batch_max_frames,
         ));
@@ -189,38 +197,15 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         stop_rx.clone(),
     ));
 
-    // The dashboard's figures: rebuilt when uploads were added.
-    let mut an_stop = stop_rx.clone();
-    let an_store = store.clone();
-    let every = Duration::from_secs(cfg.analysis_every_s.max(1));
-    let targets = cfg.targets()?;
-    let an_task = tokio::spawn(async move {
-        let mut analyst = analysis::Analyst::default();
-        loop {
-            let have = analysis::current(&snapshot).is_some();
-            let t0 = std::time::Instant::now();
-            match analyst.refresh(&an_store, have, targets).await {
-                Ok(Some(snap)) => {
-                    tracing::info!(
-                        ms = t0.elapsed().as_millis() as u64,
-                        values = snap.values,
-                        "dashboard figures rebuilt"
-                    );
-                    let snap = Some(Arc::new(snap));
-                    match snapshot.write() {
-                        Ok(mut g) => *g = snap,
-                        Err(p) => *p.into_inner() = snap,
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "dashboard figures not rebuilt"),
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = an_stop.changed() => break,
-            }
-        }
-    });
+    // The dashboard's figures, following the commit feed.
+    let an_task = tokio::spawn(jobs::figures::run(
+        store.clone(),
+        figures_feed,
+        snapshot,
+        cfg.targets()?,
+        Duration::from_secs(cfg.analysis_every_s.max(1)),
+        stop_rx.clone(),
+    ));
 
     let task_metrics = metrics.clone();
     let task = tokio::spawn(async move {
@@ -269,7 +254,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         let _ = http_task.await;
         let _ = reg_task.await;
         let _ = sweep_task.await;
-        an_task.abort();
+        let _ = an_task.await;
         tracing::info!("stopped");
         Ok(())
     });
@@ -279,6 +264,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         http_addr,
         metrics,
         figures,
+        feed,
         shutdown: stop_tx,
         task,
     })

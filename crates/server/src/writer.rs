@@ -11,6 +11,7 @@ use std::time::Instant;
 use lantian_store::{Batch, Store};
 use tokio::sync::{Mutex, mpsc};
 
+use crate::feed::{self, Committed};
 use crate::ingest::Job;
 use crate::metrics::Metrics;
 
@@ -23,6 +24,7 @@ pub async fn run(
     store: Store,
     rx: Arc<Mutex<mpsc::Receiver<Job>>>,
     metrics: Arc<Metrics>,
+    feed: feed::Sender,
     node: String,
     max_frames: usize,
 ) {
@@ -74,6 +76,16 @@ pub async fn run(
                 let mut verdicts = outcome.verdicts.into_iter();
                 for (n, d) in done {
                     let _ = d.send(Ok(verdicts.by_ref().take(n).collect()));
+                }
+                // The rest of the server learns what was stored.
+                if let Some(id) = outcome.commit_id {
+                    let uploads = batch
+                        .uploads
+                        .into_iter()
+                        .zip(outcome.new_uploads)
+                        .filter_map(|(u, new)| new.then_some(u))
+                        .collect();
+                    let _ = feed.send(Arc::new(Committed { id, uploads }));
                 }
             }
             Err(e) => {

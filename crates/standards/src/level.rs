@@ -86,6 +86,18 @@ impl Level {
         ][self.0 as usize - 1]
     }
 
+    /// The colour of text written on [`Level::rgb`]: HJ 633 gives none, so
+    /// it is chosen for contrast (WCAG ratios) — dark #1D2733 on green
+    /// (8.8:1), yellow (14:1) and orange (6.0:1); white on red (4.0:1, where
+    /// dark text gives 3.8:1), purple (8.5:1) and maroon.
+    pub const fn text_rgb(self) -> Rgb {
+        if self.0 <= 3 {
+            Rgb(0x1D, 0x27, 0x33)
+        } else {
+            Rgb(255, 255, 255)
+        }
+    }
+
     /// 对健康影响情况 as the given version of HJ 633 words it.
     pub const fn health_effect(self, standard: Standard) -> &'static str {
         match standard {
@@ -149,6 +161,17 @@ pub const fn sensitive_groups(pollutant: Pollutant) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_reads_on_each_level() {
+        let hex: Vec<String> = Level::ALL.iter().map(|l| l.text_rgb().hex()).collect();
+        assert_eq!(
+            hex,
+            [
+                "#1D2733", "#1D2733", "#1D2733", "#FFFFFF", "#FFFFFF", "#FFFFFF"
+            ]
+        );
+    }
 
     #[test]
     fn level_bounds_and_colours() {

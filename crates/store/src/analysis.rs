@@ -1,79 +1,212 @@
-//! Reads of stored values for the assessment (`lantian assess --database`
-//! and the dashboard's figures): streamed row by row on the background
-//! pool, so years of hours never sit in memory twice and no API call waits
-//! behind them.
+//! Reads of stored uploads for the assessment (`lantian assess --database`
+//! and the dashboard's figures) and for the commit feed's subscribers:
+//! one row per upload (its values packed), streamed on the background pool,
+//! so years of hours never sit in memory twice and no API call waits behind
+//! them.
 
-use sqlx::{QueryBuilder, Row};
+use sqlx::QueryBuilder;
 
 use crate::{Result, Store, on};
 
-/// A value of an ambient device read back for assessment (borrowed from the
-/// database row).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ValueRow<'r> {
-    pub site_code: &'r str,
-    pub assessment: bool,
-    pub code: &'r str,
-    /// DataTime, UTC seconds (start of the hour for 2061).
-    pub ts: i64,
-    pub raw: &'r str,
-    pub flag: Option<&'r str>,
-    pub unit_overrides: &'r str,
+/// A stored upload read back with its values (for the assessment and the
+/// commit feed's subscribers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUpload<'r> {
+    pub device_id: i64,
+    pub cn: i64,
+    /// DataTime, UTC seconds.
+    pub data_time: i64,
+    pub received_ms: i64,
+    pub values: Vec<crate::journal::PackedValue<'r>>,
+}
+
+/// One row of the commit feed's outbox.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CommitRow {
+    pub id: i64,
+    pub at_ms: i64,
+    pub node: String,
+    pub keys: String,
+}
+
+impl CommitRow {
+    /// The upload keys (device_id, cn, data_time) it names.
+    pub fn keys(&self) -> Vec<(i64, i64, i64)> {
+        self.keys
+            .split_whitespace()
+            .filter_map(|k| {
+                let mut it = k.split(':').map(|x| x.parse::<i64>().ok());
+                Some((it.next()??, it.next()??, it.next()??))
+            })
+            .collect()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UploadRow {
+    device_id: i64,
+    cn: i64,
+    data_time: i64,
+    received_ms: i64,
+    packed: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ValRow {
+    code: String,
+    field: String,
+    raw: String,
+    flag: Option<String>,
+}
+
+/// Reads the values of an upload stored without a packed copy.
+macro_rules! unpacked_values {
+    ($p:expr, $u:expr) => {{
+        let rows: Vec<ValRow> = sqlx::query_as(
+            "SELECT code, field, raw, flag FROM vals WHERE device_id = $1 AND cn = $2 AND ts = $3",
+        )
+        .bind($u.device_id)
+        .bind($u.cn)
+        .bind($u.data_time)
+        .fetch_all($p)
+        .await?;
+        rows
+    }};
+}
+
+/// Hands one upload row to `f`, its values unpacked (or read from `vals`).
+macro_rules! hand_over {
+    ($p:expr, $r:expr, $f:expr) => {{
+        let r: UploadRow = $r;
+        match &r.packed {
+            Some(packed) => $f(StoredUpload {
+                device_id: r.device_id,
+                cn: r.cn,
+                data_time: r.data_time,
+                received_ms: r.received_ms,
+                values: crate::journal::unpack(packed).collect(),
+            }),
+            None => {
+                let vals = unpacked_values!($p, r);
+                $f(StoredUpload {
+                    device_id: r.device_id,
+                    cn: r.cn,
+                    data_time: r.data_time,
+                    received_ms: r.received_ms,
+                    values: vals
+                        .iter()
+                        .map(|v| crate::journal::PackedValue {
+                            code: &v.code,
+                            field: &v.field,
+                            raw: &v.raw,
+                            flag: v.flag.as_deref(),
+                        })
+                        .collect(),
+                })
+            }
+        }
+    }};
 }
 
 impl Store {
-    /// Calls `f` with every value of ambient devices with command `cn` (2061
-    /// hourly, 2011 real-time) for `codes` and `fields` — with `received`
-    /// `(from, until)`, only those of uploads received in `from..until` (Unix
-    /// ms); returns the count.
-    pub async fn each_ambient_value(
+    /// Calls `f` with every stored upload of devices of `kind` with a command
+    /// in `cns` (one row per upload: the values come packed), in the order
+    /// of the uploads' key; returns the count. On the background pool.
+    pub async fn each_upload(
         &self,
-        cn: i64,
-        codes: &[&str],
-        fields: &[&str],
-        received: Option<(i64, i64)>,
-        f: &mut (dyn FnMut(ValueRow<'_>) + Send),
+        kind: &str,
+        cns: &[i64],
+        f: &mut (dyn FnMut(StoredUpload<'_>) + Send),
     ) -> Result<u64> {
         use futures_util::TryStreamExt;
         on!(self, bulk, |p| {
             let mut q = QueryBuilder::new(
-                "SELECT s.code AS site_code, s.assessment, v.code, v.ts, v.raw, v.flag, d.unit_overrides \
-                 FROM vals v JOIN devices d ON d.id = v.device_id JOIN sites s ON s.id = d.site_id ",
+                "SELECT u.device_id, u.cn, u.data_time, u.received_ms, u.packed FROM uploads u \
+                 JOIN devices d ON d.id = u.device_id WHERE d.kind = ",
             );
-            if let Some((from, until)) = received {
-                q.push("JOIN uploads u ON u.device_id = v.device_id AND u.cn = v.cn AND u.data_time = v.ts AND u.received_ms >= ");
-                q.push_bind(from);
-                q.push(" AND u.received_ms < ");
-                q.push_bind(until);
-            }
-            q.push(" WHERE d.kind = 'ambient' AND v.cn = ");
-            q.push_bind(cn);
-            q.push(" AND v.code IN (");
+            q.push_bind(kind.to_string());
+            q.push(" AND u.cn IN (");
             let mut sep = q.separated(", ");
-            for c in codes {
-                sep.push_bind(c.to_string());
-            }
-            q.push(") AND v.field IN (");
-            let mut sep = q.separated(", ");
-            for fl in fields {
-                sep.push_bind(fl.to_string());
+            for c in cns {
+                sep.push_bind(*c);
             }
             q.push(")");
-            let mut rows = q.build().fetch(p);
+            // Rows without a packed copy are read from vals after the
+            // stream (one connection cannot serve two statements at once).
+            let mut later = Vec::new();
             let mut n = 0;
-            while let Some(r) = rows.try_next().await? {
-                f(ValueRow {
-                    site_code: r.try_get("site_code")?,
-                    assessment: r.try_get::<i64, _>("assessment")? != 0,
-                    code: r.try_get("code")?,
-                    ts: r.try_get("ts")?,
-                    raw: r.try_get("raw")?,
-                    flag: r.try_get("flag")?,
-                    unit_overrides: r.try_get("unit_overrides")?,
-                });
-                n += 1;
+            {
+                let mut rows = q.build_query_as::<UploadRow>().fetch(p);
+                while let Some(r) = rows.try_next().await? {
+                    n += 1;
+                    if r.packed.is_some() {
+                        hand_over!(p, r, f);
+                    } else {
+                        later.push(r);
+                    }
+                }
+            }
+            for r in later {
+                hand_over!(p, r, f);
             }
             Ok(n)
+        })
+    }
+
+    /// Calls `f` with the uploads of these keys (device_id, cn, data_time)
+    /// that are stored (the commit feed's rows from another node).
+    pub async fn uploads_by_keys(
+        &self,
+        keys: &[(i64, i64, i64)],
+        f: &mut (dyn FnMut(StoredUpload<'_>) + Send),
+    ) -> Result<u64> {
+        on!(self, bulk, |p| {
+            let mut n = 0;
+            for chunk in keys.chunks(500) {
+                let mut q = QueryBuilder::new(
+                    "SELECT device_id, cn, data_time, received_ms, packed FROM uploads WHERE (device_id, cn, data_time) IN (",
+                );
+                let mut sep = q.separated(", ");
+                for (d, c, t) in chunk {
+                    sep.push("(");
+                    sep.push_bind_unseparated(*d);
+                    sep.push_unseparated(", ");
+                    sep.push_bind_unseparated(*c);
+                    sep.push_unseparated(", ");
+                    sep.push_bind_unseparated(*t);
+                    sep.push_unseparated(")");
+                }
+                q.push(")");
+                let rows: Vec<UploadRow> = q.build_query_as().fetch_all(p).await?;
+                for r in rows {
+                    n += 1;
+                    hand_over!(p, r, f);
+                }
+            }
+            Ok(n)
+        })
+    }
+
+    /// The newest row of the commit feed's outbox (0 when there is none).
+    pub async fn last_commit_id(&self) -> Result<i64> {
+        on!(self, bulk, |p| {
+            let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM commits")
+                .fetch_one(p)
+                .await?;
+            Ok(id.unwrap_or(0))
+        })
+    }
+
+    /// Outbox rows after `after`, oldest first, at most `limit`.
+    pub async fn commits_since(&self, after: i64, limit: i64) -> Result<Vec<CommitRow>> {
+        on!(self, bulk, |p| {
+            Ok(sqlx::query_as(
+                "SELECT id, at_ms, node, keys FROM commits WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(p)
+            .await?)
         })
     }
 }

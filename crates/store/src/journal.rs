@@ -62,6 +62,63 @@ impl ValueRec {
     }
 }
 
+/// The separators of [`pack`]: ASCII unit (between a value's parts) and
+/// record (between values) separators.
+const US: char = '\u{1f}';
+const RS: char = '\u{1e}';
+
+/// An upload's values in one text (`uploads.packed`), or `None` when a
+/// part holds a separator (its values are then read from `vals`).
+pub fn pack(values: &[ValueRec]) -> Option<String> {
+    let mut out = String::with_capacity(values.len() * 24);
+    for (i, v) in values.iter().enumerate() {
+        let flag = v.flag.as_deref().unwrap_or("");
+        if [v.code.as_str(), &v.field, &v.raw, flag]
+            .iter()
+            .any(|p| p.contains([US, RS]))
+        {
+            return None;
+        }
+        if i > 0 {
+            out.push(RS);
+        }
+        for (k, part) in [v.code.as_str(), &v.field, &v.raw, flag]
+            .into_iter()
+            .enumerate()
+        {
+            if k > 0 {
+                out.push(US);
+            }
+            out.push_str(part);
+        }
+    }
+    Some(out)
+}
+
+/// One value of a packed upload, borrowed from the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackedValue<'a> {
+    pub code: &'a str,
+    pub field: &'a str,
+    pub raw: &'a str,
+    /// `None` when the device sent no flag.
+    pub flag: Option<&'a str>,
+}
+
+/// The values of a packed text (a malformed part is skipped).
+pub fn unpack(packed: &str) -> impl Iterator<Item = PackedValue<'_>> {
+    packed.split(RS).filter(|v| !v.is_empty()).filter_map(|v| {
+        let mut it = v.split(US);
+        let (code, field, raw, flag) = (it.next()?, it.next()?, it.next()?, it.next()?);
+        Some(PackedValue {
+            code,
+            field,
+            raw,
+            flag: (!flag.is_empty()).then_some(flag),
+        })
+    })
+}
+
 /// A data upload (2011, 2051, 2061, 2031) with its values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadRec {
@@ -126,6 +183,10 @@ pub struct BatchOutcome {
     pub values: u64,
     /// The final verdict of every frame of the batch, in order.
     pub verdicts: Vec<Verdict>,
+    /// Which of the batch's uploads were stored now (not retransmissions).
+    pub new_uploads: Vec<bool>,
+    /// The batch's row in the commit feed's outbox (when it stored uploads).
+    pub commit_id: Option<i64>,
 }
 
 /// A journaled frame, for the raw-frame audit.
@@ -233,8 +294,8 @@ macro_rules! write_batch_tx {
         // key already there (a retransmission) or twice in the batch (the
         // first wins) is known to be a duplicate before the frames are written.
         let mut inserted: HashSet<(i64, i64, i64)> = HashSet::new();
-        for chunk in b.uploads.chunks(PARAMS_PER_INSERT / 7) {
-            let mut q = QueryBuilder::new("INSERT INTO uploads (device_id, cn, data_time, mn, qn, received_ms, late) ");
+        for chunk in b.uploads.chunks(PARAMS_PER_INSERT / 8) {
+            let mut q = QueryBuilder::new("INSERT INTO uploads (device_id, cn, data_time, mn, qn, received_ms, late, packed) ");
             q.push_values(chunk, |mut r, u| {
                 r.push_bind(u.device_id)
                     .push_bind(u.cn)
@@ -242,7 +303,8 @@ macro_rules! write_batch_tx {
                     .push_bind(u.mn.clone())
                     .push_bind(u.qn.clone())
                     .push_bind(u.received_ms)
-                    .push_bind(i64::from(u.late));
+                    .push_bind(i64::from(u.late))
+                    .push_bind(pack(&u.values));
             });
             q.push(" ON CONFLICT DO NOTHING RETURNING device_id, cn, data_time");
             let keys: Vec<(i64, i64, i64)> = q.build_query_as().fetch_all(&mut *$tx).await?;
@@ -346,6 +408,26 @@ macro_rules! write_batch_tx {
             q.push(" ON CONFLICT (device_id, hour, kind) DO UPDATE SET n = device_counts.n + excluded.n");
             q.build().execute(&mut *$tx).await?;
         }
+        // The commit feed's outbox: what this batch stored, by key.
+        if out.uploads_new > 0 {
+            let keys: Vec<String> = b
+                .uploads
+                .iter()
+                .zip(&new)
+                .filter(|(_, n)| **n)
+                .map(|(u, _)| format!("{}:{}:{}", u.device_id, u.cn, u.data_time))
+                .collect();
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO commits (at_ms, node, uploads, keys) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(crate::now_ms())
+            .bind(node)
+            .bind(out.uploads_new as i64)
+            .bind(keys.join(" "))
+            .fetch_one(&mut *$tx)
+            .await?;
+            out.commit_id = Some(id);
+        }
         // Last heard from, and the latest DataTime stored, per device.
         let mut latest: BTreeMap<i64, (Option<i64>, Option<i64>)> = BTreeMap::new();
         for &(id, ms) in &b.seen {
@@ -369,6 +451,7 @@ macro_rules! write_batch_tx {
             .execute(&mut *$tx)
             .await?;
         }
+        out.new_uploads = new;
         out
     }};
 }
@@ -577,6 +660,12 @@ impl Store {
                 .execute(p)
                 .await?
                 .rows_affected();
+            // The outbox serves subscribers that fell behind; two days is
+            // far more than any needs.
+            sqlx::query("DELETE FROM commits WHERE at_ms < $1")
+                .bind(now_ms - 2 * 86_400_000)
+                .execute(p)
+                .await?;
             Ok(SweepOutcome {
                 frames,
                 quarantine,
@@ -655,6 +744,25 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn packed_values_come_back_as_they_went_in() {
+        let mut u = upload(0, &["N", "M"]);
+        u.values[1].flag = None;
+        u.values[0].raw = "35.50".into();
+        let p = pack(&u.values).unwrap();
+        let back: Vec<_> = unpack(&p).collect();
+        assert_eq!(back.len(), 2);
+        assert_eq!(
+            (back[0].code, back[0].field, back[0].raw, back[0].flag),
+            ("a34004", "Avg", "35.50", Some("N"))
+        );
+        assert_eq!(back[1].flag, None);
+        u.values[0].raw = "3\u{1e}5".into();
+        assert_eq!(pack(&u.values), None, "a separator in a value: not packed");
+        assert_eq!(pack(&[]).as_deref(), Some(""));
+        assert_eq!(unpack("").count(), 0);
     }
 
     #[test]

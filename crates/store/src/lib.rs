@@ -44,11 +44,11 @@ pub mod registry;
 pub mod testing;
 pub mod users;
 
-pub use analysis::ValueRow;
+pub use analysis::{CommitRow, StoredUpload};
 pub use audit::AuditEntry;
 pub use journal::{
-    Batch, BatchOutcome, FrameRec, FrameRow, QuarantineRec, Retention, SweepOutcome, UploadRec,
-    ValueRec,
+    Batch, BatchOutcome, FrameRec, FrameRow, PackedValue, QuarantineRec, Retention, SweepOutcome,
+    UploadRec, ValueRec,
 };
 pub use lantian_types::Verdict;
 pub use registry::{Device, DeviceHealth, DeviceSpec, PendingLogger, Site};
@@ -170,6 +170,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0008_documents", include_str!("../migrations/sqlite/0008_documents.sql")),
     ("0009_uploads_received", include_str!("../migrations/sqlite/0009_uploads_received.sql")),
     ("0010_device_counts", include_str!("../migrations/sqlite/0010_device_counts.sql")),
+    ("0011_commit_feed", include_str!("../migrations/sqlite/0011_commit_feed.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -183,6 +184,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0008_documents", include_str!("../migrations/postgres/0008_documents.sql")),
     ("0009_uploads_received", include_str!("../migrations/postgres/0009_uploads_received.sql")),
     ("0010_device_counts", include_str!("../migrations/postgres/0010_device_counts.sql")),
+    ("0011_commit_feed", include_str!("../migrations/postgres/0011_commit_feed.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
@@ -376,7 +378,7 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
             sqlx::raw_sql(
-                "DROP TABLE IF EXISTS vals CASCADE; DROP TABLE IF EXISTS uploads, quarantine, frames, devices, sites, device_counts, lantian_migrations CASCADE;",
+                "DROP TABLE IF EXISTS vals CASCADE; DROP TABLE IF EXISTS uploads, quarantine, frames, devices, sites, device_counts, commits, lantian_migrations CASCADE;",
             )
             .execute(&pool)
             .await?;

@@ -5,14 +5,16 @@
 
 use std::collections::HashMap;
 
+use lantian_types::{CrcDialect, DeviceKind, Mn, Protocol, SiteCode, SiteKind};
+
 use crate::{Error, Result, Store, now_ms, on, read};
 
 /// A site (station, outlet, construction site, …).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Site {
-    pub code: String,
+    pub code: SiteCode,
     pub name: String,
-    pub kind: String,
+    pub kind: SiteKind,
     pub township: Option<String>,
     pub lon: Option<f64>,
     pub lat: Option<f64>,
@@ -44,14 +46,13 @@ impl Device {
 /// A device to register (with its site, created or updated by code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceSpec {
-    pub mn: String,
+    pub mn: Mn,
     pub password: String,
     pub site: Site,
-    /// ambient, cems, vocs, dust, fume, water, other.
-    pub kind: String,
-    pub protocol: String,
-    /// `hj212` or `modbus`.
-    pub crc: String,
+    pub kind: DeviceKind,
+    /// The HJ 212 version the device is answered in.
+    pub protocol: Protocol,
+    pub crc: CrcDialect,
     /// `code=unit;…` overriding the code table's default units.
     pub unit_overrides: String,
     pub rtd_interval_s: Option<i64>,
@@ -121,34 +122,36 @@ struct DeviceRow {
     assessment: i64,
 }
 
-impl From<DeviceRow> for Device {
-    fn from(r: DeviceRow) -> Self {
-        Device {
+impl TryFrom<DeviceRow> for Device {
+    type Error = Error;
+    fn try_from(r: DeviceRow) -> Result<Self> {
+        let bad = |e: String| Error::Invalid(format!("device row {} (MN {}): {e}", r.id, r.mn));
+        Ok(Device {
             id: r.id,
             enabled: r.enabled != 0,
             last_seen_ms: r.last_seen_ms,
             latest_data_s: r.latest_data_s,
             spec: DeviceSpec {
-                mn: r.mn,
-                password: r.password,
-                kind: r.kind,
-                protocol: r.protocol,
-                crc: r.crc,
-                unit_overrides: r.unit_overrides,
+                mn: Mn::parse(&r.mn).map_err(bad)?,
+                password: r.password.clone(),
+                kind: r.kind.parse().map_err(bad)?,
+                protocol: r.protocol.parse().map_err(bad)?,
+                crc: r.crc.parse().map_err(bad)?,
+                unit_overrides: r.unit_overrides.clone(),
                 rtd_interval_s: r.rtd_interval_s,
                 min_interval_min: r.min_interval_min,
-                sm4_key_sealed: r.sm4_key_enc,
+                sm4_key_sealed: r.sm4_key_enc.clone(),
                 site: Site {
-                    code: r.site_code,
-                    name: r.site_name,
-                    kind: r.site_kind,
-                    township: r.township,
+                    code: SiteCode::parse(&r.site_code).map_err(bad)?,
+                    name: r.site_name.clone(),
+                    kind: r.site_kind.parse().map_err(bad)?,
+                    township: r.township.clone(),
                     lon: r.lon,
                     lat: r.lat,
                     assessment: r.assessment != 0,
                 },
             },
-        }
+        })
     }
 }
 
@@ -177,25 +180,17 @@ pub enum Approval {
 }
 
 impl Store {
-    /// Registers (or updates) a device and its site, in one transaction.
-    pub async fn add_device(&self, d: &DeviceSpec) -> Result<i64> {
-        if d.mn.trim().is_empty() {
-            return Err(Error::Invalid("device MN is empty".into()));
-        }
-        lantian_types::SiteCode::parse(&d.site.code).map_err(Error::Invalid)?;
-        if d.crc != "hj212" && d.crc != "modbus" {
-            return Err(Error::Invalid(format!(
-                "CRC variant `{}`: hj212 or modbus",
-                d.crc
-            )));
-        }
+    /// Registers (or updates) a device and its site, and audits it as
+    /// `actor`, in one transaction.
+    pub async fn add_device(&self, d: &DeviceSpec, actor: &str) -> Result<i64> {
         let s = &d.site;
+        let detail = format!("{} site={} kind={}", d.mn, s.code, d.kind);
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
             let site_id: i64 = sqlx::query_scalar(UPSERT_SITE)
-                .bind(&s.code)
+                .bind(s.code.as_str())
                 .bind(&s.name)
-                .bind(&s.kind)
+                .bind(s.kind.as_str())
                 .bind(&s.township)
                 .bind(s.lon)
                 .bind(s.lat)
@@ -203,12 +198,12 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             let id: i64 = sqlx::query_scalar(UPSERT_DEVICE)
-                .bind(&d.mn)
+                .bind(d.mn.as_str())
                 .bind(&d.password)
                 .bind(site_id)
-                .bind(&d.kind)
-                .bind(&d.protocol)
-                .bind(&d.crc)
+                .bind(d.kind.as_str())
+                .bind(d.protocol.as_str())
+                .bind(d.crc.as_str())
                 .bind(&d.unit_overrides)
                 .bind(d.rtd_interval_s)
                 .bind(d.min_interval_min)
@@ -216,6 +211,7 @@ impl Store {
                 .bind(&d.sm4_key_sealed)
                 .fetch_one(&mut *tx)
                 .await?;
+            crate::audit::audit_row!(&mut *tx, actor, "device.add", Some(detail.as_str()))?;
             tx.commit().await?;
             Ok(id)
         })
@@ -225,7 +221,7 @@ impl Store {
     pub async fn devices(&self) -> Result<Vec<Device>> {
         read!(self, |c| {
             let rows: Vec<DeviceRow> = sqlx::query_as(DEVICES_SQL).fetch_all(&mut *c).await?;
-            Ok(rows.into_iter().map(Device::from).collect())
+            rows.into_iter().map(Device::try_from).collect()
         })
     }
 
@@ -235,19 +231,31 @@ impl Store {
     pub async fn devices_bulk(&self) -> Result<Vec<Device>> {
         on!(self, bulk, |p| {
             let rows: Vec<DeviceRow> = sqlx::query_as(DEVICES_SQL).fetch_all(p).await?;
-            Ok(rows.into_iter().map(Device::from).collect())
+            rows.into_iter().map(Device::try_from).collect()
         })
     }
 
-    /// Enables or disables a device; false if there is no such MN.
-    pub async fn set_enabled(&self, mn: &str, enabled: bool) -> Result<bool> {
+    /// Enables or disables a device and audits it as `actor`; false if
+    /// there is no such MN.
+    pub async fn set_enabled(&self, mn: &str, enabled: bool, actor: &str) -> Result<bool> {
+        let action = if enabled {
+            "device.enable"
+        } else {
+            "device.disable"
+        };
         on!(self, write, |p| {
+            let mut tx = p.begin().await?;
             let r = sqlx::query("UPDATE devices SET enabled = $1 WHERE mn = $2")
                 .bind(i64::from(enabled))
                 .bind(mn)
-                .execute(p)
+                .execute(&mut *tx)
                 .await?;
-            Ok(r.rows_affected() > 0)
+            if r.rows_affected() == 0 {
+                return Ok(false);
+            }
+            crate::audit::audit_row!(&mut *tx, actor, action, Some(mn))?;
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

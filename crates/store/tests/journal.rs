@@ -10,20 +10,20 @@ use lantian_store::{
 
 fn spec(mn: &str) -> DeviceSpec {
     DeviceSpec {
-        mn: mn.into(),
+        mn: lantian_types::Mn::parse(mn).unwrap(),
         password: "123456".into(),
         site: Site {
-            code: format!("S-{mn}"),
+            code: lantian_types::SiteCode::parse(&format!("S-{mn}")).unwrap(),
             name: mn.into(),
-            kind: "ambient".into(),
+            kind: "ambient".parse().unwrap(),
             township: None,
             lon: None,
             lat: None,
             assessment: true,
         },
-        kind: "ambient".into(),
-        protocol: "auto".into(),
-        crc: "hj212".into(),
+        kind: "ambient".parse().unwrap(),
+        protocol: "auto".parse().unwrap(),
+        crc: "hj212".parse().unwrap(),
         unit_overrides: String::new(),
         rtd_interval_s: None,
         min_interval_min: None,
@@ -76,7 +76,7 @@ fn upload_batch(device: i64, received_ms: i64, data_time: i64, flags: &[&str]) -
 async fn a_retransmission_is_a_duplicate_decided_by_the_writer() {
     for url in lantian_store::testing::databases("journal_dup").await {
         let store = Store::connect(&url).await.unwrap();
-        let id = store.add_device(&spec("MN1")).await.unwrap();
+        let id = store.add_device(&spec("MN1"), "test").await.unwrap();
         let now = chrono::Utc::now().timestamp_millis();
         let t = 1_735_689_600; // 2025-01-01T00:00:00Z
         let first = store

@@ -10,6 +10,7 @@ use std::fmt;
 /// characters, spaces, quotes, slashes or separators of CSV and headers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema), schema(value_type = String))]
 pub struct SiteCode(String);
 
 impl SiteCode {
@@ -61,6 +62,18 @@ fn describe(c: char) -> String {
 impl fmt::Display for SiteCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for SiteCode {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for SiteCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 

@@ -6,11 +6,17 @@
 //!
 //! - [`Verdict`]: what became of a received HJ 212 frame.
 //! - [`SiteCode`] and the other ids ([`ids`]): identifiers that parse.
+//! - [`Role`] and [`Scope`]: who a user is and which part of the county it speaks for.
+//! - [`DeviceKind`], [`SiteKind`], [`Protocol`], [`CrcDialect`], [`Mn`]: a device as types.
 //! - [`time`]: Beijing time.
 
+pub mod device;
 pub mod ids;
+pub mod role;
 pub mod time;
 pub mod verdict;
 
+pub use device::{CrcDialect, DeviceKind, Mn, Protocol, SiteKind};
 pub use ids::SiteCode;
+pub use role::{Role, Scope};
 pub use verdict::Verdict;

@@ -42,6 +42,8 @@ pub fn read(path: &Path, bytes: &[u8], hours: HourLabel, data: &mut FileData) {
         return;
     };
     let pollutants = pollutant_columns(col, ["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"]);
+    // The wind direction as a compass point (`wd`: N, NNE, …), for the rose.
+    let wind_col = col("wd");
 
     let mut rec = csv::ByteRecord::new();
     let mut station = String::new();
@@ -90,6 +92,9 @@ pub fn read(path: &Path, bytes: &[u8], hours: HourLabel, data: &mut FileData) {
         if station != name {
             station = name.to_string();
         }
+        if let Some(deg) = wind_col.and_then(|c| compass_degrees(field(c).trim())) {
+            data.station(&station).wind.insert(slot, deg);
+        }
         for &(c, p) in &pollutants {
             let co = |v| {
                 if p == Pollutant::Co {
@@ -101,4 +106,12 @@ pub fn read(path: &Path, bytes: &[u8], hours: HourLabel, data: &mut FileData) {
             data.put_field(path, line, &station, slot, p, field(c), co);
         }
     }
+}
+
+/// The bearing of a compass point (N = 0°, NNE = 22.5°, …).
+pub fn compass_degrees(point: &str) -> Option<lantian_standards::Decimal> {
+    let k = crate::rose::POINTS
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case(point))?;
+    Some(lantian_standards::Decimal::new(225, 1) * lantian_standards::Decimal::from(k as u32))
 }

@@ -94,12 +94,138 @@ pub struct Args {
     /// day) or `hourly` (the real-time report of each hour).
     #[arg(long, value_enum)]
     pub series: Option<Series>,
+    /// Print the townships (乡镇) ranked by composite index instead, per
+    /// period. Stations' townships come from the database's sites, or from
+    /// --station-townships.
+    #[arg(long, conflicts_with_all = ["series", "rose"])]
+    pub townships: bool,
+    /// A CSV of `station,township` (a header first) naming each station's
+    /// township, for --townships on files.
+    #[arg(long, value_name = "FILE")]
+    pub station_townships: Option<PathBuf>,
+    /// Print the pollution rose of this station instead (PM2.5 by wind
+    /// direction over the last period; UCI `wd` or HJ 212 a01008).
+    #[arg(long, value_name = "STATION", conflicts_with = "series")]
+    pub rose: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Series {
     Daily,
     Hourly,
+}
+
+/// The township of each station: from a `station,township` CSV, or (with
+/// `--database`) from the registered sites.
+fn township_map(args: &Args) -> Result<std::collections::HashMap<String, String>> {
+    let mut map = std::collections::HashMap::new();
+    if let Some(path) = &args.station_townships {
+        let mut r = csv::Reader::from_path(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        for (i, rec) in r.records().enumerate() {
+            let rec = rec.with_context(|| format!("{}:{}", path.display(), i + 2))?;
+            match (rec.get(0).map(str::trim), rec.get(1).map(str::trim)) {
+                (Some(st), Some(town)) if !st.is_empty() && !town.is_empty() => {
+                    map.insert(st.to_string(), town.to_string());
+                }
+                _ => bail!("{}:{}: expected station,township", path.display(), i + 2),
+            }
+        }
+    } else if let Some(url) = &args.database {
+        let devices = crate::cmd::serve::runtime()?.block_on(async {
+            let store = lantian_store::Store::connect(url).await?;
+            anyhow::Ok(store.devices_bulk().await?)
+        })?;
+        for d in devices {
+            if let Some(t) = d.spec.site.township {
+                map.insert(d.spec.site.code.to_string(), t);
+            }
+        }
+    } else {
+        bail!("--townships needs the stations' townships: --database, or --station-townships FILE");
+    }
+    Ok(map)
+}
+
+fn print_townships(
+    a: &Assessment,
+    map: &std::collections::HashMap<String, String>,
+    json: bool,
+) -> Result<()> {
+    let of = |name: &str| map.get(name).cloned();
+    if json {
+        let periods: Vec<Value> = a
+            .periods
+            .iter()
+            .map(|p| serde_json::json!({"from": p.from, "to": p.to, "townships": lantian_assess::townships(a, p, &of)}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "periods": periods }))?
+        );
+        return Ok(());
+    }
+    let opt = |v: Option<Decimal>| v.map_or("—".to_string(), |d| d.to_string());
+    for p in &a.periods {
+        println!(
+            "乡镇排名 townships {} … {} (by composite index, lower is better)",
+            p.from, p.to
+        );
+        println!(
+            "{:>4}  {:<16} {:>8} {:>10} {:>8} {:>8} {:>8}",
+            "rank", "township", "stations", "composite", "prev", "PM2.5", "good %"
+        );
+        for t in lantian_assess::townships(a, p, &of) {
+            println!(
+                "{:>4}  {:<16} {:>8} {:>10} {:>8} {:>8} {:>8}",
+                t.rank.map_or("—".to_string(), |r| r.to_string()),
+                t.township,
+                t.stations,
+                opt(t.composite),
+                opt(t.composite_prev),
+                opt(t.pm25),
+                opt(t.good_ratio)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_rose(a: &Assessment, station: &str, json: bool) -> Result<()> {
+    let Some(i) = a.names.iter().position(|n| n == station) else {
+        bail!(
+            "--rose {station}: no such station (stations: {})",
+            a.names.join(", ")
+        );
+    };
+    let (from, to) = a
+        .periods
+        .last()
+        .map_or((a.first_day, a.last_day), |p| (p.from, p.to));
+    let rose = lantian_assess::rose(a, i, from, to);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rose)?);
+        return Ok(());
+    }
+    if rose.bins.is_empty() {
+        println!("{station} reports no wind direction: no pollution rose");
+        return Ok(());
+    }
+    println!(
+        "污染玫瑰 pollution rose {station} {from} … {to}: PM2.5 by wind direction ({} hours)",
+        rose.hours
+    );
+    println!("{:<4} {:>6} {:>6} {:>8}", "dir", "deg", "hours", "PM2.5");
+    for b in &rose.bins {
+        println!(
+            "{:<4} {:>6} {:>6} {:>8}",
+            b.dir,
+            b.deg,
+            b.hours,
+            b.pm25.map_or("—".to_string(), |v| v.to_string())
+        );
+    }
+    Ok(())
 }
 
 /// Reads (files or the database), then runs the pipeline of `lantian-assess`.
@@ -342,6 +468,12 @@ fn print_series(a: &Assessment, series: Series, from: NaiveDate, to: NaiveDate) 
 pub fn run(args: Args) -> Result<()> {
     let a = assess(&args)?;
     print_issues(&a.dataset, args.show_issues);
+    if args.townships {
+        return print_townships(&a, &township_map(&args)?, args.json);
+    }
+    if let Some(station) = &args.rose {
+        return print_rose(&a, station, args.json);
+    }
     if let Some(series) = args.series {
         let from = a.periods.first().map_or(a.first_day, |p| p.from);
         let to = a.periods.last().map_or(a.last_day, |p| p.to);

@@ -15,6 +15,7 @@ use lantian_assess::input::{self, Format, HourLabel, ReadOptions};
 use lantian_server::config::{Config, Overrides};
 use lantian_standards::pollutant::Unit;
 use lantian_store::{Batch, DeviceSpec, Site, Store, UploadRec, ValueRec};
+use lantian_types::{CrcDialect, DeviceKind, Mn, Protocol, SiteCode, SiteKind};
 
 use crate::cmd::serve::runtime;
 use crate::cmd::simulate;
@@ -200,27 +201,27 @@ async fn register(store: &Store, stations: &[Station]) -> Result<Vec<i64>> {
     for (i, s) in stations.iter().enumerate() {
         let (mn, password, units) = simulate::ambient_device(PREFIX, i);
         let spec = DeviceSpec {
-            mn,
+            mn: Mn::parse(&mn).map_err(anyhow::Error::msg)?,
             password,
             site: Site {
-                code: s.code.clone(),
+                code: SiteCode::parse(&s.code).map_err(anyhow::Error::msg)?,
                 name: s.name_zh.clone(),
-                kind: "ambient".into(),
+                kind: SiteKind::Ambient,
                 township: Some(s.district.clone()),
                 lon: Some(s.lon),
                 lat: Some(s.lat),
                 // Dingling is Beijing's background (对照) site.
                 assessment: s.code != "Dingling",
             },
-            kind: "ambient".into(),
-            protocol: "2017".into(),
-            crc: "hj212".into(),
+            kind: DeviceKind::Ambient,
+            protocol: Protocol::V2017,
+            crc: CrcDialect::Hj212,
             unit_overrides: units.into(),
             rtd_interval_s: None,
             min_interval_min: None,
             sm4_key_sealed: None,
         };
-        ids.push(store.add_device(&spec).await?);
+        ids.push(store.add_device(&spec, "demo").await?);
     }
     Ok(ids)
 }
@@ -262,7 +263,7 @@ async fn preload(
             if local.date() >= live_from {
                 break;
             }
-            let mut values: Vec<ValueRec> = simulate::AMBIENT
+            let mut values: Vec<ValueRec> = lantian_assess::input::AMBIENT_CODES
                 .iter()
                 .filter_map(|(p, code)| {
                     let v = h.hours[p.index()][k]?;
@@ -342,7 +343,7 @@ pub fn run(a: Args) -> Result<()> {
         let running = lantian_server::start(cfg).await?;
         // The pages have figures to show before their address is printed.
         eprintln!("computing the first figures…");
-        while lantian_server::analysis::current(&running.figures).is_none() {
+        while lantian_server::figures::current(&running.figures).is_none() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let rows: Vec<_> = simulate::station_rows(&dir)?

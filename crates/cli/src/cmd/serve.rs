@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use lantian_hj212::message::DataTime;
 use lantian_server::config::{Config, Overrides};
 use lantian_store::{DeviceSpec, Site, Store};
+use lantian_types::{CrcDialect, DeviceKind, Mn, Protocol, SiteCode, SiteKind};
 use serde_json::json;
 
 /// The database when none is named: an SQLite file in the working directory.
@@ -185,22 +186,22 @@ fn seal_key(key: Option<&str>) -> Result<Option<String>, String> {
 
 impl DeviceAddArgs {
     fn device(&self) -> Result<DeviceSpec> {
-        lantian_types::SiteCode::parse(&self.site).map_err(|e| anyhow::anyhow!("--site: {e}"))?;
+        let flag = |name: &'static str| move |e: String| anyhow::anyhow!("--{name}: {e}");
         Ok(DeviceSpec {
-            mn: self.mn.trim().to_string(),
+            mn: Mn::parse(&self.mn).map_err(flag("mn"))?,
             password: self.password.clone(),
             site: Site {
-                code: self.site.clone(),
+                code: SiteCode::parse(&self.site).map_err(flag("site"))?,
                 name: self.site_name.clone().unwrap_or_else(|| self.site.clone()),
-                kind: self.site_kind.clone(),
+                kind: self.site_kind.parse().map_err(flag("site-kind"))?,
                 township: self.township.clone(),
                 lon: self.lon,
                 lat: self.lat,
                 assessment: !self.background,
             },
-            kind: self.kind.clone(),
-            protocol: self.protocol.clone(),
-            crc: self.crc.clone(),
+            kind: self.kind.parse().map_err(flag("kind"))?,
+            protocol: self.protocol.parse().map_err(flag("protocol"))?,
+            crc: self.crc.parse().map_err(flag("crc"))?,
             unit_overrides: self.units.clone(),
             rtd_interval_s: self.rtd_interval,
             min_interval_min: self.min_interval,
@@ -242,28 +243,29 @@ pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<Dev
     if mn.is_empty() {
         return Err("empty mn".into());
     }
-    let site = lantian_types::SiteCode::parse(&opt("site").ok_or("empty site")?)?.to_string();
+    let mn = Mn::parse(mn)?;
+    let site = SiteCode::parse(&opt("site").ok_or("empty site")?)?;
     let crc = opt("crc").unwrap_or_else(|| "hj212".into());
-    if crc != "hj212" && crc != "modbus" {
-        return Err(format!("crc `{crc}`: hj212 or modbus"));
-    }
+    let crc = crc
+        .parse::<CrcDialect>()
+        .map_err(|_| format!("crc `{crc}`: hj212 or modbus"))?;
     let protocol = opt("protocol").unwrap_or_else(|| "auto".into());
-    if !["auto", "2005", "2017", "2025"].contains(&protocol.as_str()) {
-        return Err(format!("protocol `{protocol}`: auto, 2005, 2017 or 2025"));
-    }
+    let protocol = protocol
+        .parse::<Protocol>()
+        .map_err(|_| format!("protocol `{protocol}`: auto, 2005, 2017 or 2025"))?;
     Ok(DeviceSpec {
-        mn: mn.to_string(),
+        mn,
         password: opt("password").ok_or("empty password")?,
         site: Site {
-            name: opt("site_name").unwrap_or_else(|| site.clone()),
+            name: opt("site_name").unwrap_or_else(|| site.to_string()),
             code: site,
-            kind: opt("site_kind").unwrap_or_else(|| "ambient".into()),
+            kind: opt("site_kind").map_or(Ok(SiteKind::Ambient), |k| k.parse())?,
             township: opt("township"),
             lon: num("lon")?,
             lat: num("lat")?,
             assessment: !matches!(get("assessment"), "0" | "false" | "no"),
         },
-        kind: opt("kind").unwrap_or_else(|| "ambient".into()),
+        kind: opt("kind").map_or(Ok(DeviceKind::Ambient), |k| k.parse())?,
         protocol,
         crc,
         unit_overrides: get("units").to_string(),
@@ -278,7 +280,7 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
         match cmd {
             DeviceCommand::Add(a) => {
                 let store = Store::connect(&a.database).await?;
-                let id = store.add_device(&a.device()?).await?;
+                let id = store.add_device(&a.device()?, "cli").await?;
                 println!("registered {} (id {id})", a.mn);
             }
             DeviceCommand::List {
@@ -293,13 +295,13 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                     .map_or(0, |d| d.as_millis() as i64);
                 let online = |dev: &lantian_store::Device| dev.is_online(now, offline_after * 1000);
                 let last_seen = |dev: &lantian_store::Device| {
-                    dev.last_seen_ms.and_then(lantian_server::http::shanghai)
+                    dev.last_seen_ms.and_then(lantian_types::time::shanghai_ms)
                 };
                 if json {
                     let v: Vec<_> = devices
                         .iter()
                         .map(|dev| {
-                            lantian_server::http::device_json(dev, now, offline_after * 1000)
+                            lantian_server::http::DeviceView::of(dev, now, offline_after * 1000)
                         })
                         .collect();
                     println!("{}", serde_json::to_string_pretty(&v)?);
@@ -343,7 +345,7 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                         Err(e) => Err(e.to_string()),
                     };
                     match res {
-                        Ok(d) => match store.add_device(&d).await {
+                        Ok(d) => match store.add_device(&d, "cli").await {
                             Ok(_) => ok += 1,
                             Err(e) => {
                                 bad += 1;
@@ -390,20 +392,20 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
                 {
                     bail!("no pending logger {logger_id} (see lantian device pending)");
                 }
-                store.add_device(&device.device()?).await?;
+                store.add_device(&device.device()?, "cli").await?;
                 store.approve_logger(&logger_id, &device.mn, "cli").await?;
                 println!("approved {logger_id} as {}", device.mn);
             }
             DeviceCommand::Disable { database, mn } => {
                 let store = Store::connect(&database).await?;
-                if !store.set_enabled(&mn, false).await? {
+                if !store.set_enabled(&mn, false, "cli").await? {
                     bail!("no device with MN {mn}");
                 }
                 println!("disabled {mn}");
             }
             DeviceCommand::Enable { database, mn } => {
                 let store = Store::connect(&database).await?;
-                if !store.set_enabled(&mn, true).await? {
+                if !store.set_enabled(&mn, true, "cli").await? {
                     bail!("no device with MN {mn}");
                 }
                 println!("enabled {mn}");

@@ -15,7 +15,6 @@ use chrono::{Days, NaiveDate, NaiveDateTime};
 use lantian_hj212::build::{self, SegmentBuilder};
 use lantian_hj212::frame::{Event, Framer, FramerConfig};
 use lantian_hj212::segment::Packet;
-use lantian_standards::pollutant::Pollutant;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -91,15 +90,6 @@ pub struct Args {
     pub prefix: String,
 }
 
-/// The codes an ambient device sends, with what the simulator sends them in.
-pub(crate) const AMBIENT: [(Pollutant, &str); 6] = [
-    (Pollutant::So2, "a21026"),
-    (Pollutant::No2, "a21004"),
-    (Pollutant::Co, "a21005"),
-    (Pollutant::O3, "a05024"),
-    (Pollutant::Pm10, "a34002"),
-    (Pollutant::Pm25, "a34004"),
-];
 /// Ambient devices send every pollutant in µg/m³ except CO (mg/m³, the table's default).
 const AMBIENT_UNITS: &str = "a21026=ug/m3;a21004=ug/m3;a05024=ug/m3;a34002=ug/m3;a34004=ug/m3";
 
@@ -202,7 +192,7 @@ fn ambient_rows(from: &std::path::Path) -> Result<Vec<StationRows>> {
         let mut rows = Vec::new();
         for i in 0..h.hours[0].len() {
             let mut items: Vec<String> = Vec::new();
-            for (p, code) in AMBIENT {
+            for (p, code) in lantian_assess::input::AMBIENT_CODES {
                 if let Some(v) = h.hours[p.index()][i] {
                     items.push(format!("{code}-Avg={},{code}-Flag=N", v.normalize()));
                 }

@@ -1,5 +1,6 @@
-//! The dashboard's files (`crates/server/web/`: one HTML page, its script
-//! and style, ECharts from npm), embedded in the binary. Each file is
+//! The dashboard's files (`crates/server/web/`: one HTML page, its ES
+//! modules and style, ECharts and lit-html from npm), embedded in the
+//! binary and served from one wildcard route. Each file is
 //! gzipped once, on first request, and sent gzipped to browsers that accept
 //! it; the vendored library is cacheable for a day, the page's own files are
 //! revalidated so an upgrade shows at once.
@@ -34,7 +35,7 @@ fn gzipped(path: &str, bytes: &[u8]) -> Option<&'static [u8]> {
 fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next() {
         Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
         Some("txt") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
@@ -70,10 +71,8 @@ pub async fn index(headers: HeaderMap) -> Response {
     asset("index.html", &headers)
 }
 
+/// Any embedded file by its path (`app.js`, `pages/overview.js`,
+/// `vendor/echarts.min.js`, …).
 pub async fn file(Path(path): Path<String>, headers: HeaderMap) -> Response {
     asset(&path, &headers)
-}
-
-pub async fn vendor(Path(path): Path<String>, headers: HeaderMap) -> Response {
-    asset(&format!("vendor/{path}"), &headers)
 }

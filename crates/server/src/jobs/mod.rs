@@ -2,4 +2,5 @@
 //! subscribers. Each job is one file; `lib.rs` starts them and stops them
 //! at shutdown.
 
+pub mod figures;
 pub mod retention;

@@ -1,15 +1,51 @@
-//! Every `/api` route but the public ones answers 401 to nobody; the OpenAPI description names them all.
+//! Every `/api` route but the public ones answers 401 to nobody (and to a
+//! bad token); only the public ones are tagged `public`; the description
+//! served is the one the router was built from; the routes the pages use
+//! are all there.
 
 use crate::common::*;
+
+/// The routes the pages and clients rely on; the description may have more.
+const EXPECTED: &[(&str, &str, bool)] = &[
+    ("post", "/api/v1/login", true),
+    ("post", "/api/v1/logout", false),
+    ("get", "/api/v1/me", false),
+    ("get", "/api/v1/devices", false),
+    ("get", "/api/v1/loggers", false),
+    ("post", "/api/v1/loggers/approve", false),
+    ("get", "/api/v1/frames", false),
+    ("get", "/api/v1/quarantine", false),
+    ("get", "/api/v1/public/now", true),
+    ("get", "/api/v1/public/boundary", true),
+    ("put", "/api/v1/boundary", false),
+    ("get", "/api/v1/overview", false),
+    ("get", "/api/v1/stations", false),
+    ("get", "/api/v1/stations/{code}/hourly", false),
+    ("get", "/api/v1/stations/{code}/daily", false),
+    ("get", "/api/v1/stations/{code}/rose", false),
+    ("get", "/api/v1/area/{interval}", false),
+    ("get", "/api/v1/targets", false),
+    ("get", "/api/v1/rankings", false),
+    ("get", "/api/v1/assessment", false),
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_api_route_but_the_public_ones_answers_401_to_nobody() {
     let url = databases("routes").await.remove(0);
     let (srv, _store) = start(&url).await;
-    assert!(lantian_server::http::API_ROUTES.len() >= 4);
-    for &(method, path, public) in lantian_server::http::API_ROUTES {
-        let r = http(srv.http_addr, &method.to_uppercase(), path, &[], "").await;
-        if public {
+    let routes = lantian_server::http::api_routes();
+    for (method, path, public) in EXPECTED {
+        assert!(
+            routes
+                .iter()
+                .any(|(m, p, pub_)| m == method && p == path && pub_ == public),
+            "{method} {path} (public {public}) is not routed: {routes:?}"
+        );
+    }
+    for (method, path, public) in &routes {
+        let m = method.to_uppercase();
+        let r = http(srv.http_addr, &m, path, &[], "").await;
+        if *public {
             assert!(
                 !r.starts_with("HTTP/1.1 401"),
                 "{method} {path} is public: {r}"
@@ -18,7 +54,7 @@ async fn every_api_route_but_the_public_ones_answers_401_to_nobody() {
             assert!(r.starts_with("HTTP/1.1 401"), "{method} {path}: {r}");
             let t = http(
                 srv.http_addr,
-                &method.to_uppercase(),
+                &m,
                 path,
                 &[("Authorization", "Bearer lt_x")],
                 "",
@@ -30,23 +66,108 @@ async fn every_api_route_but_the_public_ones_answers_401_to_nobody() {
             );
         }
     }
-    // The OpenAPI description names every route, with the public ones tagged
-    // `public` and no other; Swagger UI is served from the binary.
+    // The description served is the router's own; Swagger UI is served
+    // from the binary.
     let doc = http(srv.http_addr, "GET", "/api/openapi.json", &[], "").await;
     assert!(doc.starts_with("HTTP/1.1 200"), "{doc}");
     let doc = json_body(&doc);
-    let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), lantian_server::http::API_ROUTES.len());
-    for &(method, path, public) in lantian_server::http::API_ROUTES {
-        let op = &doc["paths"][path][method];
-        assert!(op.is_object(), "{method} {path} missing from openapi.json");
-        let tagged = op["tags"].as_array().unwrap().iter().any(|t| t == "public");
-        assert_eq!(tagged, public, "{method} {path}: tag public");
-    }
+    let n: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(n, routes.len());
     let ui = http(srv.http_addr, "GET", "/api/docs/", &[], "").await;
     assert!(
         ui.starts_with("HTTP/1.1 200") && ui.contains("swagger"),
         "{ui}"
     );
     srv.shutdown().await.unwrap();
+}
+
+/// The bounds and lists the handlers enforce are in the description, so a
+/// client generated from it sends only what is accepted.
+#[test]
+fn the_description_declares_bounds_and_enums() {
+    let doc = serde_json::to_value(lantian_server::http::openapi()).unwrap();
+    let param = |path: &str, name: &str| -> serde_json::Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} has no parameters"))
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path}: no parameter {name}"))["schema"]
+            .clone()
+    };
+    // A schema, or the component it refers to.
+    let resolve = |s: serde_json::Value| -> serde_json::Value {
+        let s = s
+            .get("oneOf")
+            .and_then(|o| o[0].get("$ref").map(|_| o[0].clone()))
+            .unwrap_or(s);
+        match s.get("$ref").and_then(|r| r.as_str()) {
+            Some(r) => doc["components"]["schemas"][r.rsplit('/').next().unwrap()].clone(),
+            None => s,
+        }
+    };
+    let limit = param("/api/v1/frames", "limit");
+    assert_eq!(
+        (limit["minimum"].as_f64(), limit["maximum"].as_f64()),
+        (Some(1.0), Some(1000.0)),
+        "{limit}"
+    );
+    let days = param("/api/v1/stations/{code}/hourly", "days");
+    assert_eq!(
+        (days["minimum"].as_f64(), days["maximum"].as_f64()),
+        (Some(1.0), Some(31.0)),
+        "{days}"
+    );
+    let year = param("/api/v1/stations/{code}/daily", "year");
+    assert_eq!(
+        (year["minimum"].as_f64(), year["maximum"].as_f64()),
+        (Some(1900.0), Some(9999.0)),
+        "{year}"
+    );
+    let verdict = resolve(param("/api/v1/frames", "verdict"));
+    let names: Vec<&str> = verdict["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let all: Vec<&str> = lantian_store::Verdict::ALL
+        .iter()
+        .map(|v| v.as_str())
+        .collect();
+    assert_eq!(names, all, "{verdict}");
+    let format = resolve(param("/api/v1/devices", "format"));
+    assert_eq!(
+        format["enum"],
+        serde_json::json!(["json", "csv", "xlsx"]),
+        "{format}"
+    );
+    let interval = resolve(
+        doc["paths"]["/api/v1/area/{interval}"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "interval")
+            .unwrap()["schema"]
+            .clone(),
+    );
+    assert_eq!(
+        interval["enum"],
+        serde_json::json!(["hourly", "daily"]),
+        "{interval}"
+    );
+    // Every reference names a schema that is there.
+    let text = doc.to_string();
+    for r in text.split("\"#/components/schemas/").skip(1) {
+        let name = r.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "dangling $ref {name}"
+        );
+    }
 }

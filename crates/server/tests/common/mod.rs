@@ -19,9 +19,9 @@ pub use lantian_store::testing::databases;
 
 pub fn site(code: &str) -> Site {
     Site {
-        code: code.into(),
+        code: lantian_types::SiteCode::parse(code).unwrap(),
         name: code.into(),
-        kind: "ambient".into(),
+        kind: "ambient".parse().unwrap(),
         township: None,
         lon: None,
         lat: None,
@@ -31,12 +31,12 @@ pub fn site(code: &str) -> Site {
 
 pub fn device(mn: &str, pw: &str, crc: &str) -> DeviceSpec {
     DeviceSpec {
-        mn: mn.into(),
+        mn: lantian_types::Mn::parse(mn).unwrap(),
         password: pw.into(),
         site: site(&format!("S-{mn}")),
-        kind: "ambient".into(),
-        protocol: "auto".into(),
-        crc: crc.into(),
+        kind: "ambient".parse().unwrap(),
+        protocol: "auto".parse().unwrap(),
+        crc: crc.parse().unwrap(),
         unit_overrides: String::new(),
         rtd_interval_s: None,
         min_interval_min: None,
@@ -56,11 +56,11 @@ pub async fn start_with(
 ) -> (lantian_server::Running, Store) {
     let store = Store::connect(url).await.unwrap();
     store
-        .add_device(&device("MN001", "123456", "hj212"))
+        .add_device(&device("MN001", "123456", "hj212"), "test")
         .await
         .unwrap();
     store
-        .add_device(&device("MN002", "654321", "modbus"))
+        .add_device(&device("MN002", "654321", "modbus"), "test")
         .await
         .unwrap();
     let cfg = Config {

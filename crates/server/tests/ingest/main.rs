@@ -541,7 +541,7 @@ async fn sm4_encrypted_uploads_of_a_device_with_a_key() {
         .await;
         let mut d = device("MN003", "123456", "hj212");
         d.sm4_key_sealed = Some(keys::seal(&master, &TEST_KEY));
-        store.add_device(&d).await.unwrap();
+        store.add_device(&d, "test").await.unwrap();
         // The registry reloads every registry_refresh_s; restart to pick it up now.
         srv.shutdown().await.unwrap();
         let (srv, store) = start_with(&url, |c| {
@@ -671,7 +671,10 @@ async fn activation_of_a_new_logger_end_to_end() {
             .await
             .unwrap();
         let bearer = format!("Bearer {token}");
-        let auth = [("Authorization", bearer.as_str())];
+        let auth = [
+            ("Authorization", bearer.as_str()),
+            ("Content-Type", "application/json"),
+        ];
         let listed = http(srv.http_addr, "GET", "/api/v1/loggers", &auth, "").await;
         let listed = json_body(&listed);
         assert_eq!(
@@ -699,13 +702,13 @@ async fn activation_of_a_new_logger_end_to_end() {
         );
         let broken = approve(r#"{"logger_id":"#).await;
         assert!(
-            broken.starts_with("HTTP/1.1 400") && broken.contains("approve body"),
+            broken.starts_with("HTTP/1.1 400") && broken.contains("request body"),
             "{broken}"
         );
         let unknown = approve(r#"{"logger_id":"nobody","mn":"MN005"}"#).await;
         assert!(unknown.starts_with("HTTP/1.1 400"), "{unknown}");
         store
-            .add_device(&device("MN005", "654321", "hj212"))
+            .add_device(&device("MN005", "654321", "hj212"), "test")
             .await
             .unwrap();
         let ok = approve(r#"{"logger_id":"6970000000001ABCDEFG1234","mn":"MN005"}"#).await;
@@ -801,7 +804,7 @@ async fn key_exchange_then_uploads_with_the_new_key() {
         let store = Store::connect(&url).await.unwrap();
         let mut d = device("MN006", "123456", "hj212");
         d.sm4_key_sealed = Some(keys::seal(&master, &TEST_KEY));
-        store.add_device(&d).await.unwrap();
+        store.add_device(&d, "test").await.unwrap();
         let (srv, store) = start_with(&url, |c| c.master_key = MASTER.into()).await;
         let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
         let send = |cn: &str, qn: &str, cp: &str, key: &[u8; 16]| {
@@ -898,9 +901,9 @@ async fn electricity_monitoring_st44_is_stored_as_series() {
     for url in databases("st44").await {
         let store = Store::connect(&url).await.unwrap();
         let mut d = device("MN044", "123456", "hj212");
-        d.kind = "electricity".into();
-        d.site.kind = "outlet".into();
-        store.add_device(&d).await.unwrap();
+        d.kind = "electricity".parse().unwrap();
+        d.site.kind = "outlet".parse().unwrap();
+        store.add_device(&d, "test").await.unwrap();
         let (srv, store) = start(&url).await;
         let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
         for (i, t) in ["20250601084500", "20250601084530"].iter().enumerate() {
@@ -1006,8 +1009,8 @@ async fn a_devices_protocol_setting_picks_the_answer_dialect() {
     let url = databases("dialect").await.remove(0);
     let (srv, store) = start_with(&url, |c| c.registry_refresh_s = 1).await;
     let mut dev = device("MN025", "123456", "hj212");
-    dev.protocol = "2025".into();
-    store.add_device(&dev).await.unwrap();
+    dev.protocol = "2025".parse().unwrap();
+    store.add_device(&dev, "test").await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     for (mn, flag) in [("MN025", "Flag=8"), ("MN001", "Flag=4")] {
         let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();

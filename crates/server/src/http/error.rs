@@ -1,0 +1,98 @@
+//! One error type for every handler: each variant is an HTTP status, and
+//! every answer is JSON `{"error": "…"}` saying what is wrong and where.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 400: the request is wrong; the text says what and where.
+    BadRequest(String),
+    /// 401: no valid session or token.
+    Unauthorized,
+    /// 403: the caller may not do this (the policy's reason).
+    Forbidden(String),
+    /// 404: no such object.
+    NotFound(String),
+    /// 415: the body is not sent as the route wants it.
+    UnsupportedMediaType(String),
+    /// 429: too many attempts; try again after the text's wait.
+    TooManyRequests(String),
+    /// 503: not now (busy, still computing, the database slow); with a
+    /// Retry-After in seconds when given.
+    Unavailable(String, Option<u32>),
+    /// 500: a fault of the server (logged; the text names no internals).
+    Internal(&'static str),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(..) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            ApiError::Unauthorized => "log in, or send an API token (Authorization: Bearer lt_…)",
+            ApiError::BadRequest(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::UnsupportedMediaType(m)
+            | ApiError::TooManyRequests(m)
+            | ApiError::Unavailable(m, _) => m,
+            ApiError::Internal(m) => m,
+        }
+    }
+
+    pub fn bad(m: impl Into<String>) -> Self {
+        ApiError::BadRequest(m.into())
+    }
+
+    pub fn busy(m: impl Into<String>) -> Self {
+        ApiError::Unavailable(m.into(), Some(1))
+    }
+}
+
+impl From<lantian_store::Error> for ApiError {
+    fn from(e: lantian_store::Error) -> Self {
+        match e {
+            lantian_store::Error::Invalid(m) => ApiError::BadRequest(m),
+            lantian_store::Error::Timeout(_) => {
+                tracing::warn!(error = %e, "an API read was cancelled");
+                ApiError::Unavailable(e.to_string(), Some(1))
+            }
+            other => {
+                tracing::error!(error = %other, "database error in the API");
+                ApiError::Unavailable("database unavailable".into(), Some(1))
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.message() }).to_string();
+        let mut r = (
+            self.status(),
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+        if let ApiError::Unavailable(_, Some(s)) = self
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
