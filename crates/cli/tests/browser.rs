@@ -237,6 +237,17 @@ async fn dashboard_in_headless_chromium() {
     );
     wait_for(&c, "#h24 canvas", "overview").await;
     shot(&c, "02-overview").await;
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !text.contains("加载中"),
+        "the loading line is gone once the page is drawn: {text}"
+    );
 
     // English, and back.
     c.find(Locator::Css("#lang"))
@@ -288,6 +299,45 @@ async fn dashboard_in_headless_chromium() {
         12
     );
     shot(&c, "02c-overview-boundary").await;
+
+    // A boundary the map cannot draw (stored before uploads were checked):
+    // the pages still show every station, on a plain background.
+    let store = lantian_store::Store::connect(&demo.db).await.unwrap();
+    store
+        .put_document(
+            "boundary",
+            r#"{"type":"Polygon","coordinates":[1]}"#,
+            "test",
+            "a broken one",
+        )
+        .await
+        .unwrap();
+    c.goto(&format!("{base}/#/public")).await.unwrap();
+    c.refresh().await.unwrap();
+    wait_for(
+        &c,
+        "body[data-page=public] #map[data-geo='0'][data-markers]",
+        "bad-boundary",
+    )
+    .await;
+    assert_eq!(
+        markers_in_official_colours(&c, "#map", "bad-boundary").await,
+        12
+    );
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("Cannot read"), "{text}");
+    shot(&c, "02d-public-broken-boundary").await;
+    store
+        .put_document("boundary", square, "test", "the square again")
+        .await
+        .unwrap();
+    c.goto(&format!("{base}/#/overview")).await.unwrap();
 
     // 目标进度: the page shows the API's figures (retried if the figures moved on in between).
     let mut same = false;

@@ -502,6 +502,10 @@ fn short_months(
     } else {
         index(to) - 1
     };
+    if first_whole > last_whole {
+        // No whole month in the period.
+        return Vec::new();
+    }
     // One pass over the data: valid days per month.
     let mut valid: std::collections::BTreeMap<i64, u32> = Default::default();
     for r in records {
@@ -607,6 +611,19 @@ mod tests {
         // A part month at either end is not a whole month of the period.
         let e = evaluate(&recs, ymd(2016, 1, 15), ymd(2016, 3, 10), &s);
         assert_eq!(e.pollutant(Pollutant::Pm25).short_months.len(), 1);
+        // A period within one month, or of a few days across two, has no
+        // whole month.
+        for (f, t) in [
+            ((2016, 1, 1), (2016, 1, 7)),
+            ((2016, 1, 20), (2016, 2, 10)),
+            ((2016, 3, 5), (2016, 3, 5)),
+        ] {
+            let e = evaluate(&recs, ymd(f.0, f.1, f.2), ymd(t.0, t.1, t.2), &s);
+            assert!(
+                e.pollutant(Pollutant::Pm25).short_months.is_empty(),
+                "{f:?} {t:?}"
+            );
+        }
         // One empty month alone is not a run.
         let e = evaluate(&recs, ymd(2016, 12, 1), ymd(2017, 1, 31), &s);
         assert_eq!(

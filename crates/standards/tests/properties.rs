@@ -98,3 +98,30 @@ proptest! {
         prop_assert!(a >= min && a <= max);
     }
 }
+
+proptest! {
+    /// Any period — days, months, years, before, inside or after the data —
+    /// evaluates without a panic, and its short months are whole months of
+    /// the period, in order, never more than the data's months plus the
+    /// runs between them.
+    #[test]
+    fn any_period_evaluates(start in -400i64..800, len in 0i64..1500) {
+        use chrono::NaiveDate;
+        use lantian_standards::evaluate::{daily_records, evaluate, Settings, StationHours};
+        use lantian_standards::pollutant::Pollutant;
+        let data_start = NaiveDate::from_ymd_opt(2016, 1, 1).unwrap();
+        let mut h = StationHours::new(data_start, 60);
+        h.hours[Pollutant::Pm25.index()].iter_mut().step_by(2).for_each(|x| *x = Some(Decimal::from(35)));
+        let s = Settings::default();
+        let recs = daily_records(&h, &s);
+        let from = data_start + chrono::Duration::days(start);
+        let to = from + chrono::Duration::days(len);
+        let e = evaluate(&recs, from, to, &s);
+        let short = &e.pollutant(Pollutant::Pm25).short_months;
+        prop_assert!(short.len() <= 2 * 3 + 1, "{short:?}");
+        for m in short {
+            let first = NaiveDate::from_ymd_opt(m.year, m.month, 1).unwrap();
+            prop_assert!(first >= from, "{m:?} before {from}");
+        }
+    }
+}

@@ -77,21 +77,42 @@ pub struct Stations<'a> {
     pub stations: &'a [StationNow],
 }
 
-/// Stations with their latest hour.
-#[utoipa::path(get, path = "/api/v1/stations", tag = "data",
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StationsQuery {
+    /// Only the stations of this township (乡镇, as registered).
+    pub township: Option<String>,
+}
+
+/// Stations with their latest hour (optionally of one township).
+#[utoipa::path(get, path = "/api/v1/stations", tag = "data", params(StationsQuery),
     responses(
-        (status = 200, description = "Every station and its latest hour", body = Labelled<Stations>),
+        (status = 200, description = "Every station (of the township) and its latest hour", body = Labelled<Stations>),
         (status = 401, description = "No session or token")
     ))]
-pub async fn stations(State(s): State<HttpState>, caller: Caller) -> ApiResult<Response> {
+pub async fn stations(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Query(q): Query<StationsQuery>,
+) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
     let snap = snapshot(&s)?;
-    Ok(json(&labelled(
-        &s,
-        Stations {
-            stations: &snap.now.stations,
-        },
-    )))
+    let Some(town) = q.township.as_deref() else {
+        return Ok(json(&labelled(
+            &s,
+            Stations {
+                stations: &snap.now.stations,
+            },
+        )));
+    };
+    let mine: Vec<StationNow> = snap
+        .now
+        .stations
+        .iter()
+        .filter(|st| st.site.township.as_deref() == Some(town))
+        .cloned()
+        .collect();
+    Ok(json(&labelled(&s, Stations { stations: &mine })))
 }
 
 fn station_index(snap: &Snapshot, code: &str) -> ApiResult<usize> {

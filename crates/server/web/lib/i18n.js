@@ -1,0 +1,68 @@
+// The page's words, Chinese first (zh-CN) and English second. Every text a
+// page shows comes from this table by key; `t(key)` gives it in the chosen
+// language (the Chinese when no English is written).
+
+const WORDS = {
+  'brand': ['空气质量', 'Air quality'],
+  'nav.overview': ['总览', 'Overview'], 'nav.targets': ['目标进度', 'Targets'], 'nav.station': ['站点', 'Stations'],
+  'nav.ranking': ['排名', 'Ranking'], 'nav.devices': ['设备', 'Devices'], 'nav.public': ['公众', 'Public'],
+  'logout': ['退出', 'Log out'], 'loading': ['加载中…', 'Loading…'],
+  'footer': ['时间均为北京时间（Asia/Shanghai）。', 'All times are Beijing time (Asia/Shanghai).'],
+  'login.title': ['登录', 'Log in'], 'login.user': ['用户名', 'User name'], 'login.pass': ['密码', 'Password'],
+  'login.go': ['登录', 'Log in'], 'login.public': ['公众页面（无需登录）', 'Public page (no login)'], 'login.failed': ['登录失败', 'Login failed'],
+  'area': ['全县当前', 'County now'], 'primary': ['首要污染物', 'Primary pollutant'], 'none': ['无', 'none'],
+  'advice': ['建议措施', 'Advice'], 'health': ['健康影响', 'Health effect'], 'asof': ['数据时间', 'Data hour'],
+  'map': ['站点当前 AQI', 'Stations by current AQI'], 'last24': ['近 24 小时（全县 AQI）', 'Last 24 hours (area AQI)'],
+  'stations': ['站点', 'Stations'], 'station': ['站点', 'Station'],
+  'nodata': ['暂无数据：尚无站点上报。设备上传后即在此显示。', 'No data yet: no station has reported. Devices appear here once they upload.'],
+  'targets': ['目标进度', 'Targets'], 'pm25ytd': ['PM2.5 年累计均值', 'PM2.5 year to date'], 'target': ['目标', 'target'],
+  'goodratio': ['优良天数比例', 'Good-day ratio'], 'heavy': ['重度及以上污染天数', 'Heavy-or-worse days'],
+  'remaining': ['今年剩余允许', 'Still allowed this year'], 'months': ['逐月 PM2.5（µg/m³）', 'Month by month PM2.5 (µg/m³)'],
+  'thisyear': ['今年', 'this year'], 'lastyear': ['去年', 'last year'], 'hourly': ['逐时浓度（近 7 天）', 'Hourly, last 7 days'],
+  'calendar': ['日 AQI 日历', 'Daily AQI calendar'], 'rank': ['排名', 'Ranking'], 'composite': ['综合指数', 'Composite index'],
+  'yoy': ['同比', 'vs last year'], 'pm25': ['PM2.5 均值', 'PM2.5 mean'], 'devices': ['设备', 'Devices'],
+  'online': ['在线', 'online'], 'offline': ['离线', 'offline'], 'lastseen': ['最后上报', 'Last seen'], 'kind': ['类型', 'Kind'],
+  'protocol': ['协议', 'Protocol'], 'loggers': ['待批准的 HJ 212-2025 数采仪', 'HJ 212-2025 loggers awaiting approval'],
+  'approve': ['批准', 'Approve'], 'mn': ['MN', 'MN'], 'nologgers': ['没有待批准的数采仪。', 'No logger is waiting.'],
+  'forbidden': ['无权访问：设备管理仅限生态环境局和管理员。', 'Not allowed: this page is for the bureau and admins.'],
+  'public.title': ['实时空气质量', 'Air quality now'], 'approved': ['已批准', 'Approved'], 'state': ['状态', 'State'],
+  'site': ['站点', 'Site'], 'days': ['天', 'days'], 'ugm3': ['µg/m³', 'µg/m³'],
+  'mean_allowed': ['全年其余时段允许均值', 'mean allowed for the rest of the year'], 'choose': ['站点', 'Station'],
+  'norank': ['暂无可排名的年份', 'No year with data yet.'], 'township': ['乡镇', 'Township'],
+  'rose': ['污染玫瑰图（各风向 PM2.5 均值）', 'Pollution rose (PM2.5 mean by wind direction)'],
+  'norose': ['该站没有风向数据（a01008），无法绘制污染玫瑰图。', 'This station reports no wind direction (a01008): no pollution rose.'],
+  'computing': ['正在计算统计数据，请稍候…', 'Computing the figures, one moment…'], 'export': ['导出', 'Export'],
+  'towns': ['乡镇排名', 'Townships'], 'nstations': ['站点数', 'Stations'], 'notowns': ['站点尚未标注所属乡镇。', 'No station has a township yet.'],
+  'loggerid': ['数采仪编号', 'Logger id'], 'peer': ['来源地址', 'From'], 'assign': ['分配 MN 并批准', 'Assign an MN and approve'],
+  'latestdata': ['最新数据时间', 'Latest data'], 'stored24': ['24 小时入库', 'Stored (24 h)'], 'flagged': ['标记值', 'Flagged'],
+  'rejected': ['拒收', 'Rejected'], 'quarantined': ['隔离', 'Quarantined'],
+  'badframes': ['最近拒收和隔离的报文', 'Latest rejected and quarantined frames'], 'nobad': ['没有拒收或隔离的报文。', 'No rejected or quarantined frame.'],
+  'rank.none': ['综合指数要求六项污染物统计均有效（有效天数不少于期间天数的 324/365），目前尚不满足，暂不排名；PM2.5 与优良天数比例照常列出。',
+    'The composite index needs all six pollutants valid (valid days at least 324/365 of the period); not yet, so no rank. PM2.5 and the good-day ratio are listed.'],
+  'english': ['English', '中文'],
+};
+
+export let lang = localStorage.getItem('lantian.lang') === 'en' ? 'en' : 'zh';
+
+/** The word of `key` in the chosen language. */
+export function t(key) {
+  const w = WORDS[key];
+  if (!w) return key;
+  return lang === 'en' && w[1] ? w[1] : w[0];
+}
+
+/** Switches the language (kept for the next visit) and relabels the shell. */
+export function switchLang() {
+  lang = lang === 'en' ? 'zh' : 'en';
+  localStorage.setItem('lantian.lang', lang);
+  applyLang();
+}
+
+/** Writes the words of the shell's `data-t` elements. */
+export function applyLang() {
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+  document.querySelectorAll('[data-t]').forEach(el => { el.textContent = t(el.dataset.t); });
+}
+
+/** A level's category in the chosen language. */
+export function category(x) { return lang === 'en' ? x.category_en : x.category_zh; }

@@ -1,0 +1,16 @@
+// 公众: the county and its stations now, without a login.
+
+import { render } from '../vendor/lit-html.js';
+import { api } from '../lib/api.js';
+import { stationMap } from '../lib/charts.js';
+import { t } from '../lib/i18n.js';
+import { areaCard, html, label, stationTable } from '../lib/ui.js';
+
+export async function show(main) {
+  const now = await api('/api/v1/public/now');
+  label(now.label);
+  render(html`<h1>${t('public.title')}</h1><div class="grid">${areaCard(now)}
+      <div class="card"><h2>${t('map')}</h2><div id="map" class="chart tall"></div></div></div>
+    <div class="card" style="margin-top:1rem">${now.stations.length ? stationTable(now.stations) : ''}</div>`, main);
+  await stationMap(document.getElementById('map'), now.stations);
+}
