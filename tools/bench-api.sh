@@ -28,7 +28,8 @@ target/release/examples/api_load 127.0.0.1:28180 "$token" "$rate" "$secs"
 echo "server peak RSS: $(grep VmHWM /proc/$(pgrep -f "lantian demo --database $db")/status | awk '{printf "%.0f MB", $2/1024}')"
 # Everything the overview page downloads, as the browser gets it (gzip).
 total=0
-for p in / /app.js /app.css /vendor/echarts.min.js; do
+for p in / /app.css /vendor/echarts.min.js /vendor/lit-html.js /app.js /lib/api.js /lib/charts.js /lib/i18n.js /lib/ui.js \
+    /pages/overview.js /pages/public.js /pages/targets.js /pages/station.js /pages/ranking.js /pages/devices.js /pages/login.js; do
   n=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "127.0.0.1:28180$p")
   echo "  $p: $n bytes"; total=$((total + n))
 done

@@ -1,13 +1,13 @@
 //! Documents the operator uploads and the pages read, kept as sent: the
 //! county boundary GeoJSON (key `boundary`).
 
-use crate::{Result, Store, now_ms, on, read};
+use crate::{BeginWrite, Result, Store, now_ms, on, read};
 
 impl Store {
     /// Stores (replacing) a document and audits it as `by`, in one transaction.
     pub async fn put_document(&self, key: &str, body: &str, by: &str, detail: &str) -> Result<()> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query(
                 "INSERT INTO documents (key, body, updated_ms, updated_by) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms, updated_by = excluded.updated_by",

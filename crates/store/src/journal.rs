@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqlx::QueryBuilder;
 
-use crate::{Error, PARAMS_PER_INSERT, Result, Store, Verdict, on, read};
+use crate::{BeginWrite, Error, PARAMS_PER_INSERT, Result, Store, Verdict, on, read};
 
 /// The `device_counts` kind of values with a flag other than N.
 pub const FLAGGED: &str = "flagged";
@@ -527,7 +527,7 @@ impl Store {
             self.ensure_partitions(&pools.write, b).await?;
         }
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let out = write_batch_tx!(tx, b, node);
             tx.commit().await?;
             Ok(out)

@@ -148,6 +148,30 @@ macro_rules! read {
 }
 pub(crate) use read;
 
+/// A write transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the
+/// write lock (waiting out the busy timeout) before its first statement, so
+/// a transaction that reads before it writes cannot fail with SQLITE_BUSY
+/// when another connection wrote in between (a deferred transaction cannot
+/// be upgraded then, and SQLite does not wait for it).
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.begin().await
+    }
+}
+
 /// SQLite: interrupts whatever this connection runs once `limit` has passed
 /// (the progress handler is called every few thousand VM steps).
 pub(crate) async fn arm_deadline(conn: &mut sqlx::SqliteConnection, limit: Duration) -> Result<()> {
@@ -320,7 +344,7 @@ impl Store {
             ),
         };
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for sql in pre {
                 sqlx::query(*sql).execute(&mut *tx).await?;
             }

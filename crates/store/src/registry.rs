@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use lantian_types::{CrcDialect, DeviceKind, Mn, Protocol, SiteCode, SiteKind};
 
-use crate::{Error, Result, Store, now_ms, on, read};
+use crate::{BeginWrite, Error, Result, Store, now_ms, on, read};
 
 /// A site (station, outlet, construction site, …).
 #[derive(Debug, Clone, PartialEq)]
@@ -186,7 +186,7 @@ impl Store {
         let s = &d.site;
         let detail = format!("{} site={} kind={}", d.mn, s.code, d.kind);
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let site_id: i64 = sqlx::query_scalar(UPSERT_SITE)
                 .bind(s.code.as_str())
                 .bind(&s.name)
@@ -244,7 +244,7 @@ impl Store {
             "device.disable"
         };
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let r = sqlx::query("UPDATE devices SET enabled = $1 WHERE mn = $2")
                 .bind(i64::from(enabled))
                 .bind(mn)
@@ -289,7 +289,7 @@ impl Store {
     /// and audits it as `actor`, in one transaction.
     pub async fn approve_logger(&self, logger_id: &str, mn: &str, actor: &str) -> Result<Approval> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let device: Option<i64> = sqlx::query_scalar("SELECT id FROM devices WHERE mn = $1")
                 .bind(mn)
                 .fetch_optional(&mut *tx)

@@ -3,7 +3,7 @@
 //! session ids. Every change is audited in its own transaction.
 
 use crate::audit::audit_row;
-use crate::{Error, Result, Store, now_ms, on, read};
+use crate::{BeginWrite, Error, Result, Store, now_ms, on, read};
 
 /// A user of the platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl Store {
         }
         let detail = format!("{username} role={role} scope={}", scope.unwrap_or(""));
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let exists: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
                     .bind(username)
@@ -138,7 +138,7 @@ impl Store {
         actor: &str,
     ) -> Result<bool> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let id: Option<i64> = sqlx::query_scalar(
                 "UPDATE users SET password_hash = $1 WHERE username = $2 RETURNING id",
             )
@@ -165,7 +165,7 @@ impl Store {
         actor: &str,
     ) -> Result<bool> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let id: Option<i64> = sqlx::query_scalar(
                 "UPDATE users SET disabled = $1 WHERE username = $2 RETURNING id",
             )
@@ -222,7 +222,7 @@ impl Store {
         actor: &str,
     ) -> Result<i64> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
                 .bind(username)
                 .fetch_optional(&mut *tx)
@@ -276,7 +276,7 @@ impl Store {
     /// is no such token (revoking twice is harmless).
     pub async fn revoke_token(&self, id: i64, actor: &str) -> Result<Option<String>> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let owner: Option<String> = sqlx::query_scalar(
                 "SELECT u.username FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
             )
@@ -306,7 +306,7 @@ impl Store {
     ) -> Result<()> {
         let now = now_ms();
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM sessions WHERE expires_ms <= $1")
                 .bind(now)
                 .execute(&mut *tx)

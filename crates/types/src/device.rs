@@ -6,9 +6,11 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Declares a closed list of names as an enum with `as_str`, `ALL`,
-/// `FromStr` (the error lists the names) and `Display`.
+/// `FromStr` (the error lists the names) and `Display`. (The names are
+/// `tt`, not `literal`: a `literal` fragment reaches derive macros wrapped
+/// in an invisible group, and utoipa would not see the serde rename.)
 macro_rules! names {
-    ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $v:ident = $s:tt),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]

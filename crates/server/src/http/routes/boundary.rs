@@ -15,7 +15,8 @@ use crate::policy::{Action, Object};
 #[utoipa::path(get, path = "/api/v1/public/boundary", tag = "public",
     responses(
         (status = 200, description = "The GeoJSON as uploaded", content_type = "application/geo+json"),
-        (status = 404, description = "No boundary has been uploaded; pages draw stations on a plain background")
+        (status = 404, description = "No boundary has been uploaded; pages draw stations on a plain background"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn get(State(s): State<HttpState>) -> ApiResult<Response> {
     match s.store.document("boundary").await? {
@@ -41,7 +42,8 @@ pub struct BoundaryStored {
         (status = 200, description = "Stored", body = BoundaryStored),
         (status = 400, description = "Not GeoJSON, or not polygons that can be drawn (rings closed, ≥ 4 positions, coordinates in range): the message names the feature and the fault"),
         (status = 401, description = "No session or token"),
-        (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token")
+        (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn put(State(s): State<HttpState>, caller: Caller, body: String) -> ApiResult<Response> {
     caller.may(Action::ManageBoundary, Object::County)?;

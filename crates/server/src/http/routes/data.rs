@@ -59,7 +59,8 @@ pub struct Overview<'a> {
 #[utoipa::path(get, path = "/api/v1/overview", tag = "data",
     responses(
         (status = 200, description = "As /api/v1/public/now, plus last24: the area's hourly reports", body = Labelled<Overview>),
-        (status = 401, description = "No session or token")
+        (status = 401, description = "No session or token"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn overview(State(s): State<HttpState>, caller: Caller) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
@@ -88,7 +89,9 @@ pub struct StationsQuery {
 #[utoipa::path(get, path = "/api/v1/stations", tag = "data", params(StationsQuery),
     responses(
         (status = 200, description = "Every station (of the township) and its latest hour", body = Labelled<Stations>),
-        (status = 401, description = "No session or token")
+        (status = 401, description = "No session or token"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)"),
+        (status = 400, description = "A query parameter outside its bounds or list (the message names it)")
     ))]
 pub async fn stations(
     State(s): State<HttpState>,
@@ -141,10 +144,11 @@ pub struct StationHourly {
 #[utoipa::path(get, path = "/api/v1/stations/{code}/hourly", tag = "data",
     params(("code" = String, Path, description = "Site code"), HourlyQuery),
     responses(
-        (status = 200, description = "The hours, each labelled by its end (+08:00)", body = StationHourly),
+        (status = 200, description = "The hours, each labelled by its end (+08:00)", content((StationHourly = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "Bad days or format"),
         (status = 401, description = "No session or token"),
-        (status = 404, description = "No such station with data")
+        (status = 404, description = "No such station with data"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn station_hourly(
     State(s): State<HttpState>,
@@ -187,10 +191,11 @@ pub struct StationDaily {
 #[utoipa::path(get, path = "/api/v1/stations/{code}/daily", tag = "data",
     params(("code" = String, Path, description = "Site code"), DailyQuery),
     responses(
-        (status = 200, description = "The days (O3 = max 8-h)", body = StationDaily),
+        (status = 200, description = "The days (O3 = max 8-h)", content((StationDaily = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "Bad year or format"),
         (status = 401, description = "No session or token"),
-        (status = 404, description = "No such station with data")
+        (status = 404, description = "No such station with data"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn station_daily(
     State(s): State<HttpState>,
@@ -234,7 +239,9 @@ pub struct StationRose {
     responses(
         (status = 200, description = "{code, from, to, pollutant, hours, bins: [{dir, deg, hours, pm25, colour}]}; no bins when the station reports no wind direction (a01008)", body = StationRose),
         (status = 401, description = "No session or token"),
-        (status = 404, description = "No such station with data")
+        (status = 404, description = "No such station with data"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)"),
+        (status = 400, description = "A query parameter outside its bounds or list (the message names it)")
     ))]
 pub async fn station_rose(
     State(s): State<HttpState>,
@@ -288,9 +295,10 @@ pub struct AreaDays {
 #[utoipa::path(get, path = "/api/v1/area/{interval}", tag = "data",
     params(("interval" = Interval, Path, description = "hourly or daily"), AreaQuery),
     responses(
-        (status = 200, description = "{hours: [...]} or {days: [...]}, as the station series"),
+        (status = 200, description = "{hours: [...]} or {days: [...]}, as the station series", content((Object = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "Bad interval, days, year or format"),
-        (status = 401, description = "No session or token")
+        (status = 401, description = "No session or token"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn area_series(
     State(s): State<HttpState>,
@@ -334,7 +342,8 @@ pub async fn area_series(
 #[utoipa::path(get, path = "/api/v1/targets", tag = "data",
     responses(
         (status = 200, description = "{year, as_of, status {pm25_mean, pm25_target, pm25_on_track, pm25_remaining_allowed, good_ratio, …}, tracking, months, label}", body = Labelled<TargetsView>),
-        (status = 401, description = "No session or token")
+        (status = 401, description = "No session or token"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn targets(State(s): State<HttpState>, caller: Caller) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
@@ -346,8 +355,10 @@ pub async fn targets(State(s): State<HttpState>, caller: Caller) -> ApiResult<Re
 /// good-day ratio and last year's.
 #[utoipa::path(get, path = "/api/v1/rankings", tag = "data", params(devices::ExportQuery),
     responses(
-        (status = 200, description = "{year, from, to, stations: [...], townships: [...], label}", body = Labelled<Rankings>),
-        (status = 401, description = "No session or token")
+        (status = 200, description = "{year, from, to, stations: [...], townships: [...], label}", content((Labelled<Rankings> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 401, description = "No session or token"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)"),
+        (status = 400, description = "A query parameter outside its bounds or list (the message names it)")
     ))]
 pub async fn rankings(
     State(s): State<HttpState>,

@@ -137,9 +137,11 @@ pub struct ExportQuery {
 /// Every device with its site, state and freshness.
 #[utoipa::path(get, path = "/api/v1/devices", tag = "devices", params(ExportQuery),
     responses(
-        (status = 200, description = "Devices with their counts over the last 24 hours (whole clock hours): stored, duplicate, rejected and quarantined frames, flagged values", body = Vec<DeviceRow>),
+        (status = 200, description = "Devices with their counts over the last 24 hours (whole clock hours): stored, duplicate, rejected and quarantined frames, flagged values", content((Vec<DeviceRow> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, description = "No session or token"),
-        (status = 403, description = "Not an admin or bureau user")
+        (status = 403, description = "Not an admin or bureau user"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)"),
+        (status = 400, description = "A query parameter outside its bounds or list (the message names it)")
     ))]
 pub async fn devices(
     State(s): State<HttpState>,
@@ -191,7 +193,8 @@ pub struct LoggerView {
     responses(
         (status = 200, description = "Loggers (times Asia/Shanghai)", body = Vec<LoggerView>),
         (status = 401, description = "No session or token"),
-        (status = 403, description = "Not an admin or bureau user")
+        (status = 403, description = "Not an admin or bureau user"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn loggers(State(s): State<HttpState>, caller: Caller) -> ApiResult<Response> {
     caller.may(Action::ReadDevices, Object::County)?;
@@ -229,7 +232,9 @@ pub struct ApproveRequest {
         (status = 200, description = "Approved", body = ApproveRequest),
         (status = 400, description = "Bad body, no such pending logger, or no device with that MN"),
         (status = 401, description = "No session or token"),
-        (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token")
+        (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)"),
+        (status = 415, description = "The body is not sent as application/json")
     ))]
 pub async fn approve(
     State(s): State<HttpState>,

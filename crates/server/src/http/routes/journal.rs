@@ -65,7 +65,8 @@ pub struct FramesQuery {
         (status = 200, description = "Newest first", body = Vec<FrameView>),
         (status = 400, description = "Bad limit or verdict"),
         (status = 401, description = "No session or token"),
-        (status = 403, description = "Not an admin or bureau user")
+        (status = 403, description = "Not an admin or bureau user"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn frames(
     State(s): State<HttpState>,
@@ -97,7 +98,8 @@ pub struct LimitQuery {
         (status = 200, description = "Newest first (verdict quarantine)", body = Vec<FrameView>),
         (status = 400, description = "Bad limit"),
         (status = 401, description = "No session or token"),
-        (status = 403, description = "Not an admin or bureau user")
+        (status = 403, description = "Not an admin or bureau user"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn quarantine(
     State(s): State<HttpState>,

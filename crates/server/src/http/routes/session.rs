@@ -160,7 +160,8 @@ pub async fn login(
     responses(
         (status = 204, description = "The session is ended and the cookie cleared"),
         (status = 401, description = "No session or token"),
-        (status = 403, description = "Missing or wrong X-CSRF-Token")
+        (status = 403, description = "Missing or wrong X-CSRF-Token"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn logout(State(s): State<HttpState>, caller: Caller) -> ApiResult<Response> {
     if let Some(hash) = &caller.session {
@@ -181,7 +182,8 @@ pub async fn logout(State(s): State<HttpState>, caller: Caller) -> ApiResult<Res
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "No session or token")
+        (status = 401, description = "No session or token"),
+        (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
 pub async fn me(caller: Caller) -> Response {
     json(&me_of(&caller.user, caller.role))
