@@ -40,6 +40,9 @@ enum Command {
     /// Audits of stored data.
     #[command(subcommand)]
     Audit(cmd::serve::AuditCommand),
+    /// Source supervision offline: judge a CEMS export against limits.
+    #[command(subcommand)]
+    Sources(cmd::sources::Command),
     /// Users and roles: add, passwd, list.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Audit(c) => cmd::serve::audit(c),
         Command::User(c) => cmd::user::run(c),
+        Command::Sources(c) => cmd::sources::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,14 +9,18 @@
 //! - [`Role`] and [`Scope`]: who a user is and which part of the county it speaks for.
 //! - [`DeviceKind`], [`SiteKind`], [`Protocol`], [`CrcDialect`], [`Mn`]: a device as types.
 //! - [`time`]: Beijing time.
+//! - [`text`]: what a typed name may hold; coordinates in range.
 
 pub mod device;
+pub mod enterprise;
 pub mod ids;
 pub mod role;
+pub mod text;
 pub mod time;
 pub mod verdict;
 
 pub use device::{CrcDialect, DeviceKind, Mn, Protocol, SiteKind};
+pub use enterprise::{CreditCode, OutletCode};
 pub use ids::SiteCode;
 pub use role::{Role, Scope};
 pub use verdict::Verdict;

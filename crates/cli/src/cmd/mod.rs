@@ -6,4 +6,5 @@ pub mod demo;
 pub mod hj212;
 pub mod serve;
 pub mod simulate;
+pub mod sources;
 pub mod user;
