@@ -12,7 +12,7 @@
 //! `arbitrary_precision` (exact decimals in the API), and with it
 //! `geojson`'s flattened geometry types cannot read a single number.
 
-use geo::Area;
+use geo::{Area, Validation};
 use serde_json::Value;
 
 /// What an accepted boundary holds.
@@ -55,6 +55,15 @@ pub fn check(body: &str) -> Result<Summary, String> {
 }
 
 fn kind(v: &Value) -> Result<&str, String> {
+    if let Some(b) = v.get("bbox") {
+        let ok = b.as_array().is_some_and(|a| {
+            (a.len() == 4 || a.len() == 6)
+                && a.iter().all(|x| x.as_f64().is_some_and(f64::is_finite))
+        });
+        if !ok {
+            return Err("\"bbox\": an array of 4 (or 6) numbers".into());
+        }
+    }
     v.get("type")
         .and_then(Value::as_str)
         .ok_or_else(|| "an object without a \"type\"".to_string())
@@ -133,13 +142,99 @@ fn polygon(rings: &[Value]) -> Result<(), String> {
         if points.first() != points.last() {
             return Err(at("not closed (its last position is not its first)".into()));
         }
+        // Repeated consecutive positions (quantised sources such as DataV
+        // have hundreds) are one vertex.
+        let mut points = points;
+        points.dedup();
         parsed.push(geo::LineString::from(points));
     }
     let outer = parsed.remove(0);
-    if geo::Polygon::new(outer, parsed).unsigned_area() <= 0.0 {
+    // The shell alone must enclose an area (a hole as large as the shell
+    // would otherwise read as "no area").
+    if geo::Polygon::new(outer.clone(), Vec::new()).unsigned_area() <= 0.0 {
         return Err("ring 0 encloses no area".into());
     }
-    Ok(())
+    // A ring that crosses itself (a bow-tie) makes "inside" ambiguous; a
+    // ring that only touches itself at a vertex (real, quantised county
+    // boundaries have such spikes) does not, so only proper crossings are
+    // refused. Then geo's OGC checks for the holes: inside the shell and
+    // apart from each other.
+    for (r, ring) in std::iter::once(&outer).chain(parsed.iter()).enumerate() {
+        if let Some((i, j)) = crossing(&ring.0) {
+            return Err(format!(
+                "ring {r}: crosses itself (its segments {i} and {j})"
+            ));
+        }
+    }
+    let errors = geo::Polygon::new(outer, parsed).validation_errors();
+    match errors.iter().find(|e| {
+        !matches!(
+            e,
+            geo::algorithm::validation::InvalidPolygon::SelfIntersection(_)
+        )
+    }) {
+        None => Ok(()),
+        Some(e) => Err(e.to_string()),
+    }
+}
+
+/// The first two segments of a closed ring that properly cross (each
+/// strictly through the other), found through a grid of the ring's bounding
+/// box so that long rings take linear time, not quadratic.
+fn crossing(pts: &[geo::Coord<f64>]) -> Option<(usize, usize)> {
+    let n = pts.len().checked_sub(1)?;
+    if n < 4 {
+        return None;
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in pts {
+        x0 = x0.min(p.x);
+        y0 = y0.min(p.y);
+        x1 = x1.max(p.x);
+        y1 = y1.max(p.y);
+    }
+    let side = ((n as f64).sqrt().ceil() as usize).clamp(1, 1024);
+    let w = ((x1 - x0) / side as f64).max(f64::MIN_POSITIVE);
+    let h = ((y1 - y0) / side as f64).max(f64::MIN_POSITIVE);
+    let cell = |x: f64, y: f64| {
+        let cx = (((x - x0) / w) as usize).min(side - 1);
+        let cy = (((y - y0) / h) as usize).min(side - 1);
+        (cx, cy)
+    };
+    let mut grid: Vec<Vec<usize>> = vec![Vec::new(); side * side];
+    for i in 0..n {
+        let (a, b) = (pts[i], pts[i + 1]);
+        let (ax, ay) = cell(a.x.min(b.x), a.y.min(b.y));
+        let (bx, by) = cell(a.x.max(b.x), a.y.max(b.y));
+        for cx in ax..=bx {
+            for cy in ay..=by {
+                grid[cy * side + cx].push(i);
+            }
+        }
+    }
+    let orient = |a: geo::Coord<f64>, b: geo::Coord<f64>, c: geo::Coord<f64>| {
+        let v = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+        (v > 0.0) as i8 - (v < 0.0) as i8
+    };
+    let mut found: Option<(usize, usize)> = None;
+    for segs in &grid {
+        for (k, &i) in segs.iter().enumerate() {
+            for &j in &segs[k + 1..] {
+                let (i, j) = (i.min(j), i.max(j));
+                if j == i + 1 || (i == 0 && j == n - 1) {
+                    continue;
+                }
+                let (p1, p2, p3, p4) = (pts[i], pts[i + 1], pts[j], pts[j + 1]);
+                if orient(p3, p4, p1) * orient(p3, p4, p2) < 0
+                    && orient(p1, p2, p3) * orient(p1, p2, p4) < 0
+                    && found.is_none_or(|f| (i, j) < f)
+                {
+                    found = Some((i, j));
+                }
+            }
+        }
+    }
+    found
 }
 
 fn position(p: &Value) -> Result<(f64, f64), String> {
@@ -263,6 +358,32 @@ mod tests {
             bad(r#"{"type":"Feature","properties":{},"geometry":null}"#),
             "the feature: no geometry"
         );
+    }
+
+    #[test]
+    fn invalid_polygons_are_refused_by_name() {
+        let bad = |b: &str| check(b).unwrap_err();
+        assert_eq!(
+            bad(r#"{"type":"Polygon","coordinates":[[[0,0],[2,2],[2,0],[0,1],[0,0]]]}"#),
+            "ring 0: crosses itself (its segments 0 and 2)"
+        );
+        assert_eq!(
+            bad(
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]],[[50,50],[50.5,50],[50.5,50.5],[50,50]]]}"#
+            ),
+            "interior ring at index 0 is not contained within the polygon's exterior"
+        );
+        assert_eq!(
+            bad(
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]],[[-5,-5],[5,-5],[5,5],[-5,5],[-5,-5]]]}"#
+            ),
+            "interior ring at index 0 is not contained within the polygon's exterior"
+        );
+        assert_eq!(
+            bad(r#"{"type":"Polygon","bbox":"x","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#),
+            "\"bbox\": an array of 4 (or 6) numbers"
+        );
+        assert!(check(r#"{"type":"Polygon","bbox":[0,0,1,1],"coordinates":[[[0,0],[1,0],[1,1],[0,0]],[[0.5,0.2],[0.8,0.2],[0.8,0.5],[0.5,0.2]]]}"#).is_ok());
     }
 
     #[test]

@@ -26,6 +26,13 @@ pub struct Config {
     pub max_connections: usize,
     /// HTTP connections beyond this are closed at once.
     pub http_max_connections: usize,
+    /// An HTTP connection must send a request's whole header within this
+    /// many seconds of being ready for one (a new connection, or a kept-alive
+    /// one after its last answer), or it is closed.
+    pub http_header_timeout_s: u64,
+    /// An HTTP connection that moves no byte either way for this many
+    /// seconds is closed (a body sent too slowly, a reader that stopped).
+    pub http_idle_timeout_s: u64,
     /// Descriptors kept free of connections for the database, logs and
     /// listeners.
     pub fd_reserve: usize,
@@ -110,6 +117,8 @@ impl Default for Config {
             node: String::new(),
             max_connections: 20_000,
             http_max_connections: 1024,
+            http_header_timeout_s: 10,
+            http_idle_timeout_s: 60,
             fd_reserve: 256,
             idle_timeout_s: 900,
             max_segment: 4096,

@@ -163,16 +163,23 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         Arc::new(auth::TrustedProxies::parse(&cfg.trusted_proxies).map_err(anyhow::Error::msg)?);
     let snapshot = http_state.snapshot.clone();
     let figures = snapshot.clone();
-    let app = http::router(http_state).into_make_service_with_connect_info::<listen::PeerAddr>();
-    let mut http_stop = stop_rx.clone();
-    let web = listen::LimitedListener::new(web, fds.http, metrics.clone());
-    let http_task = tokio::spawn(async move {
-        let _ = axum::serve(web, app)
-            .with_graceful_shutdown(async move {
-                let _ = http_stop.changed().await;
-            })
-            .await;
-    });
+    let app = http::router(http_state);
+    let http_stop = stop_rx.clone();
+    let web = listen::LimitedListener::new(
+        web,
+        fds.http,
+        metrics.clone(),
+        Duration::from_secs(cfg.http_idle_timeout_s.max(1)),
+    );
+    let header_timeout = Duration::from_secs(cfg.http_header_timeout_s.max(1));
+    let http_grace = Duration::from_secs(cfg.shutdown_grace_s);
+    let http_task = tokio::spawn(listen::serve_http(
+        web,
+        app,
+        header_timeout,
+        http_grace,
+        http_stop,
+    ));
 
     // Registry refresh
     let mut reg_stop = stop_rx.clone();

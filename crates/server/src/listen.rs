@@ -102,29 +102,20 @@ pub struct LimitedListener {
     inner: TcpListener,
     limit: Arc<Semaphore>,
     metrics: Arc<Metrics>,
+    idle: Duration,
 }
 
 impl LimitedListener {
-    pub fn new(inner: TcpListener, max: usize, metrics: Arc<Metrics>) -> Self {
+    pub fn new(inner: TcpListener, max: usize, metrics: Arc<Metrics>, idle: Duration) -> Self {
         LimitedListener {
             inner,
             limit: Arc::new(Semaphore::new(max.max(1))),
             metrics,
+            idle: idle.max(Duration::from_secs(1)),
         }
     }
-}
 
-/// An accepted HTTP connection holding its place under the limit.
-pub struct Limited {
-    stream: TcpStream,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl axum::serve::Listener for LimitedListener {
-    type Io = Limited;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+    async fn accept(&mut self) -> (Limited, std::net::SocketAddr) {
         loop {
             let (stream, addr) = accept(&self.inner, &self.metrics).await;
             match self.limit.clone().try_acquire_owned() {
@@ -133,6 +124,8 @@ impl axum::serve::Listener for LimitedListener {
                         Limited {
                             stream,
                             _permit: permit,
+                            idle: self.idle,
+                            deadline: Box::pin(tokio::time::sleep(self.idle)),
                         },
                         addr,
                     );
@@ -145,8 +138,25 @@ impl axum::serve::Listener for LimitedListener {
         }
     }
 
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         self.inner.local_addr()
+    }
+}
+
+/// An accepted HTTP connection holding its place under the limit, closed
+/// (its reads fail with `TimedOut`) when no byte moved either way for its
+/// idle time.
+pub struct Limited {
+    stream: TcpStream,
+    _permit: OwnedSemaphorePermit,
+    idle: Duration,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Limited {
+    fn moved(&mut self) {
+        let next = tokio::time::Instant::now() + self.idle;
+        self.deadline.as_mut().reset(next);
     }
 }
 
@@ -155,12 +165,55 @@ impl axum::serve::Listener for LimitedListener {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub std::net::SocketAddr);
 
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, LimitedListener>>
-    for PeerAddr
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, LimitedListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
+/// Serves `app` on `listener` until `stop` turns true, then lets the open
+/// connections finish for up to `grace`. HTTP/1 by hyper, with what
+/// `axum::serve` leaves out: a timer, so that a connection that does not
+/// send a request's whole header within `header_timeout` of being ready for
+/// one (new, or kept alive after an answer) is closed — idle sockets and
+/// trickled headers cannot hold the connection limit — and the idle limit
+/// of [`Limited`] for bodies and readers that stall.
+pub async fn serve_http(
+    mut listener: LimitedListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    grace: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        let (io, addr) = tokio::select! {
+            c = listener.accept() => c,
+            _ = stop.changed() => break,
+        };
+        // Finished connections are reaped as new ones come.
+        while conns.try_join_next().is_some() {}
+        let svc = app.clone().map_request(
+            move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(PeerAddr(addr)));
+                req.map(axum::body::Body::new)
+            },
+        );
+        let svc = hyper_util::service::TowerToHyperService::new(svc);
+        let mut closing = closing_rx.clone();
+        conns.spawn(async move {
+            let mut b = hyper::server::conn::http1::Builder::new();
+            b.timer(TokioTimer::new())
+                .header_read_timeout(header_timeout.max(Duration::from_secs(1)));
+            let conn = b.serve_connection(TokioIo::new(io), svc).with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                _ = closing.changed() => conn.as_mut().graceful_shutdown(),
+            }
+            let _ = conn.await;
+        });
     }
+    let _ = closing_tx.send(true);
+    let _ = tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
 }
 
 impl tokio::io::AsyncRead for Limited {
@@ -169,7 +222,22 @@ impl tokio::io::AsyncRead for Limited {
         cx: &mut std::task::Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+        use std::future::Future;
+        use std::task::Poll;
+        let before = buf.filled().len();
+        match std::pin::Pin::new(&mut self.stream).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                if buf.filled().len() > before {
+                    self.moved();
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => match self.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(std::io::ErrorKind::TimedOut.into())),
+                Poll::Pending => Poll::Pending,
+            },
+            other => other,
+        }
     }
 }
 
@@ -179,7 +247,11 @@ impl tokio::io::AsyncWrite for Limited {
         cx: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.stream).poll_write(cx, buf)
+        let r = std::pin::Pin::new(&mut self.stream).poll_write(cx, buf);
+        if matches!(r, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.moved();
+        }
+        r
     }
     fn poll_flush(
         mut self: std::pin::Pin<&mut Self>,
@@ -198,7 +270,11 @@ impl tokio::io::AsyncWrite for Limited {
         cx: &mut std::task::Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let r = std::pin::Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        if matches!(r, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.moved();
+        }
+        r
     }
     fn is_write_vectored(&self) -> bool {
         self.stream.is_write_vectored()

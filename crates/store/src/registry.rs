@@ -184,6 +184,12 @@ impl Store {
     /// `actor`, in one transaction.
     pub async fn add_device(&self, d: &DeviceSpec, actor: &str) -> Result<i64> {
         let s = &d.site;
+        let invalid = |e: String| Error::Invalid(format!("site {}: {e}", s.code));
+        lantian_types::text::plain(&s.name, "site name", 64).map_err(invalid)?;
+        if let Some(t) = &s.township {
+            lantian_types::text::plain(t, "township", 32).map_err(invalid)?;
+        }
+        lantian_types::text::lon_lat(s.lon, s.lat).map_err(invalid)?;
         let detail = format!("{} site={} kind={}", d.mn, s.code, d.kind);
         on!(self, write, |p| {
             let mut tx = p.begin_write().await?;

@@ -185,3 +185,33 @@ async fn the_journal_is_swept_by_age_and_by_count() {
         assert_eq!(store.count("frames").await.unwrap(), 10);
     }
 }
+
+/// A site's name and coordinates are checked where every registration
+/// passes (CLI, import, API): control characters and coordinates off the
+/// globe are refused with the site named, and nothing is stored.
+#[tokio::test]
+async fn a_site_with_a_bad_name_or_coordinates_is_refused() {
+    for url in lantian_store::testing::databases("bad_sites").await {
+        let store = Store::connect(&url).await.unwrap();
+        let with = |f: &dyn Fn(&mut Site)| {
+            let mut d = spec("MN100");
+            f(&mut d.site);
+            d
+        };
+        for (d, want) in [
+            (with(&|s| s.lon = Some(999.0)), "longitude 999"),
+            (with(&|s| s.lat = Some(-999.0)), "latitude -999"),
+            (with(&|s| s.lat = Some(f64::INFINITY)), "latitude inf"),
+            (with(&|s| s.lon = Some(f64::NAN)), "longitude NaN"),
+            (
+                with(&|s| s.name = "line1\r\nline2\u{1b}[31m".into()),
+                "U+000D",
+            ),
+            (with(&|s| s.township = Some("=1+2\r\nx".into())), "township"),
+        ] {
+            let e = store.add_device(&d, "test").await.unwrap_err().to_string();
+            assert!(e.contains("site S-MN100") && e.contains(want), "{url}: {e}");
+        }
+        assert!(store.devices().await.unwrap().is_empty(), "{url}");
+    }
+}

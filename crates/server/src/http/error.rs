@@ -16,8 +16,9 @@ pub enum ApiError {
     NotFound(String),
     /// 415: the body is not sent as the route wants it.
     UnsupportedMediaType(String),
-    /// 429: too many attempts; try again after the text's wait.
-    TooManyRequests(String),
+    /// 429: too many attempts; try again after the wait (seconds, sent as
+    /// Retry-After).
+    TooManyRequests(String, u64),
     /// 503: not now (busy, still computing, the database slow); with a
     /// Retry-After in seconds when given.
     Unavailable(String, Option<u32>),
@@ -33,7 +34,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(..) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -46,7 +47,7 @@ impl ApiError {
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::UnsupportedMediaType(m)
-            | ApiError::TooManyRequests(m)
+            | ApiError::TooManyRequests(m, _)
             | ApiError::Unavailable(m, _) => m,
             ApiError::Internal(m) => m,
         }
@@ -86,7 +87,12 @@ impl IntoResponse for ApiError {
             body,
         )
             .into_response();
-        if let ApiError::Unavailable(_, Some(s)) = self
+        let wait = match self {
+            ApiError::Unavailable(_, Some(s)) => Some(u64::from(s)),
+            ApiError::TooManyRequests(_, s) => Some(s),
+            _ => None,
+        };
+        if let Some(s) = wait
             && let Ok(v) = HeaderValue::from_str(&s.to_string())
         {
             r.headers_mut().insert(header::RETRY_AFTER, v);

@@ -159,11 +159,19 @@ async fn parallel_wrong_passwords_are_counted_before_the_hash_is_checked() {
         "{codes:?}"
     );
     assert!(codes.contains(&429), "{codes:?}");
-    // The right password now waits out the window too.
-    assert_eq!(
-        status(&login_as(a, "chen", "a long password", &[]).await),
-        429
-    );
+    // The right password now waits out the window too, and the answer
+    // says for how long.
+    let limited = login_as(a, "chen", "a long password", &[]).await;
+    assert_eq!(status(&limited), 429);
+    let wait: u64 = limited
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("retry-after: ")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .expect("a Retry-After header");
+    assert!((1..=900).contains(&wait), "{wait}");
     srv.shutdown().await.unwrap();
 }
 
@@ -349,4 +357,52 @@ async fn a_new_password_or_a_disable_ends_sessions_and_tokens() {
         );
         srv.shutdown().await.unwrap();
     }
+}
+
+/// Connections that hold a place without asking anything are closed: one
+/// that sends nothing, one that trickles half a header, and one kept alive
+/// after its answer; the limit of 3 connections then has room again
+/// (the attack that locked everyone out with 1,024 idle sockets).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_slow_http_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = databases("http_idle").await.remove(0);
+    let (srv, _store) = start_with(&url, |c| {
+        c.http_header_timeout_s = 1;
+        c.http_idle_timeout_s = 30;
+        c.http_max_connections = 3;
+    })
+    .await;
+    let a = srv.http_addr;
+    let silent = tokio::net::TcpStream::connect(a).await.unwrap();
+    let mut half = tokio::net::TcpStream::connect(a).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut kept = tokio::net::TcpStream::connect(a).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = kept.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    // Each is closed by the server (EOF or reset) within a few seconds.
+    for (name, mut c) in [
+        ("silent", silent),
+        ("half a header", half),
+        ("kept alive", kept),
+    ] {
+        let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            loop {
+                match c.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "the {name} connection is still open");
+    }
+    assert_eq!(status(&http_get(a, "/healthz", None).await), 200);
+    srv.shutdown().await.unwrap();
 }

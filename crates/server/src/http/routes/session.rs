@@ -87,10 +87,11 @@ pub async fn login(
                 .store
                 .audit(&req.username, "login.limited", Some(&ip))
                 .await;
-            return Err(ApiError::TooManyRequests(format!(
-                "too many failed logins; try again in {} s",
-                (ms + 999) / 1000
-            )));
+            let wait = (ms + 999) / 1000;
+            return Err(ApiError::TooManyRequests(
+                format!("too many failed logins; try again in {wait} s"),
+                u64::try_from(wait).unwrap_or(1),
+            ));
         }
     };
     // A bounded number of argon2 checks at once (each holds ~19 MiB); a
