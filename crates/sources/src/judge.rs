@@ -321,7 +321,10 @@ impl Hours {
         self.cover(slot, slot);
         let Some(i) = self.index(slot) else { return };
         let len = self.len;
-        let col = self.codes.entry(code.to_string()).or_insert_with(|| Column::with_len(len));
+        let col = self
+            .codes
+            .entry(code.to_string())
+            .or_insert_with(|| Column::with_len(len));
         col.m[i] = value.m;
         col.scale[i] = value.scale;
         col.flags[i] = flag;
