@@ -15,6 +15,9 @@
 //! - [`alarm`] — the alarm lifecycle, a table of states × actions × roles.
 //! - [`grade`] — performance grades and the short-board rule.
 //! - [`check`] — the offline check of a CEMS export (`lantian sources check`).
+//! - [`register`] — the enterprise register as data, and reading its sheets
+//!   (every bad row named by sheet, row and column).
+//! - [`workbook`] — register workbooks as bytes (calamine in, rust_xlsxwriter out).
 //!
 //! Every number `sources.md` tags [M] is a field of [`judge::Settings`] or
 //! [`power::PowerSettings`] with its default documented there.
@@ -27,6 +30,8 @@ pub mod judge;
 pub mod limits;
 pub mod num;
 pub mod power;
+pub mod register;
+pub mod workbook;
 
 pub use flags::Flag;
 pub use judge::{Event, Hours, Rule, Settings};

@@ -118,6 +118,18 @@ impl Store {
         cns: &[i64],
         f: &mut (dyn FnMut(StoredUpload<'_>) + Send),
     ) -> Result<u64> {
+        self.each_upload_since(kind, cns, i64::MIN, f).await
+    }
+
+    /// [`Store::each_upload`] for the uploads whose DataTime is at or after
+    /// `since` (UTC seconds).
+    pub async fn each_upload_since(
+        &self,
+        kind: &str,
+        cns: &[i64],
+        since: i64,
+        f: &mut (dyn FnMut(StoredUpload<'_>) + Send),
+    ) -> Result<u64> {
         use futures_util::TryStreamExt;
         on!(self, bulk, |p| {
             let mut q = QueryBuilder::new(
@@ -131,6 +143,10 @@ impl Store {
                 sep.push_bind(*c);
             }
             q.push(")");
+            if since > i64::MIN {
+                q.push(" AND u.data_time >= ");
+                q.push_bind(since);
+            }
             // Rows without a packed copy are read from vals after the
             // stream (one connection cannot serve two statements at once).
             let mut later = Vec::new();
@@ -150,6 +166,18 @@ impl Store {
                 hand_over!(p, r, f);
             }
             Ok(n)
+        })
+    }
+
+    /// The latest DataTime stored of devices of `kind` (UTC seconds).
+    pub async fn latest_data_time(&self, kind: &str) -> Result<Option<i64>> {
+        on!(self, bulk, |p| {
+            Ok(sqlx::query_scalar(
+                "SELECT MAX(u.data_time) FROM uploads u JOIN devices d ON d.id = u.device_id WHERE d.kind = $1",
+            )
+            .bind(kind)
+            .fetch_one(p)
+            .await?)
         })
     }
 

@@ -15,6 +15,8 @@
 //! | [`users`] | `users`, `api_tokens`, `sessions` |
 //! | [`audit`] | `audit_log` |
 //! | [`documents`] | `documents` |
+//! | [`enterprises`] | `townships`, `enterprises`, `outlets`, `meters`, `enterprise_changes` |
+//! | [`alarms`] | `alarms`, `alarm_history`, `alarm_attachments` |
 //! | [`analysis`] | reads of stored values for the assessment |
 //!
 //! **Three pools per database.** `write` carries ingest's group commits and
@@ -36,9 +38,11 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Row};
 
+pub mod alarms;
 pub mod analysis;
 pub mod audit;
 pub mod documents;
+pub mod enterprises;
 pub mod journal;
 pub mod registry;
 pub mod testing;
@@ -63,6 +67,9 @@ pub enum Error {
     Db(#[from] sqlx::Error),
     #[error("{0}")]
     Invalid(String),
+    /// The object changed since the caller read it (another writer won).
+    #[error("{0}")]
+    Conflict(String),
     /// A read took longer than its limit and was cancelled.
     #[error("the query took longer than {} ms and was cancelled", .0.as_millis())]
     Timeout(Duration),
@@ -195,6 +202,8 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0009_uploads_received", include_str!("../migrations/sqlite/0009_uploads_received.sql")),
     ("0010_device_counts", include_str!("../migrations/sqlite/0010_device_counts.sql")),
     ("0011_commit_feed", include_str!("../migrations/sqlite/0011_commit_feed.sql")),
+    ("0012_enterprises", include_str!("../migrations/sqlite/0012_enterprises.sql")),
+    ("0013_alarms", include_str!("../migrations/sqlite/0013_alarms.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -209,6 +218,8 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0009_uploads_received", include_str!("../migrations/postgres/0009_uploads_received.sql")),
     ("0010_device_counts", include_str!("../migrations/postgres/0010_device_counts.sql")),
     ("0011_commit_feed", include_str!("../migrations/postgres/0011_commit_feed.sql")),
+    ("0012_enterprises", include_str!("../migrations/postgres/0012_enterprises.sql")),
+    ("0013_alarms", include_str!("../migrations/postgres/0013_alarms.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
