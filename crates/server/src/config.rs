@@ -84,9 +84,45 @@ pub struct Config {
     pub target_pm25_below: String,
     pub target_good_ratio_at_least: String,
     pub target_heavy_ratio_at_most: String,
+    /// Source supervision: how often new data are judged (seconds).
+    pub sources_every_s: u64,
+    /// Hours of each outlet kept and judged.
+    pub sources_window_hours: i64,
+    /// Distinct valid minutes an hour of real-time samples needs to count
+    /// (HJ 75: 45).
+    pub sources_min_valid_minutes: u32,
+    /// The rules' settings as `key=value` (see `lantian sources check
+    /// --set`: o2_cap, constant_hours, zero_hours, missing_hours,
+    /// flag_hours, o2_high_hours, zs_tolerance_pct, over_range_counts,
+    /// min_day_hours, running_pct, window_minutes, off_windows,
+    /// catering_window_minutes, catering_off_windows). Unset: the documented
+    /// defaults of `lantian-sources`.
+    pub sources_settings: Vec<String>,
 }
 
 impl Config {
+    /// The source-supervision job's settings, or the setting that is wrong.
+    pub fn supervisor(&self) -> anyhow::Result<crate::jobs::sources::SupervisorSettings> {
+        let mut s = crate::jobs::sources::SupervisorSettings {
+            window_hours: self.sources_window_hours.clamp(24, 24 * 400),
+            min_valid_minutes: self.sources_min_valid_minutes.clamp(1, 60),
+            ..Default::default()
+        };
+        for kv in &self.sources_settings {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("sources_settings `{kv}`: key=value"))?;
+            let k = k.trim();
+            let r = if s.power.set(k, v).is_ok() {
+                Ok(())
+            } else {
+                s.rules.set(k, v)
+            };
+            r.map_err(|e| anyhow::anyhow!("sources_settings: {e}"))?;
+        }
+        Ok(s)
+    }
+
     /// The targets, or what is wrong with them.
     pub fn targets(&self) -> anyhow::Result<lantian_standards::targets::Targets> {
         let d = |name: &str, v: &str| {
@@ -143,6 +179,10 @@ impl Default for Config {
             target_pm25_below: "35".into(),
             target_good_ratio_at_least: "82.5".into(),
             target_heavy_ratio_at_most: "0.3".into(),
+            sources_every_s: 10,
+            sources_window_hours: 30 * 24,
+            sources_min_valid_minutes: 45,
+            sources_settings: Vec::new(),
         }
     }
 }

@@ -127,6 +127,9 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let feed = feed::channel();
     // Subscribed before the writers start, so no batch is missed.
     let figures_feed = feed.subscribe();
+    let sources_feed = feed.subscribe();
+    let supervisor = jobs::sources::Supervisor::new(cfg.supervisor()?);
+    let sources_live = supervisor.live.clone();
     let (wtx, wrx) = mpsc::channel(cfg.queue_depth.max(1));
     let wrx = Arc::new(Mutex::new(wrx));
     let mut writers = JoinSet::new();
@@ -161,6 +164,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     http_state.password_checks = Arc::new(Semaphore::new(cfg.login_concurrency.max(1)));
     http_state.trusted =
         Arc::new(auth::TrustedProxies::parse(&cfg.trusted_proxies).map_err(anyhow::Error::msg)?);
+    http_state.sources_live = sources_live;
     let snapshot = http_state.snapshot.clone();
     let figures = snapshot.clone();
     let app = http::router(http_state);
@@ -214,6 +218,15 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         stop_rx.clone(),
     ));
 
+    // Source supervision, following the commit feed.
+    let src_task = tokio::spawn(jobs::sources::run(
+        store.clone(),
+        sources_feed,
+        supervisor,
+        Duration::from_secs(cfg.sources_every_s.max(1)),
+        stop_rx.clone(),
+    ));
+
     let task_metrics = metrics.clone();
     let task = tokio::spawn(async move {
         let metrics = task_metrics;
@@ -262,6 +275,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         let _ = reg_task.await;
         let _ = sweep_task.await;
         let _ = an_task.await;
+        let _ = src_task.await;
         tracing::info!("stopped");
         Ok(())
     });

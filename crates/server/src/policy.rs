@@ -24,6 +24,17 @@ pub enum Action {
     ReadAudit,
     /// Add users, reset passwords, issue tokens.
     ManageUsers,
+    /// The enterprise register: a firm, its outlets, limits, grades, live
+    /// values and electricity (township users: their township's firms;
+    /// enterprise users: their own firm).
+    ReadSources,
+    /// Register, change, import firms; the county's townships.
+    ManageSources,
+    /// A firm's alarms and their evidence (the same reach as ReadSources).
+    ReadAlarms,
+    /// Act on an alarm: the bureau acknowledges, returns, closes,
+    /// escalates; the firm explains (the lifecycle table says which).
+    ActOnAlarm,
 }
 
 /// What an action is done to.
@@ -38,6 +49,13 @@ pub enum Object<'a> {
     Department(&'a str),
     /// Something that belongs to one enterprise.
     Enterprise(&'a str),
+    /// A firm (or what belongs to it): of its enterprise and of its
+    /// township, so a township user reaches the firms of the township and
+    /// an enterprise user its own.
+    Firm {
+        credit_code: &'a str,
+        township: &'a str,
+    },
 }
 
 /// How far a role with an action reaches.
@@ -85,6 +103,38 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
         &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
     ),
     (Action::ManageUsers, &[(Role::Admin, Reach::All)]),
+    (
+        Action::ReadSources,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::All),
+            (Role::Township, Reach::Own),
+            (Role::Enterprise, Reach::Own),
+        ],
+    ),
+    (
+        Action::ManageSources,
+        &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
+    ),
+    (
+        Action::ReadAlarms,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::All),
+            (Role::Township, Reach::Own),
+            (Role::Enterprise, Reach::Own),
+        ],
+    ),
+    (
+        Action::ActOnAlarm,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Enterprise, Reach::Own),
+        ],
+    ),
 ];
 
 /// Why a caller is refused (the API's 403 text).
@@ -100,6 +150,10 @@ fn what(a: Action) -> &'static str {
         Action::ManageBoundary => "the boundary is for the bureau and admins",
         Action::ReadAudit => "the audit log is for the bureau and admins",
         Action::ManageUsers => "users are for admins",
+        Action::ReadSources => "the enterprise register",
+        Action::ManageSources => "changing the enterprise register is for the bureau and admins",
+        Action::ReadAlarms => "source alarms",
+        Action::ActOnAlarm => "acting on alarms is for the bureau and the firm itself",
     }
 }
 
@@ -128,7 +182,14 @@ pub fn may_by(
             let own = match (scope, object) {
                 (Scope::Township(mine), Object::Township(it))
                 | (Scope::Department(mine), Object::Department(it))
-                | (Scope::Enterprise(mine), Object::Enterprise(it)) => mine == it,
+                | (Scope::Enterprise(mine), Object::Enterprise(it))
+                | (Scope::Township(mine), Object::Firm { township: it, .. })
+                | (
+                    Scope::Enterprise(mine),
+                    Object::Firm {
+                        credit_code: it, ..
+                    },
+                ) => mine == it,
                 _ => false,
             };
             if own {
@@ -161,6 +222,10 @@ mod tests {
             (Action::ManageBoundary, "AA----"),
             (Action::ReadAudit, "AA----"),
             (Action::ManageUsers, "A-----"),
+            (Action::ReadSources, "AAA---"),
+            (Action::ManageSources, "AA----"),
+            (Action::ReadAlarms, "AAA---"),
+            (Action::ActOnAlarm, "AA----"),
         ];
         for (action, want) in table {
             for (role, w) in Role::ALL.iter().zip(want.chars()) {
@@ -169,7 +234,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 7);
+        assert_eq!(RULES.len(), 11);
         assert_eq!(
             may(
                 Role::Township,
@@ -179,6 +244,31 @@ mod tests {
             ),
             Err(Denied("devices are for the bureau and admins".into()))
         );
+    }
+
+    /// A firm is reached by its township's users and its own users, not by
+    /// a neighbour's.
+    #[test]
+    fn a_firm_belongs_to_its_township_and_to_itself() {
+        let firm = Object::Firm {
+            credit_code: "91411726MA40000019",
+            township: "泌水街道",
+        };
+        let town = Scope::Township("泌水街道".into());
+        let other_town = Scope::Township("花园街道".into());
+        let own = Scope::Enterprise("91411726MA40000019".into());
+        let other = Scope::Enterprise("91411726MA4000002X".into());
+        for action in [Action::ReadSources, Action::ReadAlarms] {
+            assert!(may(Role::Township, &town, action, firm).is_ok());
+            assert!(may(Role::Township, &other_town, action, firm).is_err());
+            assert!(may(Role::Enterprise, &own, action, firm).is_ok());
+            assert!(may(Role::Enterprise, &other, action, firm).is_err());
+            assert!(may(Role::Public, &Scope::Public, action, firm).is_err());
+        }
+        assert!(may(Role::Enterprise, &own, Action::ActOnAlarm, firm).is_ok());
+        assert!(may(Role::Enterprise, &other, Action::ActOnAlarm, firm).is_err());
+        assert!(may(Role::Township, &town, Action::ActOnAlarm, firm).is_err());
+        assert!(may(Role::Enterprise, &own, Action::ManageSources, firm).is_err());
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub enum ApiError {
     Forbidden(String),
     /// 404: no such object.
     NotFound(String),
+    /// 409: the object changed since the caller read it, or is not in the
+    /// state the action needs.
+    Conflict(String),
     /// 415: the body is not sent as the route wants it.
     UnsupportedMediaType(String),
     /// 429: too many attempts; try again after the wait (seconds, sent as
@@ -33,6 +36,7 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(..) => StatusCode::SERVICE_UNAVAILABLE,
@@ -46,6 +50,7 @@ impl ApiError {
             ApiError::BadRequest(m)
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
             | ApiError::UnsupportedMediaType(m)
             | ApiError::TooManyRequests(m, _)
             | ApiError::Unavailable(m, _) => m,
@@ -66,6 +71,7 @@ impl From<lantian_store::Error> for ApiError {
     fn from(e: lantian_store::Error) -> Self {
         match e {
             lantian_store::Error::Invalid(m) => ApiError::BadRequest(m),
+            lantian_store::Error::Conflict(m) => ApiError::Conflict(m),
             lantian_store::Error::Timeout(_) => {
                 tracing::warn!(error = %e, "an API read was cancelled");
                 ApiError::Unavailable(e.to_string(), Some(1))

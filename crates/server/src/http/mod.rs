@@ -50,6 +50,8 @@ pub struct HttpState {
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted: Arc<auth::TrustedProxies>,
+    /// What source supervision holds of each firm (kept by `jobs::sources`).
+    pub sources_live: crate::jobs::sources::Live,
 }
 
 impl HttpState {
@@ -64,6 +66,7 @@ impl HttpState {
             evaluations: Arc::new(tokio::sync::Semaphore::new(2)),
             password_checks: Arc::new(tokio::sync::Semaphore::new(4)),
             trusted: Arc::default(),
+            sources_live: Arc::default(),
         }
     }
 }
@@ -84,7 +87,8 @@ impl HttpState {
         (name = "public", description = "Open to everyone, no login (公众)"),
         (name = "session", description = "Who is calling; logging out"),
         (name = "data", description = "Air quality: stations, series, targets, rankings (any logged-in user)"),
-        (name = "devices", description = "Monitoring devices, the frame journal and the boundary (admin and bureau)")
+        (name = "devices", description = "Monitoring devices, the frame journal and the boundary (admin and bureau)"),
+        (name = "sources", description = "The enterprise register, stacks judged against their limits, and alarms (the bureau; a township its firms; a firm itself)")
     )
 )]
 pub struct ApiDoc;
@@ -92,7 +96,7 @@ pub struct ApiDoc;
 /// Every `/api` route, declared once: method and path come from each
 /// handler's `#[utoipa::path]`.
 pub fn api() -> OpenApiRouter<HttpState> {
-    use routes::{boundary, data, devices, journal, session};
+    use routes::{alarms, boundary, data, devices, enterprises, journal, session};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
@@ -114,6 +118,22 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(data::targets))
         .routes(routes!(data::rankings))
         .routes(routes!(data::assessment))
+        .routes(routes!(enterprises::list))
+        .routes(routes!(
+            enterprises::get,
+            enterprises::put,
+            enterprises::delete
+        ))
+        .routes(routes!(enterprises::import))
+        .routes(routes!(enterprises::export))
+        .routes(routes!(enterprises::changes))
+        .routes(routes!(enterprises::townships, enterprises::put_townships))
+        .routes(routes!(enterprises::default_limits))
+        .routes(routes!(alarms::list))
+        .routes(routes!(alarms::get))
+        .routes(routes!(alarms::act))
+        .routes(routes!(alarms::attach))
+        .routes(routes!(alarms::attachment))
 }
 
 /// The OpenAPI description of [`api`].

@@ -4,3 +4,4 @@
 
 pub mod figures;
 pub mod retention;
+pub mod sources;

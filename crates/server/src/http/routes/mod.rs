@@ -5,9 +5,11 @@
 //! and Excel exports. `super::api` lists them once: the router and the
 //! OpenAPI description come from that list.
 
+pub mod alarms;
 pub mod boundary;
 pub mod data;
 pub mod devices;
+pub mod enterprises;
 pub mod journal;
 pub mod session;
 
