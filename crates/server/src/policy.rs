@@ -150,9 +150,13 @@ fn what(a: Action) -> &'static str {
         Action::ManageBoundary => "the boundary is for the bureau and admins",
         Action::ReadAudit => "the audit log is for the bureau and admins",
         Action::ManageUsers => "users are for admins",
-        Action::ReadSources => "the enterprise register",
+        Action::ReadSources => {
+            "the enterprise register is for the bureau, departments, a firm's township and the firm itself"
+        }
         Action::ManageSources => "changing the enterprise register is for the bureau and admins",
-        Action::ReadAlarms => "source alarms",
+        Action::ReadAlarms => {
+            "source alarms are for the bureau, departments, a firm's township and the firm itself"
+        }
         Action::ActOnAlarm => "acting on alarms is for the bureau and the firm itself",
     }
 }

@@ -387,4 +387,42 @@ impl Store {
             Ok(v.unwrap_or(0))
         })
     }
+
+    /// What a register workbook is read against: the townships, and which
+    /// firm holds each outlet MN.
+    pub async fn register_known(&self) -> Result<lantian_sources::register::Known> {
+        Ok(lantian_sources::register::Known {
+            townships: self
+                .townships()
+                .await?
+                .into_iter()
+                .map(|t| t.name)
+                .collect(),
+            outlet_mns: self
+                .outlet_mns()
+                .await?
+                .into_iter()
+                .map(|o| (o.mn, o.credit_code))
+                .collect(),
+        })
+    }
+
+    /// Puts every firm read from a workbook (each its own transaction, so
+    /// one refused firm loses nothing else); how each went, or why not.
+    pub async fn import_firms(
+        &self,
+        firms: &[Firm],
+        actor: &str,
+    ) -> Result<Vec<(String, std::result::Result<Put, String>)>> {
+        let mut out = Vec::with_capacity(firms.len());
+        for f in firms {
+            let r = match self.put_firm(f, None, actor).await {
+                Ok(p) => Ok(p),
+                Err(Error::Invalid(m) | Error::Conflict(m)) => Err(m),
+                Err(e) => return Err(e),
+            };
+            out.push((f.credit_code.clone(), r));
+        }
+        Ok(out)
+    }
 }

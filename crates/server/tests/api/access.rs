@@ -37,6 +37,30 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
         r#"{"type":"Polygon","coordinates":[[[113.3,32.7],[113.4,32.7],[113.4,32.8],[113.3,32.7]]]}"#,
         "AA----",
     ),
+    ("GET", "/api/v1/enterprises", "", "AAAAA-"),
+    ("GET", "/api/v1/enterprises/export", "", "AAAAA-"),
+    (
+        "GET",
+        "/api/v1/enterprises/export?template=true",
+        "",
+        "AAAAA-",
+    ),
+    ("GET", "/api/v1/limits/defaults", "", "AAAAA-"),
+    ("GET", "/api/v1/townships", "", "AAAAAA"),
+    (
+        "PUT",
+        "/api/v1/townships",
+        r#"[{"name":"泌水街道","code":"411726002"}]"#,
+        "AA----",
+    ),
+    (
+        "POST",
+        "/api/v1/enterprises/import?dry_run=true",
+        "not a workbook",
+        "AA----",
+    ),
+    ("GET", "/api/v1/alarms", "", "AAAAA-"),
+    ("GET", "/api/v1/alarms?active=true&format=csv", "", "AAAAA-"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

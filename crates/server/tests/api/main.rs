@@ -11,3 +11,4 @@ mod data;
 mod devices;
 mod routes;
 mod sessions;
+mod sources;

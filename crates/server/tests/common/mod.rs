@@ -134,22 +134,32 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> String {
+    String::from_utf8_lossy(&http_bytes(addr, method, path, headers, body.as_bytes()).await)
+        .into_owned()
+}
+
+/// One request with a body of any bytes; the whole raw answer.
+pub async fn http_bytes(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Vec<u8> {
     let mut c = TcpStream::connect(addr).await.unwrap();
     let extra: String = headers
         .iter()
         .map(|(k, v)| format!("{k}: {v}\r\n"))
         .collect();
-    c.write_all(
-        format!(
-            "{method} {path} HTTP/1.1\r\nHost: x\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
     )
-    .await
-    .unwrap();
-    let mut out = String::new();
-    c.read_to_string(&mut out).await.unwrap();
+    .into_bytes();
+    req.extend_from_slice(body);
+    c.write_all(&req).await.unwrap();
+    let mut out = Vec::new();
+    c.read_to_end(&mut out).await.unwrap();
     out
 }
 
