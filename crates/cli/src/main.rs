@@ -43,6 +43,12 @@ enum Command {
     /// Source supervision offline: judge a CEMS export against limits.
     #[command(subcommand)]
     Sources(cmd::sources::Command),
+    /// The enterprise register: import (xlsx or CSV), export, template, list.
+    #[command(subcommand)]
+    Enterprise(cmd::enterprise::Command),
+    /// The county's townships: import, list.
+    #[command(subcommand)]
+    Township(cmd::enterprise::TownshipCommand),
     /// Users and roles: add, passwd, list.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -61,6 +67,8 @@ fn main() -> ExitCode {
         Command::Audit(c) => cmd::serve::audit(c),
         Command::User(c) => cmd::user::run(c),
         Command::Sources(c) => cmd::sources::run(c),
+        Command::Enterprise(c) => cmd::enterprise::run(c),
+        Command::Township(c) => cmd::enterprise::township(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

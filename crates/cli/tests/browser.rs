@@ -422,7 +422,11 @@ async fn dashboard_in_headless_chromium() {
         .find_all(Locator::Css("tr"))
         .await
         .unwrap();
-    assert_eq!(rows.len(), 12, "12 devices");
+    assert_eq!(
+        rows.len(),
+        21,
+        "12 stations, 8 sample CEMS stacks and one sample meter"
+    );
     let text = c
         .find(Locator::Css("#devices"))
         .await
@@ -432,6 +436,65 @@ async fn dashboard_in_headless_chromium() {
         .unwrap();
     assert!(text.contains("在线"), "live devices are online");
     shot(&c, "06-devices").await;
+
+    // 企业: the 20 sample firms, labelled as samples; 报警: the injected
+    // faults found from the data; one firm with its stack's hours.
+    c.goto(&format!("{base}/#/sources")).await.unwrap();
+    let rows = wait_for(&c, "#firms tbody", "sources")
+        .await
+        .find_all(Locator::Css("tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 20, "20 sample firms");
+    let note = wait_for(&c, "#sample-firms", "sources-sample")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(note.contains("示例企业"), "{note}");
+    shot(&c, "06c-enterprises").await;
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let a = page_api(&c, "/api/v1/alarms").await;
+        let rules: std::collections::BTreeSet<&str> = a
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x["rule"].as_str())
+            .collect();
+        let want = [
+            "constant",
+            "exceedance",
+            "flag_m",
+            "missing",
+            "treatment_off",
+            "zero",
+        ];
+        if want.iter().all(|r| rules.contains(r)) {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "not every injected fault found: {rules:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    c.goto(&format!("{base}/#/alarms")).await.unwrap();
+    wait_for(&c, "table.alarms tbody tr", "alarms").await;
+    shot(&c, "06d-alarms").await;
+    let firm0 = lantian_types::CreditCode::complete("91411726MA4YL0000")
+        .unwrap()
+        .to_string();
+    c.goto(&format!("{base}/#/enterprise/{firm0}"))
+        .await
+        .unwrap();
+    let t = wait_for(&c, "table.outlet", "enterprise")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(t.contains("a34013"), "{t}");
+    shot(&c, "06e-enterprise").await;
 
     // HJ 212-2025 activation from the device page: a new logger announces
     // itself (1001), the operator registers a device and approves the logger
@@ -567,6 +630,51 @@ async fn dashboard_in_headless_chromium() {
         .unwrap();
     assert!(refused.contains("无权"), "{refused}");
     shot(&c, "07-department-refused").await;
+    c.close().await.unwrap();
+
+    // A firm's user sees its own firm only, and not a neighbour's page.
+    let own = lantian_types::CreditCode::complete("91411726MA4YL0000")
+        .unwrap()
+        .to_string();
+    let other = lantian_types::CreditCode::complete("91411726MA4YL0002")
+        .unwrap()
+        .to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args([
+            "user",
+            "add",
+            "firm0",
+            "--role",
+            "enterprise",
+            "--scope",
+            &own,
+            "--password",
+            "firm-pass-2026",
+            "--database",
+            &demo.db,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = browser(driver.1, 1366, 768, false).await;
+    login(&c, &base, "firm0", "firm-pass-2026").await;
+    wait_for(&c, "body[data-page=overview]", "firm-overview").await;
+    c.goto(&format!("{base}/#/sources")).await.unwrap();
+    let rows = wait_for(&c, "#firms tbody", "firm-sources")
+        .await
+        .find_all(Locator::Css("tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "its own firm only");
+    c.goto(&format!("{base}/#/enterprise/{other}"))
+        .await
+        .unwrap();
+    wait_for(&c, "#forbidden", "firm-refused").await;
+    shot(&c, "07b-firm-refused-neighbour").await;
     c.close().await.unwrap();
 
     // A phone: the public page fits the width.

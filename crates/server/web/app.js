@@ -7,17 +7,20 @@ import { api, loggedOut, session, whoami } from './lib/api.js';
 import { disposeAll } from './lib/charts.js';
 import { applyLang, lang, switchLang, t } from './lib/i18n.js';
 import { html } from './lib/ui.js';
+import * as alarms from './pages/alarms.js';
 import * as devices from './pages/devices.js';
+import * as enterprise from './pages/enterprise.js';
 import * as login from './pages/login.js';
 import * as overview from './pages/overview.js';
 import * as publicPage from './pages/public.js';
 import * as ranking from './pages/ranking.js';
+import * as sources from './pages/sources.js';
 import * as station from './pages/station.js';
 import * as targets from './pages/targets.js';
 
-const PAGES = { overview, targets, station, ranking, devices, public: publicPage };
+const PAGES = { overview, targets, station, ranking, sources, enterprise, alarms, devices, public: publicPage };
 /** Pages that refresh themselves once a minute. */
-const LIVE = ['overview', 'public'];
+const LIVE = ['overview', 'public', 'alarms'];
 
 const main = document.getElementById('main');
 // lit-html renders after what it did not render itself: the static

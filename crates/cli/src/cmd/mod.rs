@@ -3,6 +3,7 @@
 pub mod aqi;
 pub mod assess;
 pub mod demo;
+pub mod enterprise;
 pub mod hj212;
 pub mod serve;
 pub mod simulate;

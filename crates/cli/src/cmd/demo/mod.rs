@@ -18,60 +18,62 @@ use lantian_store::{Batch, DeviceSpec, Site, Store, UploadRec, ValueRec};
 use lantian_types::{CrcDialect, DeviceKind, Mn, Protocol, SiteCode, SiteKind};
 
 use crate::cmd::serve::runtime;
+
+pub mod sources;
 use crate::cmd::simulate;
 
 /// The committed sample: (file name, gzipped UCI rows).
 const SAMPLE: [(&str, &[u8]); 12] = [
     (
         "Aotizhongxin",
-        include_bytes!("../../demo/PRSA_Data_Aotizhongxin_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Aotizhongxin_2015-2016.csv.gz"),
     ),
     (
         "Changping",
-        include_bytes!("../../demo/PRSA_Data_Changping_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Changping_2015-2016.csv.gz"),
     ),
     (
         "Dingling",
-        include_bytes!("../../demo/PRSA_Data_Dingling_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Dingling_2015-2016.csv.gz"),
     ),
     (
         "Dongsi",
-        include_bytes!("../../demo/PRSA_Data_Dongsi_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Dongsi_2015-2016.csv.gz"),
     ),
     (
         "Guanyuan",
-        include_bytes!("../../demo/PRSA_Data_Guanyuan_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Guanyuan_2015-2016.csv.gz"),
     ),
     (
         "Gucheng",
-        include_bytes!("../../demo/PRSA_Data_Gucheng_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Gucheng_2015-2016.csv.gz"),
     ),
     (
         "Huairou",
-        include_bytes!("../../demo/PRSA_Data_Huairou_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Huairou_2015-2016.csv.gz"),
     ),
     (
         "Nongzhanguan",
-        include_bytes!("../../demo/PRSA_Data_Nongzhanguan_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Nongzhanguan_2015-2016.csv.gz"),
     ),
     (
         "Shunyi",
-        include_bytes!("../../demo/PRSA_Data_Shunyi_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Shunyi_2015-2016.csv.gz"),
     ),
     (
         "Tiantan",
-        include_bytes!("../../demo/PRSA_Data_Tiantan_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Tiantan_2015-2016.csv.gz"),
     ),
     (
         "Wanliu",
-        include_bytes!("../../demo/PRSA_Data_Wanliu_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Wanliu_2015-2016.csv.gz"),
     ),
     (
         "Wanshouxigong",
-        include_bytes!("../../demo/PRSA_Data_Wanshouxigong_2015-2016.csv.gz"),
+        include_bytes!("../../../demo/PRSA_Data_Wanshouxigong_2015-2016.csv.gz"),
     ),
 ];
-const STATIONS: &str = include_str!("../../demo/stations.csv");
+const STATIONS: &str = include_str!("../../../demo/stations.csv");
 
 /// The note every page shows.
 pub const LABEL: &str = "示例数据：北京市 12 个国控站点 2015–2016 年小时数据（UCI Beijing Multi-Site Air-Quality, CC BY 4.0），以 HJ 212 实时上报方式回放，并非泌阳县数据。Sample data: Beijing's 12 national stations, 2015–2016 (UCI, CC BY 4.0), replayed as live HJ 212 uploads — not Biyang County data.";
@@ -331,6 +333,8 @@ pub fn run(a: Args) -> Result<()> {
         let ids = register(&store, &stations).await?;
         let wind = wind(&dir)?;
         let loaded = preload(&store, &dir, &ids, a.live_from, &wind).await?;
+        let (stacks, meter) = sources::register(&store).await?;
+        sources::preload(&store, &stacks, meter.as_ref(), a.live_from).await?;
         let password = lantian_server::auth::generate_password()?;
         let hash = lantian_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
         if store.user("admin").await?.is_some() {
@@ -371,6 +375,7 @@ pub fn run(a: Args) -> Result<()> {
             ordered.push(r);
         }
         let http = running.http_addr;
+        let stacks_n = stacks.len();
         println!("蓝天 lantian demo — {loaded} station-hours loaded (Beijing sample, 2015-01-01 … {}), live replay from {} every {:.1} s", a.live_from.pred_opt().unwrap_or(a.live_from), a.live_from, every.as_secs_f64());
         println!();
         println!("  dashboard:    http://{http}/");
@@ -378,12 +383,14 @@ pub fn run(a: Args) -> Result<()> {
         println!("  API docs:     http://{http}/api/docs/");
         println!("  login:        admin / {password}   (one-time: printed only now)");
         println!("  HJ 212:       {} (simulated stations upload here)", running.hj212_addr);
+        println!("  enterprises:  http://{http}/#/sources   (20 示例企业 in Biyang's townships, {stacks_n} CEMS stacks played; sample firms)");
         println!();
         println!("{LABEL}");
         println!("Ctrl-C stops.");
         let deadline = Instant::now() + Duration::from_secs(a.duration.unwrap_or(10 * 365 * 86400));
         let target = running.hj212_addr.to_string();
-        let replay = tokio::spawn(simulate::replay_live(target, ordered, PREFIX.into(), every, deadline));
+        let replay = tokio::spawn(simulate::replay_live(target.clone(), ordered, PREFIX.into(), every, deadline));
+        let stack_replay = tokio::spawn(sources::replay(target, stacks, a.live_from, every, deadline));
         let stop = running.stopper();
         tokio::spawn(async move {
             let limit = async {
@@ -400,6 +407,7 @@ pub fn run(a: Args) -> Result<()> {
         });
         running.wait().await?;
         replay.abort();
+        stack_replay.abort();
         anyhow::Ok(())
     })
 }

@@ -1,0 +1,55 @@
+// 企业详情: one firm's record (outlets, limits, facilities, meters,
+// grades, white list), each outlet's recent hours against its limits
+// (measured, and corrected to the reference O2), its meters' windows, its
+// open alarms, and who changed the record when.
+
+import { render } from '../vendor/lit-html.js';
+import { api } from '../lib/api.js';
+import { t } from '../lib/i18n.js';
+import { html, nothing } from '../lib/ui.js';
+import { alarmTable } from './alarms.js';
+
+const over = (v, limit) => limit !== undefined && v !== null && Number(v) > Number(limit);
+
+function outletTable(o) {
+  const codes = Object.keys(o.series);
+  const last = o.times.length;
+  const from = Math.max(0, last - 24);
+  return html`<div class="card scroll"><h3>${o.outlet} <small class="muted">MN ${o.mn}</small></h3>
+    ${last ? html`<table class="outlet" data-outlet=${o.outlet}><thead><tr><th>${t('src.hour')}</th>${codes.map(c => html`<th class="n">${c}${o.limits[c] ? html`<br><small>≤ ${o.limits[c]}</small>` : ''}</th>`)}</tr></thead>
+      <tbody>${o.times.slice(from).reverse().map((time, j) => {
+        const i = last - 1 - j;
+        return html`<tr><td>${time}</td>${codes.map(c => {
+          const v = o.series[c][i];
+          if (!v) return html`<td class="n muted">—</td>`;
+          const shown = v.corrected ?? v.value;
+          return html`<td class="n ${over(shown, o.limits[c]) ? 'bad' : ''}" title=${v.corrected ? `${t('src.measured')} ${v.value}` : ''}>${shown}${v.flag !== 'N' ? html`<sup>${v.flag}</sup>` : ''}</td>`;
+        })}</tr>`;
+      })}</tbody></table>
+      <p class="muted">${t('src.corrnote')}</p>` : nothing(t('src.nohours'))}</div>`;
+}
+
+export async function show(main, code) {
+  let f, alarms, changes;
+  try {
+    [f, alarms, changes] = await Promise.all([api(`/api/v1/enterprises/${encodeURIComponent(code)}`),
+      api(`/api/v1/alarms?firm=${encodeURIComponent(code)}&limit=50`), api(`/api/v1/enterprises/${encodeURIComponent(code)}/changes`)]);
+  } catch (e) {
+    if (e.status === 403 || e.status === 404) { render(html`<p class="state err" id="forbidden">${e.message}</p>`, main); return; }
+    throw e;
+  }
+  const r = f.firm;
+  render(html`${f.sample ? html`<p class="sample" id="sample-firms">${t('src.sample')}</p>` : ''}
+    <div class="card" id="firm"><h2>${f.name} ${f.sample ? html`<span class="tag">${t('src.sampletag')}</span>` : ''}</h2>
+      <p>${t('src.code')}：${f.credit_code} · ${t('township')}：${f.township} · ${t('src.industry')}：${r.key_industry || '—'}（${r.industry}）
+        · ${t('src.grade')}：<b id="grade">${f.grade ?? '—'}</b>${f.whitelist ? html` · ${t('src.whitelist')}：${f.whitelist}` : ''}</p>
+      <p class="muted">${r.address} · ${t('src.permit')}：${r.permit_no || '—'} · ${t('src.updated')} ${f.updated}（${f.updated_by}）</p></div>
+    <div class="card scroll"><h2>${t('src.alarms')}</h2>${alarms.length ? alarmTable(alarms) : nothing(t('src.noalarms'))}</div>
+    <h2>${t('src.live')}</h2>${f.live.outlets.length ? f.live.outlets.map(outletTable) : nothing(t('src.nolive'))}
+    ${f.live.meters.length ? html`<div class="card scroll"><h2>${t('src.meters')}</h2><table id="meters"><thead><tr><th>${t('src.meter')}</th><th>${t('src.role')}</th><th class="n">${t('src.rated')}</th><th>${t('src.recent')}</th></tr></thead>
+      <tbody>${f.live.meters.map(m => html`<tr><td>${m.meter} ${m.name}</td><td>${m.role}</td><td class="n">${m.rated_kw}</td>
+        <td class="muted">${m.times.slice(-8).map((x, i) => `${x.slice(11)} ${m.kw[m.kw.length - Math.min(8, m.kw.length) + i]} kW`).join(' · ')}</td></tr>`)}</tbody></table></div>` : ''}
+    <div class="card scroll"><h2>${t('src.limits')}</h2><table id="limits"><thead><tr><th>${t('src.outlet')}</th><th>${t('src.factor')}</th><th class="n">${t('src.limit')}</th><th class="n">${t('src.refo2')}</th><th>${t('src.standard')}</th></tr></thead>
+      <tbody>${r.limits.map(l => html`<tr><td>${l.outlet}</td><td>${l.code}</td><td class="n">${l.limit}</td><td class="n">${l.ref_o2 ?? '—'}</td><td>${l.standard} ${l.clause}</td></tr>`)}</tbody></table></div>
+    <div class="card scroll"><h2>${t('src.changes')}</h2><table id="changes"><tbody>${changes.map(c => html`<tr><td>${c.at}</td><td>${c.actor}</td><td>${c.action}</td><td class="muted">${c.fields.join('、')}</td></tr>`)}</tbody></table></div>`, main);
+}
