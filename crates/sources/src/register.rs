@@ -284,7 +284,10 @@ pub struct Table {
 
 /// The sheets of a register workbook: key, Chinese name, columns (key,
 /// Chinese header, required).
-pub const SHEETS: &[(&str, &str, &[(&str, &str, bool)])] = &[
+/// A column of a sheet: (key, Chinese header, required).
+pub type Column = (&'static str, &'static str, bool);
+
+pub const SHEETS: &[(&str, &str, &[Column])] = &[
     (
         "enterprises",
         "企业",

@@ -94,6 +94,17 @@ pub struct AlarmFilter {
     pub limit: i64,
 }
 
+/// A transition of one alarm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlarmMove {
+    pub id: i64,
+    pub from: State,
+    pub action: Action,
+    pub to: State,
+    /// The ticket it was escalated to.
+    pub ticket_id: Option<i64>,
+}
+
 /// How an upsert went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Raised {
@@ -183,19 +194,17 @@ impl Store {
         })
     }
 
-    /// Moves an alarm by `action` from state `from` to `to`, as `actor`,
-    /// with a note; fails with a conflict when the alarm is no longer in
-    /// `from` (someone else moved it first).
-    pub async fn move_alarm(
-        &self,
-        id: i64,
-        from: State,
-        action: Action,
-        to: State,
-        actor: &str,
-        note: &str,
-        ticket_id: Option<i64>,
-    ) -> Result<()> {
+    /// Moves an alarm by `m.action` from state `m.from` to `m.to`, as
+    /// `actor`, with a note; fails with a conflict when the alarm is no
+    /// longer in `m.from` (someone else moved it first).
+    pub async fn move_alarm(&self, m: &AlarmMove, actor: &str, note: &str) -> Result<()> {
+        let AlarmMove {
+            id,
+            from,
+            action,
+            to,
+            ticket_id,
+        } = *m;
         let now = now_ms();
         on!(self, write, |p| {
             let mut tx = p.begin_write().await?;

@@ -6,7 +6,7 @@
 use lantian_sources::alarm::{Action, State};
 use lantian_sources::register::{Firm, Outlet};
 use lantian_store::Store;
-use lantian_store::alarms::{AlarmFilter, NewAlarm};
+use lantian_store::alarms::{AlarmFilter, AlarmMove, NewAlarm};
 use lantian_store::enterprises::{Put, Township};
 use lantian_types::CreditCode;
 
@@ -175,30 +175,19 @@ async fn an_alarm_is_raised_once_and_moved_by_one_winner() {
 
         // Two bureau users act at once on the open alarm: one wins.
         let (s1, s2) = (store.clone(), store.clone());
-        let t1 = tokio::spawn(async move {
-            s1.move_alarm(
-                id,
-                State::Open,
-                Action::Acknowledge,
-                State::Acknowledged,
-                "b1",
-                "",
-                None,
-            )
-            .await
-        });
-        let t2 = tokio::spawn(async move {
-            s2.move_alarm(
-                id,
-                State::Open,
-                Action::Close,
-                State::Closed,
-                "b2",
-                "误报",
-                None,
-            )
-            .await
-        });
+        let mv = |action, to| AlarmMove {
+            id,
+            from: State::Open,
+            action,
+            to,
+            ticket_id: None,
+        };
+        let (m1, m2) = (
+            mv(Action::Acknowledge, State::Acknowledged),
+            mv(Action::Close, State::Closed),
+        );
+        let t1 = tokio::spawn(async move { s1.move_alarm(&m1, "b1", "").await });
+        let t2 = tokio::spawn(async move { s2.move_alarm(&m2, "b2", "误报").await });
         let (r1, r2) = (t1.await.unwrap(), t2.await.unwrap());
         assert!(r1.is_ok() != r2.is_ok(), "{url}: {r1:?} {r2:?}");
         let loser = r1.err().or(r2.err()).unwrap();

@@ -146,11 +146,11 @@ struct MeterGroup {
     township: String,
     sample: bool,
     catering: bool,
-    meters: Vec<(
-        lantian_sources::register::Meter,
-        BTreeMap<i64, (Decimal, u32)>,
-    )>,
+    meters: Vec<(lantian_sources::register::Meter, Windows)>,
 }
+
+/// A meter's windows: window index → (sum of kW, samples).
+type Windows = BTreeMap<i64, (Decimal, u32)>;
 
 /// The job's state.
 pub struct Supervisor {
@@ -465,11 +465,10 @@ impl Supervisor {
                     .max_by_key(|(_, n)| **n)
                     && *n * 2 > acc.all_n
                     && acc.all_n > 0
+                    && let Some(mean) = round3(acc.all_sum / Decimal::from(acc.all_n))
                 {
-                    if let Some(mean) = round3(acc.all_sum / Decimal::from(acc.all_n)) {
-                        st.hours.put(code, slot, mean, *flag);
-                        st.from_samples.insert(key.clone());
-                    }
+                    st.hours.put(code, slot, mean, *flag);
+                    st.from_samples.insert(key.clone());
                 }
             }
         }

@@ -56,7 +56,17 @@ pub const TOWNSHIPS: [(&str, &str); 21] = [
 
 /// One sample firm: name, township, key industry (or ""), GB/T 4754
 /// code, outlet source type, grade, whether its first outlet has a CEMS.
-const FIRMS: [(&str, &str, &str, &str, &str, Option<Grade>, bool); 20] = [
+type SampleFirm = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<Grade>,
+    bool,
+);
+
+const FIRMS: [SampleFirm; 20] = [
     (
         "示例石材加工厂（一）",
         "羊册镇",

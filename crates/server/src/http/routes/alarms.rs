@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use lantian_sources::alarm::{self, Action as Step, State as AlarmState, Who};
 use lantian_sources::judge::Rule;
-use lantian_store::alarms::{AlarmFilter, AlarmRow};
+use lantian_store::alarms::{AlarmFilter, AlarmMove, AlarmRow};
 use lantian_types::time::shanghai_ms;
 use lantian_types::{Role, Scope};
 
@@ -435,7 +435,17 @@ pub async fn act(
     let from = AlarmState::parse(&a.state).ok_or(ApiError::Internal("unknown alarm state"))?;
     let to = alarm::next(from, req.action, who).map_err(ApiError::BadRequest)?;
     s.store
-        .move_alarm(id, from, req.action, to, &caller.user.username, note, None)
+        .move_alarm(
+            &AlarmMove {
+                id,
+                from,
+                action: req.action,
+                to,
+                ticket_id: None,
+            },
+            &caller.user.username,
+            note,
+        )
         .await?;
     let a = one(&s, id).await?;
     Ok(json(&detail(&s, &caller, a).await?))
