@@ -40,7 +40,7 @@ const WORDS = {
   'rank.none': ['综合指数要求六项污染物统计均有效（有效天数不少于期间天数的 324/365），目前尚不满足，暂不排名；PM2.5 与优良天数比例照常列出。',
     'The composite index needs all six pollutants valid (valid days at least 324/365 of the period); not yet, so no rank. PM2.5 and the good-day ratio are listed.'],
   'english': ['English', '中文'],
-  'nav.sources': ['企业', 'Enterprises'], 'nav.alarms': ['报警', 'Alarms'],
+  'nav.sources': ['污染源', 'Sources'], 'nav.alarms': ['报警', 'Alarms'],
   'src.sample': ['示例企业：以下企业、排口与监测数据均为合成的示例，并非泌阳县真实企业；乡镇名单取自第三方资料，未经核实。', 'Sample firms: these firms, outlets and stack data are synthetic, not real Biyang firms; the township list is from a third-party listing, unverified.'],
   'src.sampletag': ['示例', 'sample'], 'src.firms': ['涉气企业名录', 'Enterprise register'], 'src.export': ['导出 Excel', 'Export Excel'],
   'src.template': ['导入模板', 'Import template'], 'src.alltowns': ['全部乡镇', 'All townships'], 'src.search': ['名称或信用代码', 'Name or credit code'],
@@ -61,7 +61,7 @@ const WORDS = {
   'src.max': ['最大值', 'Max'], 'src.rulever': ['规则版本', 'Rule version'], 'src.opened': ['报警时间', 'Raised'], 'src.note': ['说明（原因、整改措施）', 'Note (cause, what was done)'],
   'src.ack': ['确认', 'Acknowledge'], 'src.explain': ['提交说明', 'Explain'], 'src.return': ['退回说明', 'Return'], 'src.close': ['关闭', 'Close'],
   'src.attach': ['上传佐证（PDF/PNG/JPEG，≤2 MB）', 'Attach proof (PDF/PNG/JPEG, ≤ 2 MB)'], 'src.evidence': ['判定依据', 'Evidence'],
-  'src.history': ['处理记录', 'History'], 'src.files': ['附件', 'Attachments'], 'src.open': ['待处理报警', 'Alarms to deal with'], 'src.done': ['已关闭', 'Closed'],
+  'src.history': ['处理记录', 'History'], 'src.grades': ['绩效分级记录', 'Grade history'], 'src.nograde': ['未申报绩效分级：按短板原则计为本行业最低级别。', 'Never graded: counts as its industry\'s lowest grade (short-board rule).'], 'src.valid': ['有效期', 'Valid'], 'src.doc': ['文号', 'Document'], 'src.files': ['附件', 'Attachments'], 'src.open': ['待处理报警', 'Alarms to deal with'], 'src.done': ['已关闭', 'Closed'],
 };
 
 export let lang = localStorage.getItem('lantian.lang') === 'en' ? 'en' : 'zh';

@@ -51,5 +51,9 @@ export async function show(main, code) {
         <td class="muted">${m.times.slice(-8).map((x, i) => `${x.slice(11)} ${m.kw[m.kw.length - Math.min(8, m.kw.length) + i]} kW`).join(' · ')}</td></tr>`)}</tbody></table></div>` : ''}
     <div class="card scroll"><h2>${t('src.limits')}</h2><table id="limits"><thead><tr><th>${t('src.outlet')}</th><th>${t('src.factor')}</th><th class="n">${t('src.limit')}</th><th class="n">${t('src.refo2')}</th><th>${t('src.standard')}</th></tr></thead>
       <tbody>${r.limits.map(l => html`<tr><td>${l.outlet}</td><td>${l.code}</td><td class="n">${l.limit}</td><td class="n">${l.ref_o2 ?? '—'}</td><td>${l.standard} ${l.clause}</td></tr>`)}</tbody></table></div>
+    <div class="card scroll"><h2>${t('src.grades')}</h2>${r.grades.length || r.whitelist.length ? html`<table id="grades"><tbody>
+      ${r.grades.map(g => html`<tr><td>${g.industry}</td><td><b>${g.grade}</b></td><td>${g.valid_from ?? '…'} – ${g.valid_to ?? '…'}</td><td>${g.document}</td></tr>`)}
+      ${r.whitelist.map(w => html`<tr><td>${t('src.whitelist')}</td><td>${w.category}</td><td>${w.valid_from ?? '…'} – ${w.valid_to ?? '…'}</td><td>${w.document}</td></tr>`)}</tbody></table>`
+      : nothing(r.key_industry ? t('src.nograde') : '—')}</div>
     <div class="card scroll"><h2>${t('src.changes')}</h2><table id="changes"><tbody>${changes.map(c => html`<tr><td>${c.at}</td><td>${c.actor}</td><td>${c.action}</td><td class="muted">${c.fields.join('、')}</td></tr>`)}</tbody></table></div>`, main);
 }

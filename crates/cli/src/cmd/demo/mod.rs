@@ -383,7 +383,7 @@ pub fn run(a: Args) -> Result<()> {
         println!("  API docs:     http://{http}/api/docs/");
         println!("  login:        admin / {password}   (one-time: printed only now)");
         println!("  HJ 212:       {} (simulated stations upload here)", running.hj212_addr);
-        println!("  enterprises:  http://{http}/#/sources   (20 示例企业 in Biyang's townships, {stacks_n} CEMS stacks played; sample firms)");
+        println!("  enterprises:  http://{http}/#/sources   (污染源: 20 示例企业 in Biyang's townships, {stacks_n} CEMS stacks played; sample firms)");
         println!();
         println!("{LABEL}");
         println!("Ctrl-C stops.");
