@@ -51,6 +51,32 @@ pub fn stored_of(u: &UploadRec) -> StoredUpload<'_> {
     }
 }
 
+/// An upload read back, as an owned record (the inverse of
+/// [`stored_of`]; kept by a subscriber until its device is known). Its
+/// values' numbers are not carried: subscribers read the raw text.
+pub fn owned_of(u: &StoredUpload<'_>) -> UploadRec {
+    UploadRec {
+        device_id: u.device_id,
+        mn: String::new(),
+        cn: u.cn,
+        data_time: u.data_time,
+        qn: None,
+        received_ms: u.received_ms,
+        late: false,
+        values: u
+            .values
+            .iter()
+            .map(|v| lantian_store::ValueRec {
+                code: v.code.to_string(),
+                field: v.field.to_string(),
+                raw: v.raw.to_string(),
+                num: None,
+                flag: v.flag.map(str::to_string),
+            })
+            .collect(),
+    }
+}
+
 pub type Sender = broadcast::Sender<Arc<Committed>>;
 
 /// Batches a subscriber may fall behind before it reads the outbox instead.

@@ -388,6 +388,16 @@ impl Store {
         })
     }
 
+    /// Every firm's name by credit code (what alarm lists show; no record
+    /// is parsed).
+    pub async fn firm_names(&self) -> Result<Vec<(String, String)>> {
+        read!(self, |c| {
+            Ok(sqlx::query_as("SELECT credit_code, name FROM enterprises")
+                .fetch_all(&mut *c)
+                .await?)
+        })
+    }
+
     /// What a register workbook is read against: the townships, and which
     /// firm holds each outlet MN.
     pub async fn register_known(&self) -> Result<lantian_sources::register::Known> {

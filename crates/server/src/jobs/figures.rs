@@ -99,7 +99,7 @@ impl Analyst {
                 if devices.contains_key(&u.device_id) {
                     applied += u64::from(apply_to(reader, devices, &u));
                 } else {
-                    unknown.push(owned(&u));
+                    unknown.push(feed::owned_of(&u));
                 }
             })
             .await;
@@ -157,30 +157,6 @@ fn apply_to(
             true
         }
         _ => false,
-    }
-}
-
-/// An upload read back, as an owned record (kept until its device is known).
-fn owned(u: &StoredUpload<'_>) -> lantian_store::UploadRec {
-    lantian_store::UploadRec {
-        device_id: u.device_id,
-        mn: String::new(),
-        cn: u.cn,
-        data_time: u.data_time,
-        qn: None,
-        received_ms: u.received_ms,
-        late: false,
-        values: u
-            .values
-            .iter()
-            .map(|v| lantian_store::ValueRec {
-                code: v.code.to_string(),
-                field: v.field.to_string(),
-                raw: v.raw.to_string(),
-                num: None,
-                flag: v.flag.map(str::to_string),
-            })
-            .collect(),
     }
 }
 

@@ -647,7 +647,7 @@ impl Supervisor {
         let mut got: Vec<lantian_store::UploadRec> = Vec::new();
         let r = self
             .cursor
-            .catch_up(store, now, &mut |u| got.push(owned(&u)))
+            .catch_up(store, now, &mut |u| got.push(feed::owned_of(&u)))
             .await;
         for u in &got {
             if self.devices.contains_key(&u.device_id) {
@@ -760,30 +760,6 @@ fn outlet_live(mn: &str, st: &Stack, hours: usize, now: i64) -> OutletLive {
         o.series.insert(code.clone(), series);
     }
     o
-}
-
-/// An upload read back, as an owned record.
-fn owned(u: &StoredUpload<'_>) -> lantian_store::UploadRec {
-    lantian_store::UploadRec {
-        device_id: u.device_id,
-        mn: String::new(),
-        cn: u.cn,
-        data_time: u.data_time,
-        qn: None,
-        received_ms: u.received_ms,
-        late: false,
-        values: u
-            .values
-            .iter()
-            .map(|v| lantian_store::ValueRec {
-                code: v.code.to_string(),
-                field: v.field.to_string(),
-                raw: v.raw.to_string(),
-                num: None,
-                flag: v.flag.map(str::to_string),
-            })
-            .collect(),
-    }
 }
 
 /// Keeps judging until `stop` says so.

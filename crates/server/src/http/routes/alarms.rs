@@ -151,15 +151,6 @@ pub struct AlarmQuery {
     pub format: Option<Format>,
 }
 
-async fn firm_names(s: &HttpState) -> ApiResult<std::collections::HashMap<String, String>> {
-    Ok(s.store
-        .firms()
-        .await?
-        .into_iter()
-        .map(|f| (f.firm.credit_code, f.firm.name))
-        .collect())
-}
-
 /// Alarms the caller may see, newest first.
 #[utoipa::path(get, path = "/api/v1/alarms", tag = "sources", params(AlarmQuery),
     responses(
@@ -217,7 +208,8 @@ pub async fn list(
         }
         _ => {}
     }
-    let names = firm_names(&s).await?;
+    let names: std::collections::HashMap<String, String> =
+        s.store.firm_names().await?.into_iter().collect();
     let rows: Vec<AlarmView> = s
         .store
         .alarms(&f)
