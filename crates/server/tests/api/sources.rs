@@ -271,6 +271,112 @@ async fn an_exceeding_stack_raises_an_alarm_its_firm_answers() {
             .collect();
         assert_eq!(names, ["示例食品厂"], "{url}");
 
+        // The record's history: the firm's township sees it, the neighbour not.
+        let changes = format!("/api/v1/enterprises/{fa}/changes");
+        assert_eq!(
+            call(a, "GET", &changes, &neighbour, "").await.0,
+            403,
+            "{url}"
+        );
+        let (st, ch) = call(a, "GET", &changes, &town, "").await;
+        assert_eq!(st, 200, "{url}");
+        assert_eq!(
+            (ch[0]["actor"].as_str(), ch[0]["action"].as_str()),
+            (Some("chen"), Some("create")),
+            "{ch}"
+        );
+        // A township's export holds its own firms only.
+        let auth = format!("Bearer {town}");
+        let raw = http_bytes(
+            a,
+            "GET",
+            "/api/v1/enterprises/export",
+            &[("Authorization", auth.as_str())],
+            b"",
+        )
+        .await;
+        let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let book = lantian_sources::workbook::read_xlsx(&raw[at..]).unwrap();
+        let firms_sheet = book.iter().find(|t| t.sheet == "企业").unwrap();
+        assert_eq!(firms_sheet.rows.len(), 1, "{url}: 羊册镇's export");
+        assert_eq!(firms_sheet.rows[0].1[0], fa);
+
+        // Bad input: each named, nothing changed.
+        let act_path = format!("{path}/act");
+        for (method, p, body, says) in [
+            (
+                "GET",
+                "/api/v1/alarms?state=bogus".to_string(),
+                "",
+                "state `bogus`",
+            ),
+            (
+                "GET",
+                "/api/v1/alarms?rule=nope".to_string(),
+                "",
+                "rule `nope`",
+            ),
+            ("GET", "/api/v1/alarms?limit=0".to_string(), "", "limit"),
+            (
+                "POST",
+                act_path.clone(),
+                r#"{"action":"fly"}"#,
+                "request body",
+            ),
+            (
+                "POST",
+                act_path.clone(),
+                r#"{"action":"explain","note":"  "}"#,
+                "needs a note",
+            ),
+            (
+                "POST",
+                act_path.clone(),
+                r#"{"action":"escalate","note":"x"}"#,
+                "ticket module",
+            ),
+            (
+                "PUT",
+                "/api/v1/townships".to_string(),
+                r#"[{"name":"x镇","code":"123"}]"#,
+                "not 9 or 12 digits",
+            ),
+            (
+                "PUT",
+                format!("/api/v1/enterprises/{fb}"),
+                &format!(r#"{{"firm":{}}}"#, detail["firm"]),
+                "the path names",
+            ),
+        ] {
+            let tok = if p.contains("/act") && body.contains("explain") {
+                &own
+            } else {
+                &bureau
+            };
+            let (st, v) = call(a, method, &p, tok, body).await;
+            assert_eq!(st, 400, "{url}: {method} {p} {body} → {v}");
+            let e = v["error"].as_str().unwrap_or("");
+            assert!(e.contains(says), "{url}: {method} {p}: {e}");
+        }
+        let (st, v) =
+            upload_bytes(a, "/api/v1/enterprises/import", &bureau, b"not a workbook").await;
+        assert_eq!(st, 400, "{url}: {v}");
+        assert!(
+            v["error"].as_str().unwrap().starts_with("not a readable"),
+            "{v}"
+        );
+        let (st, _) = upload_bytes(a, &format!("{path}/attachments?name=x.png"), &own, b"").await;
+        assert_eq!(st, 400, "{url}: an empty file");
+        let (_, still) = call(a, "GET", &path, &bureau, "").await;
+        assert_eq!(still["state"], "open", "{url}: no bad request moved it");
+        assert_eq!(still["history"].as_array().unwrap().len(), 1, "{url}");
+        let (_, list) = call(a, "GET", "/api/v1/enterprises", &bureau, "").await;
+        assert_eq!(
+            list.as_array().unwrap().len(),
+            2,
+            "{url}: the register as it was"
+        );
+
         // The neighbour firm may not act; the firm explains; the bureau closes.
         let explain = r#"{"action":"explain","note":"布袋除尘器破袋，已更换"}"#;
         assert_eq!(
