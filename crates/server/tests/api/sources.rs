@@ -433,7 +433,8 @@ async fn an_exceeding_stack_raises_an_alarm_its_firm_answers() {
             "{url}"
         );
 
-        // Two bureau users act at once: one wins.
+        // Two bureau users close it at once (a second close is never
+        // allowed): one wins.
         let (b1, b2) = (
             bureau.clone(),
             user_with_token(&store, "li", "bureau", None).await,
@@ -446,15 +447,9 @@ async fn an_exceeding_stack_raises_an_alarm_its_firm_answers() {
                 .0
         });
         let t2 = tokio::spawn(async move {
-            call(
-                a,
-                "POST",
-                &p2,
-                &b2,
-                r#"{"action":"return","note":"说明不足"}"#,
-            )
-            .await
-            .0
+            call(a, "POST", &p2, &b2, r#"{"action":"close","note":"已核实"}"#)
+                .await
+                .0
         });
         let (c1, c2) = (t1.await.unwrap(), t2.await.unwrap());
         assert_eq!(
