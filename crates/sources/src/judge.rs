@@ -374,6 +374,35 @@ impl Hours {
     }
 
     /// Keeps only the hours from `from` on (a sliding window).
+    /// A copy of the hours from slot `from` on.
+    pub fn since(&self, from: i64) -> Hours {
+        let n = usize::try_from(from - self.start)
+            .unwrap_or(0)
+            .min(self.len);
+        Hours {
+            start: self.start + n as i64,
+            len: self.len - n,
+            codes: self
+                .codes
+                .iter()
+                .map(|(k, c)| {
+                    let zs = if c.zs.is_empty() {
+                        Vec::new()
+                    } else {
+                        c.zs[n..].to_vec()
+                    };
+                    let col = Column {
+                        m: c.m[n..].to_vec(),
+                        scale: c.scale[n..].to_vec(),
+                        flags: c.flags[n..].to_vec(),
+                        zs,
+                    };
+                    (k.clone(), col)
+                })
+                .collect(),
+        }
+    }
+
     pub fn drop_before(&mut self, from: i64) {
         let Some(n) = usize::try_from(from - self.start).ok().filter(|n| *n > 0) else {
             return;
@@ -663,6 +692,37 @@ pub fn judge(h: &Hours, limits: &[Limit], s: &Settings, span: (i64, i64)) -> Vec
     out
 }
 
+/// What [`judge`] finds that ends at or after the day holding slot
+/// `recent`, judging only from that day on (what the live job does as one
+/// hour arrives: the older events were raised when they happened). Every
+/// rule is a run of consecutive hours or a natural day, so an event of the
+/// tail that does not touch its first hour is the event the whole window
+/// gives; when one touches it (the run may have begun earlier), or a
+/// factor is silent through the whole tail, the whole span is judged.
+pub fn judge_since(
+    h: &Hours,
+    limits: &[Limit],
+    s: &Settings,
+    span: (i64, i64),
+    recent: i64,
+) -> Vec<Event> {
+    let from = recent.div_euclid(24) * 24;
+    if from <= span.0.max(h.start) {
+        return judge(h, limits, s, span);
+    }
+    let tail = h.since(from);
+    let silent = h
+        .codes
+        .iter()
+        .any(|(k, c)| c.reports() && !tail.codes.get(k).is_some_and(Column::reports));
+    let first = label_of(from);
+    let events = judge(&tail, limits, s, (from, span.1));
+    if silent || events.iter().any(|e| e.start <= first) {
+        return judge(h, limits, s, span);
+    }
+    events
+}
+
 fn exceed_hours(ctx: &Ctx<'_>, l: &Limit, rule: Rule, out: &mut Vec<Event>) {
     let Some(col) = ctx.h.codes.get(&l.code) else {
         return;
@@ -776,6 +836,85 @@ pub fn alarm_key(outlet: &str, e: &Event) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Judging only the tail gives what judging the whole window gives,
+    /// for every event that reaches into the tail's days.
+    #[test]
+    fn judging_the_tail_agrees_with_judging_the_whole() {
+        use crate::limits::Averaging;
+        let limit = |code: &str, v: i64, avg| Limit {
+            code: code.into(),
+            limit: Fixed::new(v, 0),
+            ref_o2: Some(Fixed::new(9, 0)),
+            averaging: avg,
+            from: None,
+            to: None,
+            standard: String::new(),
+            clause: String::new(),
+        };
+        let limits = [
+            limit("a34013", 10, Averaging::Hour),
+            limit("a21026", 35, Averaging::Day),
+        ];
+        let s = Settings::default();
+        let mut x: u64 = 7;
+        let mut h = Hours::new(1000 * 24, 24 * 20);
+        for i in 0..(24 * 20) as i64 {
+            let slot = 1000 * 24 + i;
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = (x >> 33) % 100;
+            // Faults of every length, some across day boundaries.
+            if (100..=108).contains(&i) || (i / 37) % 5 == 1 && r < 30 {
+                continue; // missing
+            }
+            let pm = if r < 8 || (300..=340).contains(&i) {
+                150
+            } else {
+                40 + r as i64 % 30
+            };
+            let flag = if (200..=230).contains(&i) {
+                Flag::M
+            } else {
+                Flag::N
+            };
+            let so2 = if (410..=460).contains(&i) {
+                500
+            } else {
+                150 + r as i64
+            };
+            h.set("a34013", slot, Fixed::new(pm, 1), flag);
+            h.set("a21026", slot, Fixed::new(so2, 1), Flag::N);
+            h.set(
+                O2_CODE,
+                slot,
+                Fixed::new(if i > 400 { 100 } else { 95 + (r % 3) as i64 }, 1),
+                Flag::N,
+            );
+        }
+        let span = (h.start, h.start + h.len as i64 - 1);
+        let whole = judge(&h, &limits, &s, span);
+        assert!(whole.len() > 10, "{}", whole.len());
+        for recent in (h.start..=span.1).step_by(7) {
+            let first = label_of(recent.div_euclid(24) * 24);
+            let tail = judge_since(&h, &limits, &s, span, recent);
+            for e in &whole {
+                if e.end >= first {
+                    assert!(tail.contains(e), "recent {recent}: {e:?} missing");
+                }
+            }
+            for e in &tail {
+                assert!(whole.contains(e), "recent {recent}: {e:?} not in the whole");
+            }
+        }
+        // Late tails are judged alone (fewer events than the whole), not
+        // the whole again.
+        assert!(
+            (span.1 - 5 * 24..=span.1)
+                .any(|r| judge_since(&h, &limits, &s, span, r).len() < whole.len())
+        );
+    }
+
     use super::*;
 
     fn f(s: &str) -> Fixed {

@@ -138,6 +138,9 @@ struct Stack {
     from_samples: HashSet<(i64, String)>,
     /// Real-time samples of hours not yet closed: (slot, code).
     open: BTreeMap<(i64, String), Acc>,
+    /// The earliest hour changed since it was last judged (`i64::MAX`:
+    /// none; `i64::MIN`: judge the whole window — new, or new limits).
+    changed_from: i64,
 }
 
 /// A firm's meters.
@@ -282,7 +285,10 @@ impl Supervisor {
                     hours: Hours::default(),
                     from_samples: HashSet::new(),
                     open: BTreeMap::new(),
+                    changed_from: i64::MIN,
                 });
+                // Its limits may have changed: the whole window again.
+                st.changed_from = i64::MIN;
                 st.credit = f.credit_code.clone();
                 st.township = f.township.clone();
                 st.outlet = o.code.clone();
@@ -363,6 +369,7 @@ impl Supervisor {
         let Some(st) = self.stacks.get_mut(mn) else {
             return;
         };
+        st.changed_from = st.changed_from.min(slot);
         match u.cn {
             2061 => {
                 // HJ 212: an hourly upload's DataTime is its hour's start.
@@ -447,6 +454,7 @@ impl Supervisor {
                 if st.hours.has(code, slot) {
                     continue; // an hourly upload came: it wins
                 }
+                st.changed_from = st.changed_from.min(slot);
                 if acc.minutes.count_ones() >= min && acc.n > 0 {
                     let Some(mean) = round3(acc.sum / Decimal::from(acc.n)) else {
                         continue;
@@ -494,7 +502,14 @@ impl Supervisor {
             };
             let span = (first, now.max(first));
             st.hours.cover(span.0, span.1);
-            let events = judge::judge(&st.hours, &st.limits, &self.s.rules, span);
+            // Only the days that changed are judged again (older events
+            // were raised when they happened); see `judge::judge_since`.
+            let recent = std::mem::replace(&mut st.changed_from, i64::MAX).min(now);
+            let events = if recent == i64::MIN {
+                judge::judge(&st.hours, &st.limits, &self.s.rules, span)
+            } else {
+                judge::judge_since(&st.hours, &st.limits, &self.s.rules, span, recent)
+            };
             let owner = format!("{}/{}", st.credit, st.outlet);
             for e in events {
                 push_alarm(
