@@ -46,6 +46,7 @@ pub mod enterprises;
 pub mod journal;
 pub mod registry;
 pub mod testing;
+pub mod tickets;
 pub mod users;
 
 pub use analysis::{CommitRow, StoredUpload};
@@ -204,6 +205,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0011_commit_feed", include_str!("../migrations/sqlite/0011_commit_feed.sql")),
     ("0012_enterprises", include_str!("../migrations/sqlite/0012_enterprises.sql")),
     ("0013_alarms", include_str!("../migrations/sqlite/0013_alarms.sql")),
+    ("0014_tickets", include_str!("../migrations/sqlite/0014_tickets.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -220,6 +222,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0011_commit_feed", include_str!("../migrations/postgres/0011_commit_feed.sql")),
     ("0012_enterprises", include_str!("../migrations/postgres/0012_enterprises.sql")),
     ("0013_alarms", include_str!("../migrations/postgres/0013_alarms.sql")),
+    ("0014_tickets", include_str!("../migrations/postgres/0014_tickets.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and
