@@ -84,6 +84,15 @@ pub struct Config {
     pub target_pm25_below: String,
     pub target_good_ratio_at_least: String,
     pub target_heavy_ratio_at_most: String,
+    /// Tickets: the rule file of deadlines, severities, the escalation
+    /// ladder and extension limits (empty: the shipped
+    /// `crates/tickets/rules/tickets-2026-1.tsv`).
+    pub tickets_rules: String,
+    /// How often the escalation ladder is checked (seconds).
+    pub tickets_every_s: u64,
+    /// Public reports (and Open311 requests, and their photos) one client
+    /// address may send in an hour, per node.
+    pub public_reports_per_hour: u32,
     /// Source supervision: how often new data are judged (seconds).
     pub sources_every_s: u64,
     /// Hours of each outlet kept and judged.
@@ -179,6 +188,9 @@ impl Default for Config {
             target_pm25_below: "35".into(),
             target_good_ratio_at_least: "82.5".into(),
             target_heavy_ratio_at_most: "0.3".into(),
+            tickets_rules: String::new(),
+            tickets_every_s: 60,
+            public_reports_per_hour: 5,
             sources_every_s: 10,
             sources_window_hours: 30 * 24,
             sources_min_valid_minutes: 45,
@@ -199,6 +211,17 @@ pub struct Overrides {
 }
 
 impl Config {
+    /// The ticket rules: the configured file, or the shipped one.
+    pub fn ticket_rules(&self) -> anyhow::Result<lantian_tickets::rules::Rules> {
+        if self.tickets_rules.is_empty() {
+            return Ok(lantian_tickets::rules::Rules::default());
+        }
+        let text = std::fs::read_to_string(&self.tickets_rules)
+            .map_err(|e| anyhow::anyhow!("tickets_rules {}: {e}", self.tickets_rules))?;
+        lantian_tickets::rules::Rules::parse(&text)
+            .map_err(|e| anyhow::anyhow!("tickets_rules {}: {e}", self.tickets_rules))
+    }
+
     /// Defaults ← `file` ← `LANTIAN_*` environment ← flags.
     pub fn load(file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Config> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));

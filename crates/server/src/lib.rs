@@ -165,6 +165,10 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     http_state.trusted =
         Arc::new(auth::TrustedProxies::parse(&cfg.trusted_proxies).map_err(anyhow::Error::msg)?);
     http_state.sources_live = sources_live;
+    http_state.master = master;
+    let ticket_rules = Arc::new(cfg.ticket_rules()?);
+    http_state.ticket_rules = ticket_rules.clone();
+    http_state.reports_per_hour = cfg.public_reports_per_hour.max(1);
     let snapshot = http_state.snapshot.clone();
     let figures = snapshot.clone();
     let app = http::router(http_state);
@@ -227,6 +231,14 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         stop_rx.clone(),
     ));
 
+    // The tickets' escalation ladder.
+    let tickets_task = tokio::spawn(jobs::tickets::run(
+        store.clone(),
+        ticket_rules,
+        Duration::from_secs(cfg.tickets_every_s.max(1)),
+        stop_rx.clone(),
+    ));
+
     let task_metrics = metrics.clone();
     let task = tokio::spawn(async move {
         let metrics = task_metrics;
@@ -276,6 +288,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         let _ = sweep_task.await;
         let _ = an_task.await;
         let _ = src_task.await;
+        let _ = tickets_task.await;
         tracing::info!("stopped");
         Ok(())
     });

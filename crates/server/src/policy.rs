@@ -35,6 +35,15 @@ pub enum Action {
     /// Act on an alarm: the bureau acknowledges, returns, closes,
     /// escalates; the firm explains (the lifecycle table says which).
     ActOnAlarm,
+    /// Tickets: the bureau all; a township, department or enterprise those
+    /// assigned to it (a township also those located in it).
+    ReadTickets,
+    /// Open tickets, assign, accept, return, extend (the bureau).
+    ManageTickets,
+    /// Act on a ticket as its assignee (verify, feedback, comment, attach).
+    ActOnTicket,
+    /// A public reporter's name and phone (admin and bureau only).
+    ReadReporter,
 }
 
 /// What an action is done to.
@@ -55,6 +64,13 @@ pub enum Object<'a> {
     Firm {
         credit_code: &'a str,
         township: &'a str,
+    },
+    /// A ticket: of its assignee (`township:NAME`, …) and, when `located`
+    /// is given, of the township it lies in (reading only: acting passes
+    /// `located: None`, so only the assignee reaches it).
+    Ticket {
+        assignee: Option<&'a str>,
+        located: Option<&'a str>,
     },
 }
 
@@ -135,6 +151,34 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
             (Role::Enterprise, Reach::Own),
         ],
     ),
+    (
+        Action::ReadTickets,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::Own),
+            (Role::Township, Reach::Own),
+            (Role::Enterprise, Reach::Own),
+        ],
+    ),
+    (
+        Action::ManageTickets,
+        &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
+    ),
+    (
+        Action::ActOnTicket,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::Own),
+            (Role::Township, Reach::Own),
+            (Role::Enterprise, Reach::Own),
+        ],
+    ),
+    (
+        Action::ReadReporter,
+        &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
+    ),
 ];
 
 /// Why a caller is refused (the API's 403 text).
@@ -158,6 +202,10 @@ fn what(a: Action) -> &'static str {
             "source alarms are for the bureau, departments, a firm's township and the firm itself"
         }
         Action::ActOnAlarm => "acting on alarms is for the bureau and the firm itself",
+        Action::ReadTickets => "tickets are for the bureau and their assignees",
+        Action::ManageTickets => "opening, assigning and accepting tickets is for the bureau",
+        Action::ActOnTicket => "acting on a ticket is for the bureau and its assignee",
+        Action::ReadReporter => "a reporter's contact is for the bureau and admins",
     }
 }
 
@@ -194,6 +242,13 @@ pub fn may_by(
                         credit_code: it, ..
                     },
                 ) => mine == it,
+                (
+                    Scope::Department(_) | Scope::Township(_) | Scope::Enterprise(_),
+                    Object::Ticket { assignee, located },
+                ) => {
+                    assignee.is_some_and(|a| a == scope.to_string())
+                        || matches!((scope, located), (Scope::Township(mine), Some(t)) if mine == t)
+                }
                 _ => false,
             };
             if own {
@@ -230,6 +285,10 @@ mod tests {
             (Action::ManageSources, "AA----"),
             (Action::ReadAlarms, "AAA---"),
             (Action::ActOnAlarm, "AA----"),
+            (Action::ReadTickets, "AA----"),
+            (Action::ManageTickets, "AA----"),
+            (Action::ActOnTicket, "AA----"),
+            (Action::ReadReporter, "AA----"),
         ];
         for (action, want) in table {
             for (role, w) in Role::ALL.iter().zip(want.chars()) {
@@ -238,7 +297,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 11);
+        assert_eq!(RULES.len(), 15);
         assert_eq!(
             may(
                 Role::Township,
@@ -273,6 +332,53 @@ mod tests {
         assert!(may(Role::Enterprise, &other, Action::ActOnAlarm, firm).is_err());
         assert!(may(Role::Township, &town, Action::ActOnAlarm, firm).is_err());
         assert!(may(Role::Enterprise, &own, Action::ManageSources, firm).is_err());
+    }
+
+    /// A ticket is reached by its assignee and, for reading, by the
+    /// township it lies in; never by a neighbour.
+    #[test]
+    fn a_ticket_belongs_to_its_assignee() {
+        let t = Object::Ticket {
+            assignee: Some("township:泌水街道"),
+            located: Some("泌水街道"),
+        };
+        let by_dept = Object::Ticket {
+            assignee: Some("department:住建局"),
+            located: Some("泌水街道"),
+        };
+        let acting = Object::Ticket {
+            assignee: Some("department:住建局"),
+            located: None,
+        };
+        let town = Scope::Township("泌水街道".into());
+        let other = Scope::Township("花园街道".into());
+        let dept = Scope::Department("住建局".into());
+        let other_dept = Scope::Department("交通局".into());
+        let firm = Scope::Enterprise("91411726MA40000019".into());
+        let ok = |role, scope: &Scope, action, object| may(role, scope, action, object).is_ok();
+        assert!(ok(Role::Township, &town, Action::ReadTickets, t));
+        assert!(ok(Role::Township, &town, Action::ActOnTicket, t));
+        assert!(!ok(Role::Township, &other, Action::ReadTickets, t));
+        assert!(!ok(Role::Township, &other, Action::ActOnTicket, t));
+        // Located in the township, assigned to a department: it reads, it cannot act.
+        assert!(ok(Role::Township, &town, Action::ReadTickets, by_dept));
+        assert!(!ok(Role::Township, &town, Action::ActOnTicket, acting));
+        assert!(ok(Role::Department, &dept, Action::ActOnTicket, acting));
+        assert!(!ok(
+            Role::Department,
+            &other_dept,
+            Action::ReadTickets,
+            by_dept
+        ));
+        assert!(!ok(Role::Enterprise, &firm, Action::ReadTickets, t));
+        assert!(!ok(Role::Township, &town, Action::ManageTickets, t));
+        assert!(!ok(Role::Township, &town, Action::ReadReporter, t));
+        assert!(ok(Role::Bureau, &Scope::County, Action::ReadReporter, t));
+        let unassigned = Object::Ticket {
+            assignee: None,
+            located: None,
+        };
+        assert!(!ok(Role::Township, &town, Action::ReadTickets, unassigned));
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub struct NewTicket {
     pub tracking_code: Option<String>,
     /// The reporter's contact, sealed by the caller.
     pub sealed_contact: Option<String>,
+    /// The alarm this ticket escalates, and the state it was read in: the
+    /// alarm moves to `escalated` in the same transaction, or neither
+    /// happens (a conflict when someone moved the alarm first).
+    pub escalates_alarm: Option<(i64, String)>,
     pub sample: bool,
 }
 
@@ -106,6 +110,8 @@ pub struct Changes {
     pub extended: bool,
     /// The ticket ends (closed or unfounded).
     pub ends: bool,
+    /// Where it lies, when not yet known (an assignment to a township).
+    pub township: Option<String>,
 }
 
 /// A transition of one ticket.
@@ -186,7 +192,8 @@ macro_rules! notify {
 impl Store {
     /// Opens a ticket at `at_ms` as `actor`: its row, its first history
     /// step (and its assignment when it is assigned at once), the sealed
-    /// contact, the audit row and the notices, in one transaction.
+    /// contact, the audit row and the notices (`{id}` in a notice's text
+    /// becomes the new ticket's id), in one transaction.
     pub async fn create_ticket(
         &self,
         t: &NewTicket,
@@ -251,8 +258,40 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            if let Some((alarm, from)) = &t.escalates_alarm {
+                let r = sqlx::query(
+                    "UPDATE alarms SET state = 'escalated', ticket_id = $1, updated_ms = $2, version = version + 1 WHERE id = $3 AND state = $4",
+                )
+                .bind(id)
+                .bind(at_ms)
+                .bind(alarm)
+                .bind(from)
+                .execute(&mut *tx)
+                .await?;
+                if r.rows_affected() != 1 {
+                    return Err(Error::Conflict(format!(
+                        "alarm {alarm} is no longer {from} (someone acted on it first); reload it"
+                    )));
+                }
+                sqlx::query(
+                    "INSERT INTO alarm_history (alarm_id, at_ms, actor, action, from_state, to_state, note) VALUES ($1, $2, $3, 'escalate', $4, 'escalated', $5)",
+                )
+                .bind(alarm)
+                .bind(at_ms)
+                .bind(actor)
+                .bind(from)
+                .bind(format!("ticket {id}"))
+                .execute(&mut *tx)
+                .await?;
+                let detail = format!("alarm {alarm}: {from} → escalated (ticket {id})");
+                crate::audit::audit_row!(&mut *tx, actor, "alarm.escalate", Some(detail.as_str()))?;
+            }
             for n in notices {
-                notify!(&mut *tx, n, Some(id), at_ms)?;
+                let n = Notice {
+                    text: n.text.replace("{id}", &id.to_string()),
+                    ..n.clone()
+                };
+                notify!(&mut *tx, &n, Some(id), at_ms)?;
             }
             let detail = format!("ticket {id}: {} ({})", t.title, t.source);
             crate::audit::audit_row!(&mut *tx, actor, "ticket.create", Some(detail.as_str()))?;
@@ -285,7 +324,8 @@ impl Store {
                  clock_ms = COALESCE($5, clock_ms), \
                  escalation = CASE WHEN $5 IS NULL AND NOT $9 THEN escalation ELSE NULL END, \
                  finding = COALESCE($6, finding), extensions = extensions + $7, \
-                 ended_ms = CASE WHEN $8 THEN $2 ELSE ended_ms END \
+                 ended_ms = CASE WHEN $8 THEN $2 ELSE ended_ms END, \
+                 township = COALESCE(township, $13) \
                  WHERE id = $10 AND state = $11 AND ($12 IS NULL OR version = $12)",
             )
             .bind(m.to.as_str())
@@ -300,6 +340,7 @@ impl Store {
             .bind(m.id)
             .bind(m.from.as_str())
             .bind(m.version)
+            .bind(&c.township)
             .execute(&mut *tx)
             .await?;
             if r.rows_affected() != 1 {
@@ -452,7 +493,8 @@ impl Store {
     /// What the SLA figures need of every assigned ticket.
     pub async fn ticket_facts(&self) -> Result<Vec<TicketFacts>> {
         read!(self, |c| {
-            let rows: Vec<(i64, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            type Row = (i64, String, i64, Option<i64>, Option<i64>);
+            let rows: Vec<Row> = sqlx::query_as(
                 "SELECT id, assignee, created_ms, due_ms, ended_ms FROM tickets WHERE assignee IS NOT NULL ORDER BY id",
             )
             .fetch_all(&mut *c)

@@ -52,6 +52,13 @@ pub struct HttpState {
     pub trusted: Arc<auth::TrustedProxies>,
     /// What source supervision holds of each firm (kept by `jobs::sources`).
     pub sources_live: crate::jobs::sources::Live,
+    /// The master key (seals reporters' contacts), when configured.
+    pub master: Option<[u8; 16]>,
+    /// Deadlines, severities, the ladder and extension limits of tickets.
+    pub ticket_rules: Arc<lantian_tickets::rules::Rules>,
+    /// Public reports per client address and hour.
+    pub report_limiter: Arc<std::sync::Mutex<routes::public_reports::ReportLimiter>>,
+    pub reports_per_hour: u32,
 }
 
 impl HttpState {
@@ -67,6 +74,10 @@ impl HttpState {
             password_checks: Arc::new(tokio::sync::Semaphore::new(4)),
             trusted: Arc::default(),
             sources_live: Arc::default(),
+            master: None,
+            ticket_rules: Arc::default(),
+            report_limiter: Arc::default(),
+            reports_per_hour: 5,
         }
     }
 }
@@ -88,7 +99,8 @@ impl HttpState {
         (name = "session", description = "Who is calling; logging out"),
         (name = "data", description = "Air quality: stations, series, targets, rankings (any logged-in user)"),
         (name = "devices", description = "Monitoring devices, the frame journal and the boundary (admin and bureau)"),
-        (name = "sources", description = "The enterprise register, stacks judged against their limits, and alarms (the bureau; a township its firms; a firm itself)")
+        (name = "sources", description = "The enterprise register, stacks judged against their limits, and alarms (the bureau; a township its firms; a firm itself)"),
+        (name = "tickets", description = "Problem tickets (the closed loop), their files, SLA figures and each user's inbox (the bureau; an assignee its own)")
     )
 )]
 pub struct ApiDoc;
@@ -96,7 +108,9 @@ pub struct ApiDoc;
 /// Every `/api` route, declared once: method and path come from each
 /// handler's `#[utoipa::path]`.
 pub fn api() -> OpenApiRouter<HttpState> {
-    use routes::{alarms, boundary, data, devices, enterprises, journal, session};
+    use routes::{
+        alarms, boundary, data, devices, enterprises, journal, public_reports, session, tickets,
+    };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
@@ -134,6 +148,23 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(alarms::act))
         .routes(routes!(alarms::attach))
         .routes(routes!(alarms::attachment))
+        .routes(routes!(tickets::list, tickets::create))
+        .routes(routes!(tickets::get))
+        .routes(routes!(tickets::act))
+        .routes(routes!(tickets::attach))
+        .routes(routes!(tickets::attachment))
+        .routes(routes!(tickets::sla))
+        .routes(routes!(tickets::inbox))
+        .routes(routes!(tickets::read))
+        .routes(routes!(public_reports::report))
+        .routes(routes!(public_reports::status))
+        .routes(routes!(public_reports::photo))
+        .routes(routes!(public_reports::services))
+        .routes(routes!(
+            public_reports::open311_post,
+            public_reports::open311_list
+        ))
+        .routes(routes!(public_reports::open311_get))
 }
 
 /// The OpenAPI description of [`api`].

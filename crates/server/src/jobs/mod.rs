@@ -5,3 +5,4 @@
 pub mod figures;
 pub mod retention;
 pub mod sources;
+pub mod tickets;

@@ -61,6 +61,17 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ),
     ("GET", "/api/v1/alarms", "", "AAAAA-"),
     ("GET", "/api/v1/alarms?active=true&format=csv", "", "AAAAA-"),
+    ("GET", "/api/v1/tickets", "", "AAAAA-"),
+    ("GET", "/api/v1/tickets?format=xlsx", "", "AAAAA-"),
+    ("GET", "/api/v1/tickets/sla", "", "AAAAA-"),
+    (
+        "POST",
+        "/api/v1/tickets",
+        r#"{"title":"巡查发现","description":"工地扬尘"}"#,
+        "AA----",
+    ),
+    ("GET", "/api/v1/inbox", "", "AAAAAA"),
+    ("POST", "/api/v1/inbox/read", r#"{"ids":[]}"#, "AAAAAA"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,3 +12,4 @@ mod devices;
 mod routes;
 mod sessions;
 mod sources;
+mod tickets;

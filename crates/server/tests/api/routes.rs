@@ -27,6 +27,22 @@ const EXPECTED: &[(&str, &str, bool)] = &[
     ("get", "/api/v1/targets", false),
     ("get", "/api/v1/rankings", false),
     ("get", "/api/v1/assessment", false),
+    ("get", "/api/v1/tickets", false),
+    ("post", "/api/v1/tickets", false),
+    ("get", "/api/v1/tickets/{id}", false),
+    ("post", "/api/v1/tickets/{id}/actions", false),
+    ("post", "/api/v1/tickets/{id}/attachments", false),
+    ("get", "/api/v1/tickets/attachments/{id}", false),
+    ("get", "/api/v1/tickets/sla", false),
+    ("get", "/api/v1/inbox", false),
+    ("post", "/api/v1/inbox/read", false),
+    ("post", "/api/v1/public/reports", true),
+    ("get", "/api/v1/public/reports/{code}", true),
+    ("post", "/api/v1/public/reports/{code}/photos", true),
+    ("get", "/open311/v2/services.json", true),
+    ("get", "/open311/v2/requests.json", true),
+    ("post", "/open311/v2/requests.json", true),
+    ("get", "/open311/v2/requests/{id}", true),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -228,3 +228,57 @@ pub fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
         k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
     })
 }
+
+/// A JSON request with a token: (status, JSON body or null).
+pub async fn call(
+    a: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (u16, serde_json::Value) {
+    let auth = format!("Bearer {token}");
+    let r = http(
+        a,
+        method,
+        path,
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        body,
+    )
+    .await;
+    let v = r
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (status(&r), v)
+}
+
+/// A body of bytes POSTed with a token: (status, JSON body or null).
+pub async fn upload_bytes(
+    a: std::net::SocketAddr,
+    path: &str,
+    token: &str,
+    body: &[u8],
+) -> (u16, serde_json::Value) {
+    let auth = format!("Bearer {token}");
+    let r = http_bytes(
+        a,
+        "POST",
+        path,
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/octet-stream"),
+        ],
+        body,
+    )
+    .await;
+    let r = String::from_utf8_lossy(&r).into_owned();
+    let v = r
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (status(&r), v)
+}

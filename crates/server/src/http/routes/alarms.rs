@@ -60,6 +60,8 @@ pub struct AlarmView {
     /// open, acknowledged, explained, closed, escalated
     pub state: String,
     pub state_zh: String,
+    /// The ticket it was escalated to.
+    pub ticket_id: Option<i64>,
     pub opened: Option<String>,
     pub updated: Option<String>,
     pub version: i64,
@@ -87,6 +89,7 @@ impl AlarmView {
             state: a.state.clone(),
             state_zh: AlarmState::parse(&a.state)
                 .map_or(a.state.clone(), |s| s.name_zh().to_string()),
+            ticket_id: a.ticket_id,
             opened: shanghai_ms(a.opened_ms),
             updated: shanghai_ms(a.updated_ms),
             version: a.version,
@@ -291,7 +294,7 @@ async fn detail(s: &HttpState, caller: &Caller, a: AlarmRow) -> ApiResult<AlarmD
         (Some(st), Some(w)) if caller.may(Action::ActOnAlarm, alarm_object(&a)).is_ok() => {
             alarm::TRANSITIONS
                 .iter()
-                .filter(|(f, step, by, _)| *f == st && *by == w && *step != Step::Escalate)
+                .filter(|(f, _, by, _)| *f == st && *by == w)
                 .map(|(_, step, ..)| step.as_str().to_string())
                 .collect()
         }
@@ -358,7 +361,7 @@ pub async fn get(
 /// An action on an alarm.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct ActRequest {
-    /// acknowledge, explain, return, close
+    /// acknowledge, explain, return, close, escalate
     #[schema(value_type = String)]
     pub action: Step,
     /// Why (needed to explain, return or close; at most 2000 characters).
@@ -369,8 +372,9 @@ pub struct ActRequest {
 }
 
 /// Act on an alarm by the lifecycle: the bureau acknowledges, returns an
-/// explanation or closes (a note says why); the firm explains. Escalating
-/// to a ticket comes with the ticket module.
+/// explanation, closes or escalates it to a problem ticket (a note says
+/// why; the ticket is opened as 发现 with the alarm as its source, for the
+/// bureau to assign); the firm explains.
 #[utoipa::path(post, path = "/api/v1/alarms/{id}/act", tag = "sources",
     params(("id" = i64, Path, description = "The alarm's id")),
     request_body = ActRequest,
@@ -395,11 +399,6 @@ pub async fn act(
     let who = who(caller.role).ok_or_else(|| {
         ApiError::Forbidden("acting on alarms is for the bureau and the firm itself".into())
     })?;
-    if req.action == Step::Escalate {
-        return Err(ApiError::bad(
-            "escalating an alarm to a ticket needs the ticket module, which is not built yet; close it with a note or leave it open",
-        ));
-    }
     let note = req.note.trim();
     if note.chars().count() > 2000 {
         return Err(ApiError::bad("note: at most 2000 characters"));
@@ -410,7 +409,11 @@ pub async fn act(
     {
         return Err(ApiError::bad("note: control characters are not allowed"));
     }
-    if matches!(req.action, Step::Explain | Step::Return | Step::Close) && note.is_empty() {
+    if matches!(
+        req.action,
+        Step::Explain | Step::Return | Step::Close | Step::Escalate
+    ) && note.is_empty()
+    {
         return Err(ApiError::bad(format!(
             "note: `{}` needs a note saying why",
             req.action.as_str()
@@ -426,6 +429,49 @@ pub async fn act(
     }
     let from = AlarmState::parse(&a.state).ok_or(ApiError::Internal("unknown alarm state"))?;
     let to = alarm::next(from, req.action, who).map_err(ApiError::BadRequest)?;
+    if req.action == Step::Escalate {
+        // A ticket (发现) for the bureau to assign; the alarm moves to
+        // `escalated` in the same transaction, pointing at it.
+        let view = AlarmView::of(&a, "");
+        let firm = s
+            .store
+            .firm(&a.credit_code)
+            .await?
+            .map(|f| f.firm.name)
+            .unwrap_or_default();
+        let ticket = super::tickets::NewTicketRequest {
+            title: format!("污染源报警：{firm} {} {}", a.outlet, view.rule_zh),
+            description: format!(
+                "{}（{}）{} {} 至 {}，{} 小时；最大值 {}，限值 {}。{note}",
+                firm,
+                a.credit_code,
+                a.code,
+                a.start_label,
+                a.end_label,
+                a.hours,
+                a.max_value.as_deref().unwrap_or("-"),
+                a.limit_value.as_deref().unwrap_or("-"),
+            ),
+            source: Some("source_alarm".into()),
+            source_ref: Some(format!("alarm:{id}")),
+            severity: None,
+            township: Some(a.township.clone()).filter(|t| !t.is_empty()),
+            lon: None,
+            lat: None,
+            address: None,
+            assign: None,
+        };
+        super::tickets::open(
+            &s,
+            &caller.user.username,
+            ticket,
+            Some((id, from.as_str().to_string())),
+            a.sample != 0,
+        )
+        .await?;
+        let a = one(&s, id).await?;
+        return Ok(json(&detail(&s, &caller, a).await?));
+    }
     s.store
         .move_alarm(
             &AlarmMove {

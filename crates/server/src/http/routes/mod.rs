@@ -11,7 +11,9 @@ pub mod data;
 pub mod devices;
 pub mod enterprises;
 pub mod journal;
+pub mod public_reports;
 pub mod session;
+pub mod tickets;
 
 use axum::response::{IntoResponse, Response};
 
