@@ -90,6 +90,8 @@ pub struct Config {
     pub tickets_rules: String,
     /// How often the escalation ladder is checked (seconds).
     pub tickets_every_s: u64,
+    /// How often due webhook deliveries are sent (seconds).
+    pub webhooks_every_s: u64,
     /// Public reports (and Open311 requests, and their photos) one client
     /// address may send in an hour, per node.
     pub public_reports_per_hour: u32,
@@ -190,6 +192,7 @@ impl Default for Config {
             target_heavy_ratio_at_most: "0.3".into(),
             tickets_rules: String::new(),
             tickets_every_s: 60,
+            webhooks_every_s: 5,
             public_reports_per_hour: 5,
             sources_every_s: 10,
             sources_window_hours: 30 * 24,

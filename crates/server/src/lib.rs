@@ -239,6 +239,13 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         stop_rx.clone(),
     ));
 
+    let hooks_task = tokio::spawn(jobs::tickets::run_webhooks(
+        store.clone(),
+        master,
+        Duration::from_secs(cfg.webhooks_every_s.max(1)),
+        stop_rx.clone(),
+    ));
+
     let task_metrics = metrics.clone();
     let task = tokio::spawn(async move {
         let metrics = task_metrics;
@@ -289,6 +296,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         let _ = an_task.await;
         let _ = src_task.await;
         let _ = tickets_task.await;
+        let _ = hooks_task.await;
         tracing::info!("stopped");
         Ok(())
     });

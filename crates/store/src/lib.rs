@@ -206,6 +206,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0012_enterprises", include_str!("../migrations/sqlite/0012_enterprises.sql")),
     ("0013_alarms", include_str!("../migrations/sqlite/0013_alarms.sql")),
     ("0014_tickets", include_str!("../migrations/sqlite/0014_tickets.sql")),
+    ("0015_webhooks", include_str!("../migrations/sqlite/0015_webhooks.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -223,6 +224,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0012_enterprises", include_str!("../migrations/postgres/0012_enterprises.sql")),
     ("0013_alarms", include_str!("../migrations/postgres/0013_alarms.sql")),
     ("0014_tickets", include_str!("../migrations/postgres/0014_tickets.sql")),
+    ("0015_webhooks", include_str!("../migrations/postgres/0015_webhooks.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

@@ -184,9 +184,51 @@ macro_rules! notify {
         .bind(&n.text)
         .bind(role)
         .bind(scope)
-        .execute($tx)
+        .execute(&mut *$tx)
+        .await?;
+        // And to the assignee's webhook, if it has one.
+        let body = serde_json::json!({
+            "kind": n.kind,
+            "ticket_id": $ticket,
+            "text": n.text,
+            "at_ms": $at,
+        })
+        .to_string();
+        sqlx::query(
+            "INSERT INTO webhook_outbox (assignee, url, body, attempts, next_ms, created_ms) \
+             SELECT assignee, url, $1, 0, $2, $2 FROM webhooks WHERE assignee = $3",
+        )
+        .bind(body)
+        .bind($at)
+        .bind(&n.to)
+        .execute(&mut *$tx)
         .await
+        .map(|_| ())
     }};
+}
+
+/// A configured webhook (its secret sealed).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Webhook {
+    pub assignee: String,
+    pub url: String,
+    pub secret_sealed: String,
+    pub updated_ms: i64,
+    pub actor: String,
+}
+
+/// A delivery waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Delivery {
+    pub id: i64,
+    pub assignee: String,
+    pub url: String,
+    pub body: String,
+    pub attempts: i64,
+    pub next_ms: i64,
+    pub delivered_ms: Option<i64>,
+    pub failed: i64,
+    pub last_error: Option<String>,
 }
 
 impl Store {
@@ -291,7 +333,7 @@ impl Store {
                     text: n.text.replace("{id}", &id.to_string()),
                     ..n.clone()
                 };
-                notify!(&mut *tx, &n, Some(id), at_ms)?;
+                notify!(tx, &n, Some(id), at_ms)?;
             }
             let detail = format!("ticket {id}: {} ({})", t.title, t.source);
             crate::audit::audit_row!(&mut *tx, actor, "ticket.create", Some(detail.as_str()))?;
@@ -364,7 +406,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             for n in notices {
-                notify!(&mut *tx, n, Some(m.id), at_ms)?;
+                notify!(tx, n, Some(m.id), at_ms)?;
             }
             let detail = format!("ticket {}: {} → {}", m.id, m.from.as_str(), m.to.as_str());
             let what = format!("ticket.{}", m.action.as_str());
@@ -412,7 +454,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             for n in notices {
-                notify!(&mut *tx, n, Some(id), at_ms)?;
+                notify!(tx, n, Some(id), at_ms)?;
             }
             tx.commit().await?;
             Ok(true)
@@ -681,5 +723,145 @@ where
             q.push(" OR township = ").push_bind(t.clone());
         }
         q.push(")");
+    }
+}
+
+impl Store {
+    /// Sets (or replaces) an assignee's webhook.
+    pub async fn put_webhook(
+        &self,
+        assignee: &str,
+        url: &str,
+        secret_sealed: &str,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<()> {
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO webhooks (assignee, url, secret_sealed, updated_ms, actor) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (assignee) DO UPDATE SET url = excluded.url, secret_sealed = excluded.secret_sealed, \
+                 updated_ms = excluded.updated_ms, actor = excluded.actor",
+            )
+            .bind(assignee)
+            .bind(url)
+            .bind(secret_sealed)
+            .bind(at_ms)
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+            let detail = format!("{assignee} → {url}");
+            crate::audit::audit_row!(&mut *tx, actor, "webhook.put", Some(detail.as_str()))?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Removes an assignee's webhook (its queued deliveries are dropped); whether it had one.
+    pub async fn delete_webhook(&self, assignee: &str, actor: &str) -> Result<bool> {
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query("DELETE FROM webhooks WHERE assignee = $1")
+                .bind(assignee)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM webhook_outbox WHERE assignee = $1 AND delivered_ms IS NULL")
+                .bind(assignee)
+                .execute(&mut *tx)
+                .await?;
+            crate::audit::audit_row!(&mut *tx, actor, "webhook.delete", Some(assignee))?;
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
+        read!(self, |c| {
+            Ok(sqlx::query_as("SELECT assignee, url, secret_sealed, updated_ms, actor FROM webhooks ORDER BY assignee")
+                .fetch_all(&mut *c)
+                .await?)
+        })
+    }
+
+    /// Deliveries due at `now_ms`, each claimed for `lease_ms` (so that
+    /// another node does not send it meanwhile), oldest first.
+    pub async fn claim_deliveries(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            let due: Vec<Delivery> = sqlx::query_as(
+                "SELECT id, assignee, url, body, attempts, next_ms, delivered_ms, failed, last_error FROM webhook_outbox \
+                 WHERE delivered_ms IS NULL AND failed = 0 AND next_ms <= $1 ORDER BY id LIMIT $2",
+            )
+            .bind(now_ms)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut claimed = Vec::new();
+            for d in due {
+                let r = sqlx::query("UPDATE webhook_outbox SET next_ms = $1 WHERE id = $2 AND next_ms = $3 AND delivered_ms IS NULL")
+                    .bind(now_ms + lease_ms)
+                    .bind(d.id)
+                    .bind(d.next_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                if r.rows_affected() == 1 {
+                    claimed.push(d);
+                }
+            }
+            tx.commit().await?;
+            Ok(claimed)
+        })
+    }
+
+    /// Records a delivery's outcome: delivered, or failed with the next try
+    /// (`next_ms`) or for good (`None`).
+    pub async fn delivery_done(
+        &self,
+        id: i64,
+        at_ms: i64,
+        outcome: std::result::Result<(), (String, Option<i64>)>,
+    ) -> Result<()> {
+        on!(self, write, |p| {
+            match &outcome {
+                Ok(()) => {
+                    sqlx::query("UPDATE webhook_outbox SET delivered_ms = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                        .bind(at_ms)
+                        .bind(id)
+                        .execute(p)
+                        .await?;
+                }
+                Err((why, next)) => {
+                    sqlx::query(
+                        "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $1, next_ms = COALESCE($2, next_ms), \
+                         failed = CASE WHEN $2 IS NULL THEN 1 ELSE 0 END WHERE id = $3",
+                    )
+                    .bind(why)
+                    .bind(*next)
+                    .bind(id)
+                    .execute(p)
+                    .await?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The outbox of an assignee, newest first.
+    pub async fn deliveries(&self, assignee: &str, limit: i64) -> Result<Vec<Delivery>> {
+        read!(self, |c| {
+            Ok(sqlx::query_as(
+                "SELECT id, assignee, url, body, attempts, next_ms, delivered_ms, failed, last_error FROM webhook_outbox WHERE assignee = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(assignee)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?)
+        })
     }
 }

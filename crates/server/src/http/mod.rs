@@ -156,6 +156,11 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(tickets::sla))
         .routes(routes!(tickets::inbox))
         .routes(routes!(tickets::read))
+        .routes(routes!(
+            tickets::webhooks,
+            tickets::put_webhook,
+            tickets::delete_webhook
+        ))
         .routes(routes!(public_reports::report))
         .routes(routes!(public_reports::status))
         .routes(routes!(public_reports::photo))

@@ -71,6 +71,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
         "AA----",
     ),
     ("GET", "/api/v1/inbox", "", "AAAAAA"),
+    ("GET", "/api/v1/webhooks", "", "AAAAA-"),
     ("POST", "/api/v1/inbox/read", r#"{"ids":[]}"#, "AAAAAA"),
 ];
 

@@ -678,3 +678,229 @@ async fn the_bureau_opens_assigns_extends_and_the_ladder_fires_once() {
     assert!(csv.contains("建设路工地未落实六个百分百"));
     srv.shutdown().await.unwrap();
 }
+
+/// A receiver on a local port: answers each POST with the next status of
+/// `answers` and hands over (headers, body).
+async fn receiver(
+    answers: Vec<u16>,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        for code in answers {
+            let (mut c, _) = l.accept().await.unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                let n = c.read(&mut chunk).await.unwrap();
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= len || n == 0 {
+                        tx.send((head.to_string(), body.to_string())).unwrap();
+                        break;
+                    }
+                }
+            }
+            let reply =
+                format!("HTTP/1.1 {code} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            c.write_all(reply.as_bytes()).await.unwrap();
+        }
+    });
+    (addr, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_is_signed_and_retried_until_answered() {
+    use hmac::{KeyInit, Mac};
+    let url = databases("tickets_webhook").await.remove(0);
+    let (srv, store) = start_with(&url, |c| {
+        c.master_key = MASTER.into();
+        c.webhooks_every_s = 3600;
+    })
+    .await;
+    let a = srv.http_addr;
+    let boss = user_with_token(&store, "chen", "bureau", None).await;
+    let dept = user_with_token(&store, "wang", "department", Some("住建局")).await;
+    let other = user_with_token(&store, "jt", "department", Some("交通局")).await;
+    let (rx_addr, mut got) = receiver(vec![500, 200]).await;
+    let secret = "a-shared-secret-of-the-receiver";
+    let hook = serde_json::json!({"assignee": "department:住建局", "url": format!("http://{rx_addr}/hook"), "secret": secret}).to_string();
+    // Another department may not set it; the department itself may.
+    let (st, _) = call(a, "PUT", "/api/v1/webhooks", &other, &hook).await;
+    assert_eq!(st, 403);
+    let (st, r) = call(a, "PUT", "/api/v1/webhooks", &dept, &hook).await;
+    assert_eq!(st, 200, "{r}");
+    for (bad, says) in [
+        (
+            serde_json::json!({"assignee": "department:住建局", "url": "https://x/h", "secret": secret}),
+            "http://",
+        ),
+        (
+            serde_json::json!({"assignee": "department:住建局", "url": "http://x/h", "secret": "short"}),
+            "secret",
+        ),
+        (
+            serde_json::json!({"assignee": "nobody", "url": "http://x/h", "secret": secret}),
+            "assignee",
+        ),
+    ] {
+        let (st, r) = call(a, "PUT", "/api/v1/webhooks", &boss, &bad.to_string()).await;
+        assert_eq!(st, 400, "{r}");
+        assert!(r["error"].as_str().unwrap().contains(says), "{r}");
+    }
+    let sealed = store.webhooks().await.unwrap()[0].secret_sealed.clone();
+    assert!(!sealed.contains(secret));
+
+    let body = serde_json::json!({"title": "渣土车未密闭", "description": "巡查", "assign": {"to": "department:住建局"}});
+    let (st, t) = call(a, "POST", "/api/v1/tickets", &boss, &body.to_string()).await;
+    assert_eq!(st, 201, "{t}");
+    let master = lantian_server::keys::parse_key(MASTER).unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    use lantian_server::jobs::tickets::deliver;
+    // First try: the receiver answers 500; the next waits 30 s.
+    assert_eq!(deliver(&store, Some(&master), now).await.unwrap(), 0);
+    let (head1, body1) = got.recv().await.unwrap();
+    assert_eq!(
+        deliver(&store, Some(&master), now + 1000).await.unwrap(),
+        0,
+        "not before its wait"
+    );
+    assert_eq!(
+        deliver(&store, Some(&master), now + 61_000).await.unwrap(),
+        1
+    );
+    let (head2, body2) = got.recv().await.unwrap();
+    assert_eq!(body1, body2, "the same delivery again");
+    let v: serde_json::Value = serde_json::from_str(&body2).unwrap();
+    assert_eq!(v["kind"], "assigned");
+    assert_eq!(v["ticket_id"], t["id"]);
+    // The signature checks with the receiver's secret.
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    m.update(body2.as_bytes());
+    let want: String = m
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let sig = head2
+        .lines()
+        .find_map(|l| l.strip_prefix("x-lantian-signature: "))
+        .unwrap();
+    assert_eq!(sig, format!("sha256={want}"));
+    assert!(head1.contains("x-lantian-delivery: "));
+    // Delivered once: nothing more to send.
+    assert_eq!(
+        deliver(&store, Some(&master), now + 10_000_000)
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, hooks) = call(a, "GET", "/api/v1/webhooks", &dept, "").await;
+    assert_eq!(
+        (hooks[0]["delivered"].as_i64(), hooks[0]["pending"].as_i64()),
+        (Some(1), Some(0)),
+        "{hooks}"
+    );
+    let (_, hooks) = call(a, "GET", "/api/v1/webhooks", &other, "").await;
+    assert_eq!(hooks, serde_json::json!([]));
+    let r = http(
+        a,
+        "DELETE",
+        "/api/v1/webhooks?assignee=department:%E4%BD%8F%E5%BB%BA%E5%B1%80",
+        &[("Authorization", &format!("Bearer {dept}"))],
+        "",
+    )
+    .await;
+    assert_eq!(status(&r), 204, "{r}");
+    srv.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alarm_escalates_to_a_ticket_that_links_back() {
+    for url in databases("tickets_from_alarm").await {
+        let (srv, store) = start(&url).await;
+        let a = srv.http_addr;
+        let boss = user_with_token(&store, "chen", "bureau", None).await;
+        let credit = lantian_types::CreditCode::complete("91411726MA4000001")
+            .unwrap()
+            .to_string();
+        let firm = lantian_sources::register::Firm {
+            credit_code: credit.clone(),
+            name: "示例砖厂".into(),
+            township: "羊册镇".into(),
+            industry: "C3031".into(),
+            sample: true,
+            ..Default::default()
+        };
+        store.put_firm(&firm, None, "test").await.unwrap();
+        store
+            .raise_alarms(&[lantian_store::alarms::NewAlarm {
+                key: "exceedance:DA001:a21026:2026-01-05 08".into(),
+                credit_code: credit.clone(),
+                township: "羊册镇".into(),
+                outlet: "DA001".into(),
+                rule: "exceedance".into(),
+                rule_version: "sources-1".into(),
+                code: "a21026".into(),
+                start_label: "2026-01-05 08".into(),
+                end_label: "2026-01-05 11".into(),
+                hours: 4,
+                minutes: 0,
+                max_value: Some("412".into()),
+                limit_value: Some("200".into()),
+                settings: "{}".into(),
+                evidence: "[]".into(),
+                sample: true,
+            }])
+            .await
+            .unwrap();
+        let alarm = store.alarms(&Default::default()).await.unwrap()[0].id;
+        let path = format!("/api/v1/alarms/{alarm}/act");
+        let (st, r) = call(
+            a,
+            "POST",
+            &path,
+            &boss,
+            r#"{"action":"escalate","note":"连续 4 小时超标，交属地核查"}"#,
+        )
+        .await;
+        assert_eq!(st, 200, "{url}: {r}");
+        assert_eq!(r["state"], "escalated");
+        let ticket = r["ticket_id"].as_i64().unwrap();
+        let (_, t) = call(a, "GET", &format!("/api/v1/tickets/{ticket}"), &boss, "").await;
+        assert_eq!(t["source"], "source_alarm");
+        assert_eq!(t["source_ref"], format!("alarm:{alarm}"));
+        assert_eq!(t["severity"], "serious");
+        assert_eq!(t["township"], "羊册镇");
+        assert_eq!(t["state"], "new");
+        assert!(t["title"].as_str().unwrap().contains("示例砖厂"), "{t}");
+        assert_eq!(t["sample"], true);
+        // Escalating again: the alarm is no longer open; no second ticket.
+        let (st, _) = call(
+            a,
+            "POST",
+            &path,
+            &boss,
+            r#"{"action":"escalate","note":"again"}"#,
+        )
+        .await;
+        assert_eq!(st, 400);
+        assert_eq!(store.tickets(&Default::default()).await.unwrap().len(), 1);
+        srv.shutdown().await.unwrap();
+    }
+}

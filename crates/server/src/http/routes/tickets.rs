@@ -1259,3 +1259,160 @@ pub async fn read(
         .await?;
     Ok(json(&serde_json::json!({ "marked": n })))
 }
+
+/// An assignee's webhook as shown (never its secret).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookView {
+    pub assignee: String,
+    pub url: String,
+    pub updated: Option<String>,
+    pub by: String,
+    /// Deliveries waiting, delivered and given up (of the latest 200).
+    pub pending: usize,
+    pub delivered: usize,
+    pub failed: usize,
+    pub last_error: Option<String>,
+}
+
+/// The webhooks the caller may see: the bureau all, an assignee its own.
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "tickets",
+    responses(
+        (status = 200, description = "Webhooks", body = Vec<WebhookView>),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "The public role"),
+        (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
+    ))]
+pub async fn webhooks(State(s): State<HttpState>, caller: Caller) -> ApiResult<Response> {
+    let own = caller.scope.to_string();
+    caller.may(
+        Action::ReadTickets,
+        Object::Ticket {
+            assignee: Some(&own),
+            located: None,
+        },
+    )?;
+    let mut out = Vec::new();
+    for h in s.store.webhooks().await? {
+        if caller.scope != Scope::County && h.assignee != own {
+            continue;
+        }
+        let d = s.store.deliveries(&h.assignee, 200).await?;
+        out.push(WebhookView {
+            pending: d
+                .iter()
+                .filter(|x| x.delivered_ms.is_none() && x.failed == 0)
+                .count(),
+            delivered: d.iter().filter(|x| x.delivered_ms.is_some()).count(),
+            failed: d.iter().filter(|x| x.failed != 0).count(),
+            last_error: d.iter().find_map(|x| x.last_error.clone()),
+            assignee: h.assignee,
+            url: h.url,
+            updated: shanghai_ms(h.updated_ms),
+            by: h.actor,
+        });
+    }
+    Ok(json(&out))
+}
+
+/// A webhook to set.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookRequest {
+    /// township:NAME, department:NAME or enterprise:CREDIT_CODE
+    pub assignee: String,
+    /// An `http://` address that takes a JSON POST (https through a local relay).
+    pub url: String,
+    /// The HMAC-SHA256 key the receiver checks `X-Lantian-Signature` with (16–200 characters).
+    pub secret: String,
+}
+
+fn webhook_object(assignee: &str) -> Object<'_> {
+    Object::Ticket {
+        assignee: Some(assignee),
+        located: None,
+    }
+}
+
+/// Set an assignee's webhook: every notice it gets (assigned, reminders,
+/// 催办, cards, returned, closed) is also POSTed there, signed. The bureau
+/// for anyone; an assignee's own users for it.
+#[utoipa::path(put, path = "/api/v1/webhooks", tag = "tickets", request_body = WebhookRequest,
+    responses(
+        (status = 200, description = "Set", body = WebhookView),
+        (status = 400, description = "A bad assignee, address or secret, or no master key to seal the secret"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Another's webhook, or missing X-CSRF-Token"),
+        (status = 415, description = "The body is not sent as application/json"),
+        (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
+    ))]
+pub async fn put_webhook(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Json(req): Json<WebhookRequest>,
+) -> ApiResult<Response> {
+    let who = lantian_tickets::assignee::parse(&req.assignee).map_err(ApiError::BadRequest)?;
+    let name = who.to_string();
+    caller.may(Action::ActOnTicket, webhook_object(&name))?;
+    let url = req.url.trim();
+    let uri: hyper::Uri = url
+        .parse()
+        .map_err(|_| ApiError::bad(format!("url `{url}`: not an address")))?;
+    if uri.scheme_str() != Some("http") || uri.host().is_none() || url.len() > 500 {
+        return Err(ApiError::bad(format!(
+            "url `{url}`: an http:// address of at most 500 characters (https through a local relay)"
+        )));
+    }
+    let n = req.secret.chars().count();
+    if !(16..=200).contains(&n) || req.secret.chars().any(char::is_control) {
+        return Err(ApiError::bad("secret: 16–200 printable characters"));
+    }
+    let master = s.master.as_ref().ok_or_else(|| {
+        ApiError::bad("secret: this platform has no master key to keep a webhook secret sealed")
+    })?;
+    let sealed = crate::keys::seal_text(master, &req.secret)
+        .map_err(|_| ApiError::Internal("no random source"))?;
+    s.store
+        .put_webhook(&name, url, &sealed, &caller.user.username, now_ms())
+        .await?;
+    Ok(json(&WebhookView {
+        assignee: name,
+        url: url.to_string(),
+        updated: shanghai_ms(now_ms()),
+        by: caller.user.username.clone(),
+        pending: 0,
+        delivered: 0,
+        failed: 0,
+        last_error: None,
+    }))
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WebhookQuery {
+    /// township:NAME, department:NAME or enterprise:CREDIT_CODE
+    pub assignee: String,
+}
+
+/// Remove an assignee's webhook (deliveries still waiting are dropped).
+#[utoipa::path(delete, path = "/api/v1/webhooks", tag = "tickets", params(WebhookQuery),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "A bad assignee"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Another's webhook, or missing X-CSRF-Token"),
+        (status = 404, description = "It has no webhook"),
+        (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
+    ))]
+pub async fn delete_webhook(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Query(q): Query<WebhookQuery>,
+) -> ApiResult<Response> {
+    let who = lantian_tickets::assignee::parse(&q.assignee).map_err(ApiError::BadRequest)?;
+    let name = who.to_string();
+    caller.may(Action::ActOnTicket, webhook_object(&name))?;
+    if !s.store.delete_webhook(&name, &caller.user.username).await? {
+        return Err(ApiError::NotFound(format!("{name} has no webhook")));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
