@@ -677,6 +677,215 @@ async fn dashboard_in_headless_chromium() {
     shot(&c, "07b-firm-refused-neighbour").await;
     c.close().await.unwrap();
 
+    // 工单: the bureau sees the sample tickets in every state, the overdue
+    // one in red, and closes the one under review on its page.
+    let c = browser(driver.1, 1366, 768, false).await;
+    login(&c, &base, "bureau", demo.password_of("bureau")).await;
+    wait_for(&c, "body[data-page=overview]", "bureau-overview").await;
+    c.goto(&format!("{base}/#/tickets")).await.unwrap();
+    let rows = wait_for(&c, "#tickets tbody", "tickets")
+        .await
+        .find_all(Locator::Css("tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 7, "the demo's sample tickets");
+    let states: std::collections::BTreeSet<String> = {
+        let mut out = std::collections::BTreeSet::new();
+        for r in &rows {
+            out.insert(r.attr("data-state").await.unwrap().unwrap_or_default());
+        }
+        out
+    };
+    assert_eq!(states.len(), 6, "every state: {states:?}");
+    let overdue = c
+        .find_all(Locator::Css("#tickets tr.overdue"))
+        .await
+        .unwrap();
+    assert_eq!(overdue.len(), 1, "one overdue");
+    let bg = c
+        .execute(
+            "return getComputedStyle(document.querySelector('#tickets tr.overdue td')).backgroundColor",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(bg, json!("rgb(253, 236, 238)"), "overdue in red");
+    wait_for(&c, "#sample-tickets", "tickets-sample").await;
+    shot(&c, "09-tickets").await;
+    c.find(Locator::Css("#tickets tr[data-state=reviewing] a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#timeline li", "ticket").await;
+    wait_for(&c, "#files img", "ticket-photo").await;
+    shot(&c, "09b-ticket-reviewing").await;
+    c.find(Locator::Css("#actions textarea"))
+        .await
+        .unwrap()
+        .send_keys("现场复核，整改到位")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[data-act=accept]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#ticket-state[data-state=closed]", "ticket-closed").await;
+    shot(&c, "09c-ticket-closed").await;
+    c.close().await.unwrap();
+
+    // The township user: its own tickets only (none of 住建局's), and it
+    // verifies its new assignment on the page.
+    let c = browser(driver.1, 1366, 768, false).await;
+    login(&c, &base, "yangce", demo.password_of("yangce")).await;
+    wait_for(&c, "body[data-page=overview]", "township-overview").await;
+    c.goto(&format!("{base}/#/tickets")).await.unwrap();
+    let table = wait_for(&c, "#tickets tbody", "township-tickets").await;
+    let text = table.text().await.unwrap();
+    assert!(!text.contains("住建局"), "not the department's: {text}");
+    assert_eq!(
+        table.find_all(Locator::Css("tr")).await.unwrap().len(),
+        4,
+        "{text}"
+    );
+    wait_for(&c, "#inbox", "township-inbox").await;
+    c.find(Locator::Css("#tickets tr[data-state=assigned] a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "button[data-act=verify]", "township-ticket").await;
+    c.find(Locator::Css("#actions textarea"))
+        .await
+        .unwrap()
+        .send_keys("已到现场核实，属实")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[data-act=verify]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        &c,
+        "#ticket-state[data-state=rectifying]",
+        "township-verified",
+    )
+    .await;
+    shot(&c, "09d-township-ticket").await;
+    // The department's overdue ticket is not the township's to see.
+    let all = page_api(&c, "/api/v1/tickets").await;
+    assert!(
+        all["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["assignee"] != "department:住建局"),
+        "{all}"
+    );
+    c.close().await.unwrap();
+
+    // 举报 (no login): the form with a photo; the status page by the code.
+    let c = browser(driver.1, 1366, 900, false).await;
+    c.goto(&format!("{base}/#/report")).await.unwrap();
+    let form = wait_for(&c, "#report-form", "report").await;
+    form.find(Locator::Css("select[name=category] option[value=smoke]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for (name, value) in [
+        ("description", "砖厂烟囱冒黑烟，持续半小时"),
+        ("address", "泌阳县羊册镇砖厂路"),
+        ("lon", "113.21"),
+        ("lat", "32.81"),
+        ("phone", "13700001111"),
+    ] {
+        form.find(Locator::Css(&format!("[name={name}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    let photo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo/sample-photo.png");
+    form.find(Locator::Css("input[name=photo]"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    shot(&c, "10-report-form").await;
+    form.find(Locator::Css("button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let state = wait_for(&c, "#report-state[data-state=new]", "report-status")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(state, "待交办");
+    let status_text = wait_for(&c, "#report-status", "report-status")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        status_text.contains("1 张照片"),
+        "the photo went with it: {status_text}"
+    );
+    assert!(
+        !status_text.contains("13700001111"),
+        "no contact on the public page"
+    );
+    let code = c
+        .find(Locator::Css("#tracking-code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(code.len(), 10);
+    shot(&c, "10b-report-status").await;
+    c.close().await.unwrap();
+
+    // Phones: the report form and the ticket list fit the width.
+    let c = browser(driver.1, 390, 844, true).await;
+    c.goto(&format!("{base}/#/report")).await.unwrap();
+    wait_for(&c, "#report-form", "phone-report").await;
+    let fits = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    shot(&c, "10c-phone-report").await;
+    assert_eq!(fits, json!(true), "the report form at 390 px");
+    login(&c, &base, "bureau", demo.password_of("bureau")).await;
+    wait_for(&c, "body[data-page=overview]", "phone-bureau").await;
+    c.goto(&format!("{base}/#/tickets")).await.unwrap();
+    wait_for(&c, "#tickets tbody tr", "phone-tickets").await;
+    let fits = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    shot(&c, "10d-phone-tickets").await;
+    assert_eq!(fits, json!(true), "the ticket list at 390 px");
+    c.close().await.unwrap();
+
     // A phone: the public page fits the width.
     let c = browser(driver.1, 390, 844, true).await;
     c.goto(&format!("{base}/#/public")).await.unwrap();

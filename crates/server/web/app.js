@@ -14,13 +14,17 @@ import * as login from './pages/login.js';
 import * as overview from './pages/overview.js';
 import * as publicPage from './pages/public.js';
 import * as ranking from './pages/ranking.js';
+import * as report from './pages/report.js';
 import * as sources from './pages/sources.js';
 import * as station from './pages/station.js';
 import * as targets from './pages/targets.js';
+import * as tickets from './pages/tickets.js';
 
-const PAGES = { overview, targets, station, ranking, sources, enterprise, alarms, devices, public: publicPage };
+const PAGES = { overview, targets, station, ranking, sources, enterprise, alarms, tickets, devices, public: publicPage, report };
+/** Pages open to everyone, without a login. */
+const OPEN = ['public', 'report'];
 /** Pages that refresh themselves once a minute. */
-const LIVE = ['overview', 'public', 'alarms'];
+const LIVE = ['overview', 'public', 'alarms', 'tickets'];
 
 const main = document.getElementById('main');
 // lit-html renders after what it did not render itself: the static
@@ -33,11 +37,11 @@ async function route() {
   clearTimeout(timer);
   const [, page = 'overview', arg] = location.hash.replace(/^#/, '').split('/');
   document.querySelectorAll('#nav a').forEach(a => a.classList.toggle('on', a.getAttribute('href') === '#/' + page));
-  const me = page === 'public' ? session.me : await whoami();
+  const me = OPEN.includes(page) ? session.me : await whoami();
   document.getElementById('who').textContent = me ? `${me.username}（${lang === 'en' ? me.role : me.role_zh}）` : '';
   document.getElementById('logout').hidden = !me;
   if (!PAGES[page]) { location.hash = '#/overview'; return; }
-  if (page !== 'public' && !me) { login.show(main, route); return; }
+  if (!OPEN.includes(page) && !me) { login.show(main, route); return; }
   render(html`<p class="state">${t('loading')}</p>`, main);
   try {
     await PAGES[page].show(main, arg && decodeURIComponent(arg));
@@ -52,7 +56,8 @@ async function route() {
     render(html`<p class="state err">${e.message}</p>`, main);
   }
   document.body.dataset.page = page;
-  if (LIVE.includes(page)) timer = setTimeout(route, 60000);
+  // A ticket's page holds a form being filled in: only lists refresh.
+  if (LIVE.includes(page) && !(page === 'tickets' && arg)) timer = setTimeout(route, 60000);
 }
 
 document.getElementById('lang').onclick = () => { switchLang(); route(); };

@@ -25,6 +25,13 @@ pub fn shanghai_ms(ms: i64) -> Option<String> {
     beijing_ms(ms).map(|t| t.format("%Y-%m-%d %H:%M:%S+08:00").to_string())
 }
 
+/// A Unix-ms instant as `YYYY-MM-DD HH:MM` (Beijing), for messages people read.
+pub fn shanghai_minute(ms: i64) -> String {
+    beijing_ms(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// Beijing wall time as a UTC instant (Unix seconds).
 pub fn utc_seconds(local: NaiveDateTime) -> i64 {
     local.and_utc().timestamp() - i64::from(BEIJING_OFFSET_S)

@@ -27,6 +27,19 @@ pub struct Demo {
     pub hj212: String,
     pub password: String,
     pub db: String,
+    /// The other logins the demo printed: (user, password).
+    pub staff: Vec<(String, String)>,
+}
+
+impl Demo {
+    /// The printed password of `user`.
+    pub fn password_of(&self, user: &str) -> &str {
+        self.staff
+            .iter()
+            .find(|(u, _)| u == user)
+            .map(|(_, p)| p.as_str())
+            .unwrap_or_else(|| panic!("the demo printed no login for {user}"))
+    }
 }
 
 impl Drop for Demo {
@@ -57,6 +70,7 @@ pub fn start_demo_with(dir: &std::path::Path, args: &[&str]) -> Demo {
         .expect("start lantian demo");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut addr, mut password, mut hj212) = (String::new(), String::new(), String::new());
+    let mut staff = Vec::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.trim().strip_prefix("dashboard:") {
@@ -68,6 +82,13 @@ pub fn start_demo_with(dir: &std::path::Path, args: &[&str]) -> Demo {
         }
         if let Some(rest) = line.trim().strip_prefix("login:") {
             password = rest.split_whitespace().nth(2).unwrap().to_string();
+        }
+        // The staff's lines under the login: `user / password   (role…)`.
+        if !password.is_empty()
+            && let [user, "/", pw, ..] = line.split_whitespace().collect::<Vec<_>>()[..]
+            && user != "login:"
+        {
+            staff.push((user.to_string(), pw.to_string()));
         }
         if let Some(rest) = line.trim().strip_prefix("HJ 212:") {
             hj212 = rest.split_whitespace().next().unwrap().to_string();
@@ -85,6 +106,7 @@ pub fn start_demo_with(dir: &std::path::Path, args: &[&str]) -> Demo {
         hj212,
         password,
         db,
+        staff,
     }
 }
 

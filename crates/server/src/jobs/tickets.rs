@@ -20,7 +20,6 @@ use std::time::Duration;
 use lantian_store::Store;
 use lantian_store::tickets::Notice;
 use lantian_tickets::rules::{Rules, Step};
-use lantian_types::time::shanghai_ms;
 use tokio::sync::watch;
 
 /// One pass at `now`: the steps recorded.
@@ -38,7 +37,7 @@ pub async fn check(store: &Store, rules: &Rules, now: i64) -> lantian_store::Res
         if last.is_some_and(|l| l >= step) {
             continue;
         }
-        let due_text = shanghai_ms(due).unwrap_or_default();
+        let due_text = lantian_types::time::shanghai_minute(due);
         let text = match step {
             Step::Remind => format!("工单 #{} 将于 {due_text} 到期：{}", t.id, t.title),
             Step::Urge => format!("催办：工单 #{} 已于 {due_text} 超期：{}", t.id, t.title),
@@ -58,7 +57,12 @@ pub async fn check(store: &Store, rules: &Rules, now: i64) -> lantian_store::Res
             notices.push(Notice {
                 to: "bureau".into(),
                 kind: step.as_str().into(),
-                text: format!("{text}（{assignee}）"),
+                text: format!(
+                    "{text}（{}）",
+                    assignee
+                        .split_once(':')
+                        .map_or(assignee.as_str(), |(_, n)| n)
+                ),
             });
         }
         let note = format!("{} (rules {})", step.name_zh(), rules.version);

@@ -11,6 +11,7 @@ export async function show(main) {
   label(now.label);
   render(html`<h1>${t('public.title')}</h1><div class="grid">${areaCard(now)}
       <div class="card"><h2>${t('map')}</h2><div id="map" class="chart tall"></div></div></div>
-    <div class="card" style="margin-top:1rem">${now.stations.length ? stationTable(now.stations) : ''}</div>`, main);
+    <div class="card" style="margin-top:1rem">${now.stations.length ? stationTable(now.stations) : ''}</div>
+    <p class="card" id="report-link"><a href="#/report">${t('rp.title')}</a> · ${t('rp.follow')}</p>`, main);
   await stationMap(document.getElementById('map'), now.stations);
 }

@@ -20,6 +20,7 @@ use lantian_types::{CrcDialect, DeviceKind, Mn, Protocol, SiteCode, SiteKind};
 use crate::cmd::serve::runtime;
 
 pub mod sources;
+pub mod tickets;
 use crate::cmd::simulate;
 
 /// The committed sample: (file name, gzipped UCI rows).
@@ -327,6 +328,13 @@ pub fn run(a: Args) -> Result<()> {
     )?;
     cfg.label = LABEL.into();
     cfg.analysis_every_s = 5;
+    cfg.tickets_every_s = 30;
+    // Reporters' contacts are sealed with the master key: the demo makes
+    // one for its run when none is given (its database is thrown away).
+    if cfg.master_key.is_empty() {
+        let k: [u8; 16] = lantian_server::keys::random_bytes()?;
+        cfg.master_key = k.iter().map(|b| format!("{b:02X}")).collect();
+    }
     let every = Duration::from_secs_f64(a.every.max(0.05));
     runtime()?.block_on(async move {
         let store = Store::connect(&cfg.database).await?;
@@ -342,6 +350,8 @@ pub fn run(a: Args) -> Result<()> {
         } else {
             store.add_user("admin", &hash, "admin", None, "demo").await?;
         }
+        let staff = tickets::users(&store).await?;
+        let seeded = tickets::seed(&store, chrono::Utc::now().timestamp_millis()).await?;
         drop(store);
 
         let running = lantian_server::start(cfg).await?;
@@ -382,8 +392,13 @@ pub fn run(a: Args) -> Result<()> {
         println!("  public page:  http://{http}/#/public");
         println!("  API docs:     http://{http}/api/docs/");
         println!("  login:        admin / {password}   (one-time: printed only now)");
+        for (name, role, scope, pw) in &staff {
+            println!("                {name} / {pw}   ({role}{})", scope.map(|s| format!(": {s}")).unwrap_or_default());
+        }
         println!("  HJ 212:       {} (simulated stations upload here)", running.hj212_addr);
         println!("  enterprises:  http://{http}/#/sources   (污染源: 20 示例企业 in Biyang's townships, {stacks_n} CEMS stacks played; sample firms)");
+        println!("  tickets:      http://{http}/#/tickets   (工单: {} 示例工单 in every state, one overdue; sample tickets)", seeded.tickets);
+        println!("  report:       http://{http}/#/report    (举报, no login); follow one: http://{http}/#/report/{} (closed), …/{} (new)", seeded.closed_code, seeded.new_code);
         println!();
         println!("{LABEL}");
         println!("Ctrl-C stops.");

@@ -581,7 +581,7 @@ fn assigned_notice(to: &Scope, id: &str, title: &str, due: i64) -> Notice {
         kind: "assigned".into(),
         text: format!(
             "工单 #{id} 已交办：{title}，请于 {} 前办结",
-            shanghai_ms(due).unwrap_or_default()
+            lantian_types::time::shanghai_minute(due)
         ),
     }
 }
