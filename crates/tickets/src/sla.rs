@@ -1,9 +1,11 @@
 //! SLA figures per assignee and month, derived from the tickets' facts
 //! (never kept as running counters). Definitions, written down:
 //! - a ticket's month for `due` and `on_time` is the Beijing month of its
-//!   (last) due time; `on_time` = ended (closed or unfounded) at or before
-//!   that due time; `on_time_rate` = on_time / due, exact, rounded half-even
-//!   to 4 places, none when nothing fell due;
+//!   (last) due time; it counts in `due` once that time has passed by
+//!   `now`, or once it ended (a ticket still open and not yet due is
+//!   neither on time nor late); `on_time` = ended (closed or unfounded) at
+//!   or before that due time; `on_time_rate` = on_time / due, exact,
+//!   rounded half-even to 4 places, none when nothing fell due;
 //! - `closed` and `mean_hours_to_close` count the tickets that ended in
 //!   the month (from creation to the end, rounded half-even to 0.1 h);
 //! - `returns` counts the bureau's returns made in the month;
@@ -63,7 +65,7 @@ pub fn figures(tickets: &[Facts], now_ms: i64) -> Vec<Sla> {
         fn acc<'a>(by: &'a mut BTreeMap<(String, String), Acc>, who: &str, ms: i64) -> &'a mut Acc {
             by.entry((who.to_string(), month_of(ms))).or_default()
         }
-        if let Some(due) = t.due_ms {
+        if let Some(due) = t.due_ms.filter(|d| *d <= now_ms || t.ended_ms.is_some()) {
             let a = acc(&mut by, &t.assignee, due);
             a.due += 1;
             match t.ended_ms {

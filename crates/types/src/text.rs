@@ -21,7 +21,8 @@ pub fn plain(s: &str, what: &str, max: usize) -> Result<String, String> {
     Ok(t.to_string())
 }
 
-fn is_bidi_control(c: char) -> bool {
+/// The bidirectional controls (overrides, embeddings, isolates, marks).
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
 }
 

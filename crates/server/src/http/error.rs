@@ -17,6 +17,8 @@ pub enum ApiError {
     /// 409: the object changed since the caller read it, or is not in the
     /// state the action needs.
     Conflict(String),
+    /// 413: the body is larger than the route takes.
+    TooLarge(String),
     /// 415: the body is not sent as the route wants it.
     UnsupportedMediaType(String),
     /// 429: too many attempts; try again after the wait (seconds, sent as
@@ -37,6 +39,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(..) => StatusCode::SERVICE_UNAVAILABLE,
@@ -51,6 +54,7 @@ impl ApiError {
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
+            | ApiError::TooLarge(m)
             | ApiError::UnsupportedMediaType(m)
             | ApiError::TooManyRequests(m, _)
             | ApiError::Unavailable(m, _) => m,

@@ -50,6 +50,9 @@ where
                     "send the body as Content-Type: application/json".into(),
                 ))
             }
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::TooLarge("request body: larger than 2 MiB".into()))
+            }
             Err(e) => Err(ApiError::BadRequest(format!(
                 "request body: {}",
                 e.body_text()

@@ -214,6 +214,55 @@ async fn security_headers(mut r: axum::response::Response) -> axum::response::Re
     r
 }
 
+/// Every error answer of the API is JSON `{"error": …}`: the ones axum
+/// gives itself (a path parameter that does not parse, a body over the
+/// limit, a method the route does not take, no such route) are wrapped
+/// here, their text kept.
+async fn json_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/open311/");
+    let r = next.run(req).await;
+    let is_json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || is_json || !(r.status().is_client_error() || r.status().is_server_error()) {
+        return r;
+    }
+    let (parts, body) = r.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut text = String::from_utf8_lossy(&bytes).trim().to_string();
+    if text.is_empty() || parts.status == StatusCode::NOT_FOUND {
+        text = match parts.status {
+            StatusCode::METHOD_NOT_ALLOWED => {
+                let allow = parts
+                    .headers
+                    .get(header::ALLOW)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                format!("method not allowed here; allowed: {allow}")
+            }
+            StatusCode::NOT_FOUND => "no such API route (GET /api/openapi.json lists them)".into(),
+            s => s.canonical_reason().unwrap_or("error").to_string(),
+        };
+    }
+    let mut out = axum::response::Response::from_parts(
+        parts,
+        axum::body::Body::from(serde_json::json!({ "error": text }).to_string()),
+    );
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    out.headers_mut().remove(header::CONTENT_LENGTH);
+    out
+}
+
 pub fn router(state: HttpState) -> Router {
     let (api, doc) = api().split_for_parts();
     Router::new()
@@ -224,6 +273,7 @@ pub fn router(state: HttpState) -> Router {
         .merge(api)
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .with_state(state)
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(axum::middleware::map_response(security_headers))
 }
 

@@ -187,7 +187,7 @@ pub async fn deliver(
                 Ok(())
             }
             Err(why) => {
-                tracing::warn!(delivery = d.id, url = %d.url, error = %why, "webhook delivery failed");
+                tracing::warn!(delivery = d.id, assignee = %d.assignee, error = %why, "webhook delivery failed");
                 let next = (d.attempts + 1 < MAX_ATTEMPTS).then(|| at + backoff_ms(d.attempts));
                 Err((why, next))
             }

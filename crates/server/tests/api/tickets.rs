@@ -119,7 +119,7 @@ async fn a_public_report_runs_the_loop_to_closed() {
         )
         .await;
         assert_eq!((st, r["state"].as_str()), (200, Some("assigned")), "{r}");
-        assert_eq!(r["due"], "2099-02-01 00:00:00+08:00");
+        assert_eq!(r["due"], "2099-01-31 23:59:00+08:00");
         assert_eq!(r["township"], "泌水街道");
         assert!(r["contact"].is_object());
 
@@ -381,10 +381,45 @@ async fn open311_round_trips_and_bad_input_changes_nothing() {
     assert_eq!(got[0]["description"], "田里烧秸秆冒烟");
     assert_eq!(got[0]["address"], "羊册镇");
     assert_eq!(got[0]["lat"], 32.7);
-    // The list carries the request without its description or place.
+    // The list carries the request by its public number, without its
+    // tracking code, description or place; read by that number it shows
+    // its status only.
     let (_, list) = public(a, "GET", "/open311/v2/requests.json?status=open", "", "").await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert!(list[0]["description"].is_null() && list[0]["lat"].is_null());
+    let public_id = list[0]["service_request_id"].as_str().unwrap().to_string();
+    assert!(public_id.starts_with("LT") && public_id != id, "{list}");
+    assert!(
+        !list.to_string().contains(&id),
+        "no tracking code in the list"
+    );
+    let (st, one) = public(
+        a,
+        "GET",
+        &format!("/open311/v2/requests/{public_id}.json"),
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(
+        (st, one[0]["status"].as_str()),
+        (200, Some("open")),
+        "{one}"
+    );
+    assert!(one[0]["description"].is_null() && one[0]["address"].is_null());
+    let r = http_bytes(
+        a,
+        "POST",
+        &format!("/api/v1/public/reports/{public_id}/photos"),
+        &[("Content-Type", "application/octet-stream")],
+        &png(),
+    )
+    .await;
+    assert_eq!(
+        status(&String::from_utf8_lossy(&r)),
+        404,
+        "photos need the tracking code"
+    );
     let (_, list) = public(a, "GET", "/open311/v2/requests.json?status=closed", "", "").await;
     assert_eq!(list.as_array().unwrap().len(), 0);
     let (_, tl) = call(a, "GET", "/api/v1/tickets?source=public_report", &boss, "").await;
@@ -430,6 +465,21 @@ async fn open311_round_trips_and_bad_input_changes_nothing() {
             "unknown field",
         ),
         ("not json", 400, "request body"),
+        (
+            r#"{"category":"dust","description":"工地扬尘 \u202egnp.exe","address":"x"}"#,
+            400,
+            "U+202E",
+        ),
+        (
+            r#"{"category":"dust","description":"工地扬尘很大","address":"建设路\u202e"}"#,
+            400,
+            "U+202E",
+        ),
+        (
+            r#"{"category":"dust","description":"工地扬尘很大","address":"x","contact":{"name":"\u202e管理员"}}"#,
+            400,
+            "U+202E",
+        ),
     ] {
         let (st, r) = public(
             a,
@@ -497,8 +547,9 @@ async fn open311_round_trips_and_bad_input_changes_nothing() {
         store.tickets(&Default::default()).await.unwrap().len(),
         before
     );
-    // The limit per address: three an hour here (one Open311 request was counted).
-    let ok = r#"{"category":"odour","description":"化工厂异味刺鼻","address":"泌阳县产业集聚区"}"#;
+    // The limit per address: three an hour here (one Open311 request was
+    // counted). A description of several lines is taken as written.
+    let ok = r#"{"category":"odour","description":"化工厂异味刺鼻\r\n\t夜间尤甚","address":"泌阳县产业集聚区"}"#;
     for _ in 0..2 {
         let (st, r) = public(a, "POST", "/api/v1/public/reports", "application/json", ok).await;
         assert_eq!(st, 201, "{r}");
@@ -673,6 +724,50 @@ async fn the_bureau_opens_assigns_extends_and_the_ladder_fires_once() {
         let (st, _) = call(a, "GET", &format!("/api/v1/tickets?{q}"), &boss, "").await;
         assert_eq!(st, 400, "{q}");
     }
+    // Errors axum gives itself are JSON too, with their status.
+    for (method, path, body, want) in [
+        ("GET", "/api/v1/tickets/abc", String::new(), 400),
+        (
+            "GET",
+            "/api/v1/tickets/99999999999999999999",
+            String::new(),
+            400,
+        ),
+        ("DELETE", "/api/v1/tickets", String::new(), 405),
+        ("GET", "/api/v1/no-such-thing", String::new(), 404),
+        (
+            "POST",
+            "/api/v1/tickets",
+            format!("{{\"title\":\"{}\"}}", "x".repeat(3_000_000)),
+            413,
+        ),
+    ] {
+        let auth = format!("Bearer {boss}");
+        let r = http(
+            a,
+            method,
+            path,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            &body,
+        )
+        .await;
+        assert_eq!(
+            status(&r),
+            want,
+            "{method} {path}: {}",
+            &r[..r.len().min(300)]
+        );
+        assert!(
+            json_body(&r)["error"]
+                .as_str()
+                .is_some_and(|e| !e.is_empty()),
+            "{method} {path}: {}",
+            &r[..r.len().min(300)]
+        );
+    }
     let csv = http_get(a, "/api/v1/tickets?format=csv", Some(&boss)).await;
     assert_eq!(status(&csv), 200);
     assert!(csv.contains("建设路工地未落实六个百分百"));
@@ -739,10 +834,12 @@ async fn a_webhook_is_signed_and_retried_until_answered() {
     let (rx_addr, mut got) = receiver(vec![500, 200]).await;
     let secret = "a-shared-secret-of-the-receiver";
     let hook = serde_json::json!({"assignee": "department:住建局", "url": format!("http://{rx_addr}/hook"), "secret": secret}).to_string();
-    // Another department may not set it; the department itself may.
-    let (st, _) = call(a, "PUT", "/api/v1/webhooks", &other, &hook).await;
-    assert_eq!(st, 403);
-    let (st, r) = call(a, "PUT", "/api/v1/webhooks", &dept, &hook).await;
+    // The bureau sets it (the server POSTs there); no assignee may.
+    for who in [&other, &dept] {
+        let (st, _) = call(a, "PUT", "/api/v1/webhooks", who, &hook).await;
+        assert_eq!(st, 403);
+    }
+    let (st, r) = call(a, "PUT", "/api/v1/webhooks", &boss, &hook).await;
     assert_eq!(st, 200, "{r}");
     for (bad, says) in [
         (
@@ -818,11 +915,21 @@ async fn a_webhook_is_signed_and_retried_until_answered() {
     );
     let (_, hooks) = call(a, "GET", "/api/v1/webhooks", &other, "").await;
     assert_eq!(hooks, serde_json::json!([]));
+    let del = "/api/v1/webhooks?assignee=department:%E4%BD%8F%E5%BB%BA%E5%B1%80";
     let r = http(
         a,
         "DELETE",
-        "/api/v1/webhooks?assignee=department:%E4%BD%8F%E5%BB%BA%E5%B1%80",
+        del,
         &[("Authorization", &format!("Bearer {dept}"))],
+        "",
+    )
+    .await;
+    assert_eq!(status(&r), 403, "{r}");
+    let r = http(
+        a,
+        "DELETE",
+        del,
+        &[("Authorization", &format!("Bearer {boss}"))],
         "",
     )
     .await;

@@ -4,9 +4,11 @@
 //! `/open311/v2/`. The reporter is protected (management.md §1.4): the
 //! contact is sealed with the master key in a table of its own and shown
 //! only to admin and bureau users; no answer to the public ever carries
-//! it; the public list of requests carries neither description nor
-//! address (only the one who holds the code sees those); the audit names
-//! the actor `public`, not the client's address. Reports, requests and
+//! it; the tracking code is the reporter's alone (it reads the report in
+//! full and adds photos): the public list of Open311 requests names each
+//! by its public number `LT<n>` and carries neither description nor place,
+//! and a request read by that number shows its status only; the audit
+//! names the actor `public`, not the client's address. Reports, requests and
 //! photos are limited per client address and hour, per node.
 
 use std::collections::HashMap;
@@ -113,17 +115,28 @@ pub struct ReportAnswer {
     pub state_zh: String,
 }
 
+/// A text of several lines (a description): line breaks and tabs kept
+/// (CRLF as LF), other control and direction-override characters refused.
 fn clean(v: &str, what: &str, max: usize) -> ApiResult<String> {
-    let t = v.trim();
+    let t = v.trim().replace("\r\n", "\n");
     if t.chars().count() > max {
         return Err(ApiError::bad(format!("{what}: at most {max} characters")));
     }
-    if t.chars().any(|c| c.is_control() && c != '\n') {
+    if let Some(c) = t.chars().find(|c| {
+        (c.is_control() && *c != '\n' && *c != '\t') || lantian_types::text::is_bidi_control(*c)
+    }) {
         return Err(ApiError::bad(format!(
-            "{what}: control characters are not allowed"
+            "{what}: the character U+{:04X} is not allowed",
+            c as u32
         )));
     }
-    Ok(t.to_string())
+    Ok(t)
+}
+
+/// A one-line text (a name, an address): as names are (no control or
+/// direction-override characters).
+fn line(v: &str, what: &str, max: usize) -> ApiResult<String> {
+    lantian_types::text::plain(v, what, max).map_err(ApiError::BadRequest)
 }
 
 /// Takes a report: checks it, counts it against the client's hourly
@@ -159,7 +172,7 @@ async fn submit(
     let address = r
         .address
         .as_deref()
-        .map(|a| clean(a, "address", 200))
+        .map(|a| line(a, "address", 200))
         .transpose()?
         .filter(|a| !a.is_empty());
     if r.lon.is_none() && address.is_none() {
@@ -171,7 +184,7 @@ async fn submit(
             let name = c
                 .name
                 .as_deref()
-                .map(|n| clean(n, "contact.name", 40))
+                .map(|n| line(n, "contact.name", 40))
                 .transpose()?
                 .filter(|n| !n.is_empty());
             let phone = c
@@ -432,7 +445,7 @@ pub async fn photo(
         )));
     }
     limit(&s, peer, &headers)?;
-    let name = q.name.unwrap_or_else(|| format!("photo-{}", n + 1));
+    let name = super::tickets::label_of(&q.name.unwrap_or_else(|| format!("photo-{}", n + 1)));
     s.store
         .attach_to_ticket(t.id, &name, ct, "before", &body, "public", now_ms())
         .await?;
@@ -599,6 +612,11 @@ fn iso(ms: i64) -> Option<String> {
     beijing_ms(ms).map(|t| t.format("%Y-%m-%dT%H:%M:%S+08:00").to_string())
 }
 
+/// A request's public number (not its tracking code).
+fn public_id(t: &TicketRow) -> String {
+    format!("LT{}", t.id)
+}
+
 async fn as_open311(s: &HttpState, t: &TicketRow, full: bool) -> ApiResult<Open311Request> {
     let closed = TicketState::parse(&t.state).is_some_and(TicketState::is_final);
     let notes = if closed && full {
@@ -618,7 +636,11 @@ async fn as_open311(s: &HttpState, t: &TicketRow, full: bool) -> ApiResult<Open3
         _ => "生态环境分局".to_string(),
     };
     Ok(Open311Request {
-        service_request_id: t.tracking_code.clone().unwrap_or_default(),
+        service_request_id: if full {
+            t.tracking_code.clone().unwrap_or_default()
+        } else {
+            public_id(t)
+        },
         status: if closed { "closed" } else { "open" }.into(),
         status_notes: notes,
         service_name: cat.map(|c| c.1.to_string()),
@@ -672,8 +694,9 @@ fn w3(v: &str, what: &str) -> ApiResult<i64> {
         })
 }
 
-/// Requests, GeoReport v2: by id (the codes: in full), or the list of the
-/// public's reports (status and dates only: no description, no place).
+/// Requests, GeoReport v2: by id (tracking codes: in full; public numbers
+/// `LT<n>`: status only), or the list of the public's reports (by public
+/// number, status and dates only: no description, no place).
 #[utoipa::path(get, path = "/open311/v2/requests.json", tag = "public", params(Open311Query),
     responses(
         (status = 200, description = "The requests", body = Vec<Open311Request>),
@@ -686,9 +709,9 @@ pub async fn open311_list(
 ) -> ApiResult<Response> {
     if let Some(ids) = q.service_request_id.as_deref().filter(|x| !x.is_empty()) {
         let mut out = Vec::new();
-        for code in ids.split(',').take(50) {
-            if let Ok(t) = by_code(&s, code).await {
-                out.push(as_open311(&s, &t, true).await?);
+        for id in ids.split(',').take(50) {
+            if let Ok((t, full)) = by_request_id(&s, id).await {
+                out.push(as_open311(&s, &t, full).await?);
             }
         }
         return Ok(json(&out));
@@ -746,9 +769,10 @@ pub async fn open311_list(
     Ok(json(&out))
 }
 
-/// One request by its id (the tracking code), GeoReport v2: in full.
+/// One request by its id, GeoReport v2: by the tracking code in full, by
+/// the public number `LT<n>` its status only.
 #[utoipa::path(get, path = "/open311/v2/requests/{id}", tag = "public",
-    params(("id" = String, Path, description = "The request's id (tracking code), with .json")),
+    params(("id" = String, Path, description = "The request's id with `.json`: the tracking code (in full) or the public number LT<n> (status only), e.g. LT12.json")),
     responses(
         (status = 200, description = "The request (an array of one)", body = Vec<Open311Request>),
         (status = 404, description = "No such request"),
@@ -763,8 +787,21 @@ pub async fn open311_get(
             "no request {id}: ask for /open311/v2/requests/ID.json"
         ))
     })?;
-    let t = by_code(&s, code).await?;
-    Ok(json(&vec![as_open311(&s, &t, true).await?]))
+    let (t, full) = by_request_id(&s, code).await?;
+    Ok(json(&vec![as_open311(&s, &t, full).await?]))
+}
+
+/// A request by its tracking code (in full) or its public number `LT<n>`
+/// (status only; only public reports have one).
+async fn by_request_id(s: &HttpState, id: &str) -> ApiResult<(TicketRow, bool)> {
+    let id = id.trim();
+    if let Some(n) = id.strip_prefix("LT").and_then(|n| n.parse::<i64>().ok()) {
+        return match s.store.ticket(n).await? {
+            Some(t) if t.source == Source::PublicReport.as_str() => Ok((t, false)),
+            _ => Err(ApiError::NotFound(format!("no request {id}"))),
+        };
+    }
+    Ok((by_code(s, id).await?, true))
 }
 
 #[cfg(test)]

@@ -212,13 +212,12 @@ fn day_ms(name: &str, v: &str) -> ApiResult<i64> {
     Ok(utc_seconds(d.and_hms_opt(0, 0, 0).unwrap_or_default()) * 1000)
 }
 
-/// A due time: `YYYY-MM-DD` (the end of that day, Beijing) or
+/// A due time: `YYYY-MM-DD` (23:59 of that day, Beijing) or
 /// `YYYY-MM-DD HH:MM` / `YYYY-MM-DDTHH:MM[:SS]` (Beijing).
 pub fn due_ms(v: &str) -> ApiResult<i64> {
     let v = v.trim();
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        let next = d.succ_opt().unwrap_or(d);
-        return Ok(utc_seconds(next.and_hms_opt(0, 0, 0).unwrap_or_default()) * 1000);
+        return Ok(utc_seconds(d.and_hms_opt(23, 59, 0).unwrap_or_default()) * 1000);
     }
     for f in [
         "%Y-%m-%d %H:%M",
@@ -539,10 +538,21 @@ pub struct NewTicketRequest {
 }
 
 /// Checks an assignee: a township or firm must be registered; a
-/// department is free text until the ledger's department list exists.
+/// department must have a user (until the ledger's list of departments
+/// exists, a department nobody can log in for could never act).
 async fn assignee(s: &HttpState, to: &str) -> ApiResult<Scope> {
     let a = lantian_tickets::assignee::parse(to).map_err(ApiError::BadRequest)?;
     match &a {
+        Scope::Department(d) => {
+            let users = s.store.users().await?;
+            if !users.iter().any(|u| {
+                u.role == "department" && u.scope.as_deref() == Some(d.as_str()) && !u.disabled
+            }) {
+                return Err(ApiError::bad(format!(
+                    "assignee `{to}`: department {d} has no user to act on it (add one: lantian user add NAME --role department --scope {d})"
+                )));
+            }
+        }
         Scope::Township(t) => {
             let known = s.store.townships().await?;
             if !known.is_empty() && !known.iter().any(|k| &k.name == t) {
@@ -629,6 +639,14 @@ pub async fn open(
         .transpose()
         .map_err(ApiError::BadRequest)?
         .filter(|t| !t.is_empty());
+    if let Some(t) = &township {
+        let known = s.store.townships().await?;
+        if !known.is_empty() && !known.iter().any(|k| &k.name == t) {
+            return Err(ApiError::bad(format!(
+                "township `{t}`: not a registered township"
+            )));
+        }
+    }
     let now = now_ms();
     let assign = match &req.assign {
         None => None,
@@ -898,7 +916,7 @@ pub async fn act(
                 notices.push(Notice {
                     to: a.clone(),
                     kind: "closed".into(),
-                    text: format!("工单 #{id} 已{}：{}", to.name_zh(), t.title),
+                    text: format!("工单 #{id} {}：{}", to.name_zh(), t.title),
                 });
             }
         }
@@ -940,6 +958,17 @@ pub struct FileQuery {
     pub name: String,
     /// before (photo before), after (photo after) or document (default)
     pub kind: Option<String>,
+}
+
+/// A file's label: the last part of what the client called it (no path),
+/// or 附件 when it gave none.
+pub fn label_of(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    if last.is_empty() || last == "." || last == ".." {
+        "附件".to_string()
+    } else {
+        last.to_string()
+    }
 }
 
 /// Checks a file: not empty, at most the limit, a PDF, PNG or JPEG by its bytes.
@@ -1326,22 +1355,15 @@ pub struct WebhookRequest {
     pub secret: String,
 }
 
-fn webhook_object(assignee: &str) -> Object<'_> {
-    Object::Ticket {
-        assignee: Some(assignee),
-        located: None,
-    }
-}
-
-/// Set an assignee's webhook: every notice it gets (assigned, reminders,
-/// 催办, cards, returned, closed) is also POSTed there, signed. The bureau
-/// for anyone; an assignee's own users for it.
+/// Set an assignee's webhook (the bureau): every notice it gets
+/// (assigned, reminders, 催办, cards, returned, closed) is also POSTed
+/// there, signed.
 #[utoipa::path(put, path = "/api/v1/webhooks", tag = "tickets", request_body = WebhookRequest,
     responses(
         (status = 200, description = "Set", body = WebhookView),
         (status = 400, description = "A bad assignee, address or secret, or no master key to seal the secret"),
         (status = 401, description = "No session or token"),
-        (status = 403, description = "Another's webhook, or missing X-CSRF-Token"),
+        (status = 403, description = "Not the bureau, or missing X-CSRF-Token"),
         (status = 415, description = "The body is not sent as application/json"),
         (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
     ))]
@@ -1350,16 +1372,19 @@ pub async fn put_webhook(
     caller: Caller,
     Json(req): Json<WebhookRequest>,
 ) -> ApiResult<Response> {
+    // The bureau's: the server POSTs to the address, so only those who
+    // may point it at the county's own relays set it.
+    caller.may(Action::ManageTickets, Object::County)?;
     let who = lantian_tickets::assignee::parse(&req.assignee).map_err(ApiError::BadRequest)?;
     let name = who.to_string();
-    caller.may(Action::ActOnTicket, webhook_object(&name))?;
     let url = req.url.trim();
     let uri: hyper::Uri = url
         .parse()
         .map_err(|_| ApiError::bad(format!("url `{url}`: not an address")))?;
-    if uri.scheme_str() != Some("http") || uri.host().is_none() || url.len() > 500 {
+    let userinfo = uri.authority().is_some_and(|a| a.as_str().contains('@'));
+    if uri.scheme_str() != Some("http") || uri.host().is_none() || url.len() > 500 || userinfo {
         return Err(ApiError::bad(format!(
-            "url `{url}`: an http:// address of at most 500 characters (https through a local relay)"
+            "url `{url}`: an http:// address of at most 500 characters, without user or password (https through a local relay; the secret signs the body)"
         )));
     }
     let n = req.secret.chars().count();
@@ -1393,13 +1418,13 @@ pub struct WebhookQuery {
     pub assignee: String,
 }
 
-/// Remove an assignee's webhook (deliveries still waiting are dropped).
+/// Remove an assignee's webhook (the bureau; deliveries still waiting are dropped).
 #[utoipa::path(delete, path = "/api/v1/webhooks", tag = "tickets", params(WebhookQuery),
     responses(
         (status = 204, description = "Removed"),
         (status = 400, description = "A bad assignee"),
         (status = 401, description = "No session or token"),
-        (status = 403, description = "Another's webhook, or missing X-CSRF-Token"),
+        (status = 403, description = "Not the bureau, or missing X-CSRF-Token"),
         (status = 404, description = "It has no webhook"),
         (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
     ))]
@@ -1408,9 +1433,9 @@ pub async fn delete_webhook(
     caller: Caller,
     Query(q): Query<WebhookQuery>,
 ) -> ApiResult<Response> {
+    caller.may(Action::ManageTickets, Object::County)?;
     let who = lantian_tickets::assignee::parse(&q.assignee).map_err(ApiError::BadRequest)?;
     let name = who.to_string();
-    caller.may(Action::ActOnTicket, webhook_object(&name))?;
     if !s.store.delete_webhook(&name, &caller.user.username).await? {
         return Err(ApiError::NotFound(format!("{name} has no webhook")));
     }
