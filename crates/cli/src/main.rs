@@ -49,6 +49,9 @@ enum Command {
     /// The county's townships: import, list.
     #[command(subcommand)]
     Township(cmd::enterprise::TownshipCommand),
+    /// Heavy-pollution alerts: classify forecast days.
+    #[command(subcommand)]
+    Alert(cmd::alert::Command),
     /// Users and roles: add, passwd, list.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Sources(c) => cmd::sources::run(c),
         Command::Enterprise(c) => cmd::enterprise::run(c),
         Command::Township(c) => cmd::enterprise::township(c),
+        Command::Alert(c) => cmd::alert::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -641,3 +641,65 @@ fn users_have_hashed_passwords_roles_and_an_audit_trail() {
         assert!(users.iter().find(|u| u.username == "li").unwrap().disabled);
     });
 }
+
+/// `lantian alert classify` on the issue's examples (CSV on stdin), a JSON
+/// forecast with a range, and a bad row named by line and column.
+#[test]
+fn alert_classify_the_examples() {
+    let level = |args: &[&str], csv: &str| {
+        let out = lantian_stdin(
+            &[&["alert", "classify", "--json"], args, &["-"]].concat(),
+            csv.as_bytes(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json_of(&out)
+    };
+    let days = |aqis: &[&str], primary: &str| {
+        aqis.iter()
+            .enumerate()
+            .map(|(i, a)| format!("2026-01-{:02},{a},{primary},\n", i + 1))
+            .collect::<String>()
+    };
+    assert_eq!(
+        level(&[], &days(&["151", "151", "90"], "PM2.5"))["level"],
+        "yellow"
+    );
+    assert_eq!(
+        level(&[], &days(&["201", "250", "301"], "PM2.5"))["level"],
+        "red"
+    );
+    assert_eq!(
+        level(&[], &days(&["201", "250", "300"], "PM2.5"))["level"],
+        "orange"
+    );
+    let o3 = level(&[], &days(&["220", "230"], "O3"));
+    assert_eq!(o3["level"], "advisory");
+    assert_eq!(o3["not_counted"].as_array().unwrap().len(), 2);
+    let y = level(&["--rules", "2017"], &days(&["201", "210"], "PM2.5"));
+    assert_eq!(
+        (y["level"].as_str(), y["rules"].as_str()),
+        (Some("yellow"), Some("2017"))
+    );
+    assert_eq!(y["days"], serde_json::json!(["2026-01-01", "2026-01-02"]));
+    // auto: the 2017 table before 2024-01-23.
+    let old = "2024-01-21,201\n2024-01-22,160\n";
+    assert_eq!(level(&[], old)["rules"], "2017");
+    assert_eq!(level(&[], old)["level"], "none");
+    // A JSON forecast; the range's upper bound counts (the lower on request).
+    let j = r#"[{"date":"2026-02-01","aqi":"180-220","primary":"PM2.5"}]"#;
+    assert_eq!(level(&[], j)["level"], "yellow");
+    assert_eq!(level(&["--bound", "lower"], j)["level"], "none");
+    let out = lantian_stdin(
+        &["alert", "classify", "-"],
+        b"2026-01-01,151\n2026-01-02,lots\n",
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: -: line 2: column aqi: AQI `lots`: a whole number (0–2000) or a range such as 180–220"
+    );
+}

@@ -1,5 +1,6 @@
 //! One module per subcommand: argument parsing and printing only; the work is
 //! in `lantian-standards` (pure) and `lantian-assess` (files, the pipeline).
+pub mod alert;
 pub mod aqi;
 pub mod assess;
 pub mod demo;
