@@ -18,3 +18,32 @@ pub mod measures;
 
 pub use classify::{Classification, Level, Rules};
 pub use forecast::{Bound, Cause, Day};
+
+/// What the public page says at a level: (health advice, what the public
+/// is asked to do), from `rules/advice.tsv`.
+pub fn advice(level: Level) -> Option<(&'static str, &'static str)> {
+    const TABLE: &str = include_str!("../rules/advice.tsv");
+    TABLE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let f: Vec<&'static str> = l.split('\t').collect();
+            (f.len() == 3 && Level::parse(f[0]) == Some(level)).then(|| (f[1], f[2]))
+        })
+        .next()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_level_but_none_has_its_advice() {
+        use super::Level;
+        for l in [Level::Advisory, Level::Yellow, Level::Orange, Level::Red] {
+            assert!(
+                super::advice(l).is_some_and(|(h, p)| !h.is_empty() && !p.is_empty()),
+                "{l}"
+            );
+        }
+        assert!(super::advice(Level::None).is_none());
+    }
+}

@@ -44,6 +44,11 @@ pub enum Action {
     ActOnTicket,
     /// A public reporter's name and phone (admin and bureau only).
     ReadReporter,
+    /// Forecasts and heavy-pollution alerts (every logged-in user).
+    ReadAlerts,
+    /// Enter forecasts; propose, issue, adjust, lift alerts (the bureau;
+    /// approving a level also needs the level's approver).
+    ManageAlerts,
 }
 
 /// What an action is done to.
@@ -179,6 +184,20 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
         Action::ReadReporter,
         &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
     ),
+    (
+        Action::ReadAlerts,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::All),
+            (Role::Township, Reach::All),
+            (Role::Enterprise, Reach::All),
+        ],
+    ),
+    (
+        Action::ManageAlerts,
+        &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
+    ),
 ];
 
 /// Why a caller is refused (the API's 403 text).
@@ -206,6 +225,10 @@ fn what(a: Action) -> &'static str {
         Action::ManageTickets => "opening, assigning and accepting tickets is for the bureau",
         Action::ActOnTicket => "acting on a ticket is for the bureau and its assignee",
         Action::ReadReporter => "a reporter's contact is for the bureau and admins",
+        Action::ReadAlerts => {
+            "alerts are for logged-in users of the bureau, departments, townships and firms (the public page shows the level)"
+        }
+        Action::ManageAlerts => "forecasts and alert steps are for the bureau",
     }
 }
 
@@ -289,6 +312,8 @@ mod tests {
             (Action::ManageTickets, "AA----"),
             (Action::ActOnTicket, "AA----"),
             (Action::ReadReporter, "AA----"),
+            (Action::ReadAlerts, "AAAAA-"),
+            (Action::ManageAlerts, "AA----"),
         ];
         for (action, want) in table {
             for (role, w) in Role::ALL.iter().zip(want.chars()) {
@@ -297,7 +322,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 15);
+        assert_eq!(RULES.len(), 17);
         assert_eq!(
             may(
                 Role::Township,

@@ -39,6 +39,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Row};
 
 pub mod alarms;
+pub mod alerts;
 pub mod analysis;
 pub mod audit;
 pub mod documents;
@@ -207,6 +208,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0013_alarms", include_str!("../migrations/sqlite/0013_alarms.sql")),
     ("0014_tickets", include_str!("../migrations/sqlite/0014_tickets.sql")),
     ("0015_webhooks", include_str!("../migrations/sqlite/0015_webhooks.sql")),
+    ("0016_alerts", include_str!("../migrations/sqlite/0016_alerts.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -225,6 +227,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0013_alarms", include_str!("../migrations/postgres/0013_alarms.sql")),
     ("0014_tickets", include_str!("../migrations/postgres/0014_tickets.sql")),
     ("0015_webhooks", include_str!("../migrations/postgres/0015_webhooks.sql")),
+    ("0016_alerts", include_str!("../migrations/postgres/0016_alerts.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

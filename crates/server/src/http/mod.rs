@@ -100,6 +100,7 @@ impl HttpState {
         (name = "data", description = "Air quality: stations, series, targets, rankings (any logged-in user)"),
         (name = "devices", description = "Monitoring devices, the frame journal and the boundary (admin and bureau)"),
         (name = "sources", description = "The enterprise register, stacks judged against their limits, and alarms (the bureau; a township its firms; a firm itself)"),
+        (name = "alerts", description = "Forecasts and heavy-pollution alerts: the level by the rules, the lifecycle (the bureau; everyone logged in reads)"),
         (name = "tickets", description = "Problem tickets (the closed loop), their files, SLA figures and each user's inbox (the bureau; an assignee its own)")
     )
 )]
@@ -109,7 +110,8 @@ pub struct ApiDoc;
 /// handler's `#[utoipa::path]`.
 pub fn api() -> OpenApiRouter<HttpState> {
     use routes::{
-        alarms, boundary, data, devices, enterprises, journal, public_reports, session, tickets,
+        alarms, alerts, boundary, data, devices, enterprises, journal, public_reports, session,
+        tickets,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login))
@@ -161,6 +163,11 @@ pub fn api() -> OpenApiRouter<HttpState> {
             tickets::put_webhook,
             tickets::delete_webhook
         ))
+        .routes(routes!(alerts::add_forecast, alerts::forecasts))
+        .routes(routes!(alerts::list, alerts::propose))
+        .routes(routes!(alerts::get))
+        .routes(routes!(alerts::step))
+        .routes(routes!(alerts::public))
         .routes(routes!(public_reports::report))
         .routes(routes!(public_reports::status))
         .routes(routes!(public_reports::photo))

@@ -72,6 +72,14 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ),
     ("GET", "/api/v1/inbox", "", "AAAAAA"),
     ("GET", "/api/v1/webhooks", "", "AAAAA-"),
+    ("GET", "/api/v1/forecasts", "", "AAAAA-"),
+    ("GET", "/api/v1/alerts", "", "AAAAA-"),
+    (
+        "POST",
+        "/api/v1/forecasts",
+        r#"{"source":"city","csv":"2026-01-01,90"}"#,
+        "AA----",
+    ),
     ("POST", "/api/v1/inbox/read", r#"{"ids":[]}"#, "AAAAAA"),
 ];
 

@@ -7,6 +7,7 @@
 mod common;
 
 mod access;
+mod alerts;
 mod data;
 mod devices;
 mod routes;

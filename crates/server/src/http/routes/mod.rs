@@ -6,6 +6,7 @@
 //! OpenAPI description come from that list.
 
 pub mod alarms;
+pub mod alerts;
 pub mod boundary;
 pub mod data;
 pub mod devices;
