@@ -735,6 +735,42 @@ async fn dashboard_in_headless_chromium() {
         .unwrap();
     wait_for(&c, "#ticket-state[data-state=closed]", "ticket-closed").await;
     shot(&c, "09c-ticket-closed").await;
+
+    // 应急: the demo's episode, yellow raised to orange, with its forecast
+    // and steps; the public page shows the level and its advice.
+    c.goto(&format!("{base}/#/alerts")).await.unwrap();
+    wait_for(&c, "#alert-banner[data-level=orange]", "alerts").await;
+    wait_for(&c, "#forecast-chart canvas", "alerts-chart").await;
+    let steps = wait_for(&c, "#alert-steps", "alerts-steps")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(steps.contains("发布") && steps.contains("调整"), "{steps}");
+    let class = c
+        .find(Locator::Css("#classification b"))
+        .await
+        .unwrap()
+        .attr("data-level")
+        .await
+        .unwrap();
+    assert_eq!(
+        class.as_deref(),
+        Some("orange"),
+        "the forecast gives orange"
+    );
+    shot(&c, "11-alerts").await;
+    c.close().await.unwrap();
+    let c = browser(driver.1, 1366, 768, false).await;
+    c.goto(&format!("{base}/#/public")).await.unwrap();
+    wait_for(&c, "#alert-banner[data-level=orange]", "public-alert").await;
+    let advice = wait_for(&c, "#public-alert", "public-alert")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(advice.contains("儿童"), "{advice}");
+    shot(&c, "11b-public-alert").await;
     c.close().await.unwrap();
 
     // The township user: its own tickets only (none of 住建局's), and it

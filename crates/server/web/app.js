@@ -8,6 +8,7 @@ import { disposeAll } from './lib/charts.js';
 import { applyLang, lang, switchLang, t } from './lib/i18n.js';
 import { html } from './lib/ui.js';
 import * as alarms from './pages/alarms.js';
+import * as alerts from './pages/alerts.js';
 import * as devices from './pages/devices.js';
 import * as enterprise from './pages/enterprise.js';
 import * as login from './pages/login.js';
@@ -20,11 +21,11 @@ import * as station from './pages/station.js';
 import * as targets from './pages/targets.js';
 import * as tickets from './pages/tickets.js';
 
-const PAGES = { overview, targets, station, ranking, sources, enterprise, alarms, tickets, devices, public: publicPage, report };
+const PAGES = { overview, targets, station, ranking, sources, enterprise, alarms, alerts, tickets, devices, public: publicPage, report };
 /** Pages open to everyone, without a login. */
 const OPEN = ['public', 'report'];
 /** Pages that refresh themselves once a minute. */
-const LIVE = ['overview', 'public', 'alarms', 'tickets'];
+const LIVE = ['overview', 'public', 'alarms', 'tickets', 'alerts'];
 
 const main = document.getElementById('main');
 // lit-html renders after what it did not render itself: the static

@@ -1,0 +1,86 @@
+// 应急: heavy-pollution alerts. The level in force as a banner, the latest
+// forecast (a chart of its days against the 150/200/300 lines) and what the
+// rules give it, the alert's steps as a timeline, and — for the bureau —
+// entering a forecast, proposing, and the steps the lifecycle allows now.
+
+import { render } from '../vendor/lit-html.js';
+import { api, session } from '../lib/api.js';
+import { chart } from '../lib/charts.js';
+import { t } from '../lib/i18n.js';
+import { html, nothing } from '../lib/ui.js';
+
+/** The official colours of the alert levels. */
+const LEVEL_ZH = { yellow: '黄色', orange: '橙色', red: '红色' };
+export const LEVEL_COLOUR = { none: '#9aa5b1', advisory: '#5b8def', yellow: '#f2c200', orange: '#ff7e00', red: '#d7191c' };
+
+export function banner(level, zh, extra) {
+  const dark = level === 'yellow';
+  return html`<div class="alert-banner" id="alert-banner" data-level=${level}
+    style="background:${LEVEL_COLOUR[level] || '#9aa5b1'};color:${dark ? '#1d2733' : '#fff'}">
+    <b>${zh}</b>${extra ? html` <span>${extra}</span>` : ''}</div>`;
+}
+
+function forecastChart(el, days) {
+  chart(el, {
+    grid: { left: 40, right: 20, top: 20, bottom: 30 },
+    xAxis: { type: 'category', data: days.map(d => d.date.slice(5)) },
+    yAxis: { type: 'value', name: 'AQI', min: 0 },
+    series: [{ type: 'bar', data: days.map(d => ({ value: d.aqi, itemStyle: { color: d.aqi > 300 ? '#7E0023' : d.aqi > 200 ? '#99004C' : d.aqi > 150 ? '#FF0000' : d.aqi > 100 ? '#FF7E00' : '#FFFF00' } })),
+      markLine: { symbol: 'none', data: [150, 200, 300].map(y => ({ yAxis: y })), lineStyle: { type: 'dashed', color: '#667' } } }],
+  });
+}
+
+async function post(main, path, body) {
+  try { await api(path, { method: 'POST', body: JSON.stringify(body) }); }
+  catch (e) { main.querySelector('#alert-error').textContent = e.message; return; }
+  await show(main);
+}
+
+export async function show(main) {
+  const [l, f] = await Promise.all([api('/api/v1/alerts'), api('/api/v1/forecasts')]);
+  const me = session.me || {};
+  const bureau = me.role === 'admin' || me.role === 'bureau';
+  const cur = l.current;
+  const open = l.alerts.find(a => ['proposed', 'approved'].includes(a.state));
+  const focus = cur || open;
+  const detail = focus ? await api(`/api/v1/alerts/${focus.id}`) : null;
+  const c = f.classification;
+  const STEP = { approve: 'al.approve', reject: 'al.reject', issue: 'al.issue', adjust: 'al.adjust', lift: 'al.lift' };
+  const stepForm = d => html`<form class="stack" id="steps" @submit=${e => e.preventDefault()}>
+      <input name="document_no" placeholder=${t('al.docno')}>
+      <select name="level"><option value="">${t('al.newlevel')}</option><option value="yellow">黄色</option><option value="orange">橙色</option><option value="red">红色</option></select>
+      <textarea name="note" rows="2" placeholder=${t('al.reason')}></textarea>
+      <p>${d.actions.map(s => html`<button class="primary" type="button" data-step=${s} @click=${e => {
+        const fm = new FormData(e.target.form);
+        post(main, `/api/v1/alerts/${d.id}/steps`, { step: s, document_no: fm.get('document_no') || null, level: fm.get('level') || null, note: fm.get('note') || '', version: d.version });
+      }}>${t(STEP[s])}</button> `)}</p></form>`;
+  render(html`${f.label ? html`<p class="sample">${t('al.sample')}</p>` : ''}
+    ${cur ? banner(cur.level, cur.level_zh, html`${t('al.since')} ${cur.start?.slice(0, 16)} · ${cur.document_no ?? ''}${cur.no_basis ? html` · <b>${t('al.nobasis')}</b>` : ''}`)
+      : banner(c.level === 'advisory' ? 'advisory' : 'none', c.level === 'advisory' ? c.level_zh : t('al.none'))}
+    <div class="grid">
+      <div class="card"><h2>${t('al.forecast')}</h2>${f.days.length ? html`<div id="forecast-chart" class="chart"></div>` : nothing(t('al.noforecast'))}
+        <p id="classification">${t('al.rules')} ${c.rules}：<b data-level=${c.level}>${c.level_zh}</b>${c.because ? ` — ${c.because}` : ''}</p>
+        ${c.not_counted.length ? html`<p class="muted">${t('al.notcounted')}：${c.not_counted.join('；')}</p>` : ''}
+        ${l.suggested && cur && l.suggested !== cur.level ? html`<p class="bad" id="suggested">${t('al.suggested')}：${l.suggested}</p>` : ''}
+        <table><tbody>${f.days.map(d => html`<tr><td>${d.date}</td><td class="n">${d.range ? `${d.range[0]}–${d.range[1]}` : d.aqi}</td><td>${d.primary}</td><td>${d.cause === 'none' ? '' : d.cause}</td><td class="muted">${d.source} · ${d.issued?.slice(0, 16)}</td></tr>`)}</tbody></table>
+      </div>
+      <div class="card" id="alert-steps"><h2>${focus ? `#${focus.id} ${focus.level_zh} · ${focus.state_zh}` : t('al.noalert')}</h2>
+        ${detail ? html`<ol class="timeline">${detail.history.map(h => html`<li><b>${t('al.s.' + h.step)}</b> ${LEVEL_ZH[h.level] ?? h.level} <span class="muted">${h.at?.slice(0, 16)} · ${h.by}${h.forecast_batch ? ` · ${t('al.batch')} ${h.forecast_batch}` : ''}</span>${h.note ? html`<div>${h.note}</div>` : ''}</li>`)}</ol>
+          ${bureau && detail.actions.length ? stepForm(detail) : ''}` : ''}
+        ${bureau && !focus ? html`<p><button class="primary" id="propose" ?disabled=${!['yellow', 'orange', 'red'].includes(c.level)}
+            @click=${() => post(main, '/api/v1/alerts', { origin: 'classifier', note: c.because })}>${t('al.propose')} ${c.level_zh}</button></p>
+          <form class="stack" @submit=${e => { e.preventDefault(); const fm = new FormData(e.target); post(main, '/api/v1/alerts', { origin: fm.get('by'), level: fm.get('level'), notice_doc: fm.get('doc') }); }}>
+            <b>${t('al.notice')}</b><select name="by"><option value="city">${t('al.city')}</option><option value="province">${t('al.province')}</option></select>
+            <select name="level"><option value="yellow">黄色</option><option value="orange">橙色</option><option value="red">红色</option></select>
+            <input name="doc" placeholder=${t('al.docno')}><button class="primary">${t('al.fromnotice')}</button></form>` : ''}
+        <p class="err" id="alert-error"></p></div>
+    </div>
+    ${bureau ? html`<details class="card"><summary><b>${t('al.enter')}</b></summary>
+      <form class="stack" id="forecast-form" @submit=${e => { e.preventDefault(); const fm = new FormData(e.target); post(main, '/api/v1/forecasts', { source: fm.get('source'), csv: fm.get('csv') }); }}>
+        <select name="source"><option value="city">${t('al.city')}</option><option value="province">${t('al.province')}</option><option value="county">${t('al.county')}</option><option value="consult">${t('al.consult')}</option></select>
+        <textarea name="csv" rows="5" placeholder="2026-12-03,180-220,PM2.5,none"></textarea><button class="primary">${t('al.save')}</button></form></details>` : ''}
+    <div class="card scroll"><h2>${t('al.all')}</h2><table id="alerts"><tbody>${l.alerts.map(a => html`<tr data-state=${a.state}><td>#${a.id}</td><td>${a.level_zh}</td><td>${a.state_zh}</td>
+      <td>${a.origin}${a.notice_doc ? ` (${a.notice_doc})` : ''}</td><td>${a.document_no ?? ''}</td><td>${a.start?.slice(0, 16) ?? ''} – ${a.end?.slice(0, 16) ?? ''}</td><td>${a.no_basis ? html`<b class="bad">${t('al.nobasis')}</b>` : ''}</td></tr>`)}</tbody></table></div>`, main);
+  const el = main.querySelector('#forecast-chart');
+  if (el) forecastChart(el, f.days);
+}
