@@ -168,6 +168,7 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(alerts::get))
         .routes(routes!(alerts::step))
         .routes(routes!(alerts::public))
+        .routes(routes!(alerts::measures))
         .routes(routes!(public_reports::report))
         .routes(routes!(public_reports::status))
         .routes(routes!(public_reports::photo))

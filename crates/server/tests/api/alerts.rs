@@ -232,3 +232,153 @@ async fn a_forecast_starts_an_alert_that_is_raised_and_lifted() {
         srv.shutdown().await.unwrap();
     }
 }
+
+/// A firm's measures by level: from its grade by the templates, the white
+/// list applied within its ceiling; its township and itself may read them,
+/// a neighbour's township may not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firm_sees_its_measures_for_each_level() {
+    use lantian_sources::register::{Firm, GradeEntry, WhiteEntry};
+    let url = databases("alerts_measures").await.remove(0);
+    let (srv, store) = start(&url).await;
+    let a = srv.http_addr;
+    let credit = lantian_types::CreditCode::complete("91411726MA4000003")
+        .unwrap()
+        .to_string();
+    let white = lantian_types::CreditCode::complete("91411726MA4000004")
+        .unwrap()
+        .to_string();
+    let firm = |code: &str, grade: Option<&str>, w: bool| Firm {
+        credit_code: code.into(),
+        name: format!("示例企业{}", &code[14..]),
+        township: "羊册镇".into(),
+        industry: "C3011".into(),
+        key_industry: "水泥".into(),
+        grades: grade
+            .map(|g| {
+                vec![GradeEntry {
+                    industry: "水泥".into(),
+                    grade: lantian_sources::grade::Grade::parse(g).unwrap(),
+                    valid_from: None,
+                    valid_to: None,
+                    document: "豫环文〔2026〕1号".into(),
+                }]
+            })
+            .unwrap_or_default(),
+        whitelist: if w {
+            vec![WhiteEntry {
+                category: "民生保障".into(),
+                max_load_pct: Some(lantian_sources::num::Fixed::parse("60").unwrap()),
+                level_ceiling: "orange".into(),
+                valid_from: None,
+                valid_to: None,
+                document: "泌政〔2026〕3号".into(),
+            }]
+        } else {
+            Vec::new()
+        },
+        sample: true,
+        ..Firm::default()
+    };
+    store
+        .put_firm(&firm(&credit, Some("B"), false), None, "t")
+        .await
+        .unwrap();
+    store
+        .put_firm(&firm(&white, None, true), None, "t")
+        .await
+        .unwrap();
+    let boss = user_with_token(&store, "chen", "bureau", None).await;
+    let own = user_with_token(&store, "qiye", "enterprise", Some(&credit)).await;
+    let town = user_with_token(&store, "zhao", "township", Some("羊册镇")).await;
+    let other = user_with_token(&store, "li", "township", Some("花园街道")).await;
+    let (st, m) = call(
+        a,
+        "GET",
+        &format!("/api/v1/enterprises/{credit}/measures"),
+        &own,
+        "",
+    )
+    .await;
+    assert_eq!(st, 200, "{m}");
+    assert_eq!(m["grade"], "B");
+    let acts: Vec<String> = m["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            format!(
+                "{}:{}{}",
+                x["level"].as_str().unwrap(),
+                x["action"].as_str().unwrap(),
+                x["percent"]
+                    .as_u64()
+                    .map(|p| format!(" {p}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(acts, ["yellow:none", "orange:limit 10", "red:limit 10"]);
+    // Never graded (a key industry: D) but white-listed up to orange at 60 %.
+    let (_, w) = call(
+        a,
+        "GET",
+        &format!("/api/v1/enterprises/{white}/measures"),
+        &boss,
+        "",
+    )
+    .await;
+    let acts: Vec<String> = w["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            format!(
+                "{}:{}",
+                x["level"].as_str().unwrap(),
+                x["action_zh"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        acts,
+        ["yellow:负荷不高于 60%", "orange:负荷不高于 60%", "red:停产"],
+        "{w}"
+    );
+    assert!(
+        w["measures"][0]["basis"]
+            .as_str()
+            .unwrap()
+            .contains("民生保障")
+    );
+    let (st, _) = call(
+        a,
+        "GET",
+        &format!("/api/v1/enterprises/{credit}/measures"),
+        &town,
+        "",
+    )
+    .await;
+    assert_eq!(st, 200);
+    for who in [&other] {
+        let (st, _) = call(
+            a,
+            "GET",
+            &format!("/api/v1/enterprises/{credit}/measures"),
+            who,
+            "",
+        )
+        .await;
+        assert_eq!(st, 403);
+    }
+    let (st, _) = call(
+        a,
+        "GET",
+        &format!("/api/v1/enterprises/{white}/measures"),
+        &own,
+        "",
+    )
+    .await;
+    assert_eq!(st, 403, "another firm's");
+    srv.shutdown().await.unwrap();
+}

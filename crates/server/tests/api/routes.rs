@@ -46,6 +46,7 @@ const EXPECTED: &[(&str, &str, bool)] = &[
     ("get", "/api/v1/alerts/{id}", false),
     ("post", "/api/v1/alerts/{id}/steps", false),
     ("get", "/api/v1/public/alert", true),
+    ("get", "/api/v1/enterprises/{code}/measures", false),
     ("post", "/api/v1/public/reports", true),
     ("get", "/api/v1/public/reports/{code}", true),
     ("post", "/api/v1/public/reports/{code}/photos", true),

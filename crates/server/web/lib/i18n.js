@@ -73,6 +73,7 @@ const WORDS = {
   'al.approve': ['批准', 'Approve'], 'al.reject': ['驳回', 'Reject'], 'al.issue': ['发布', 'Issue'], 'al.adjust': ['调整级别', 'Adjust'], 'al.lift': ['解除', 'Lift'],
   'al.enter': ['录入预报', 'Enter a forecast'], 'al.save': ['保存预报', 'Save forecast'], 'al.all': ['预警记录', 'Alerts'],
   'al.s.propose': ['拟启动', 'Proposed'], 'al.s.approve': ['批准', 'Approved'], 'al.s.reject': ['驳回', 'Rejected'], 'al.s.issue': ['发布', 'Issued'],
+  'al.measures': ['重污染天气应急减排措施（一厂一策）', 'Emergency measures by alert level'], 'al.inforce': ['现行预警级别', 'in force'],
   'al.s.adjust': ['调整', 'Adjusted'], 'al.s.lift': ['解除', 'Lifted'], 'al.public': ['重污染天气预警', 'Heavy-pollution alert'],
   'nav.tickets': ['工单', 'Tickets'], 'nav.report': ['举报', 'Report'],
   'tk.sample': ['示例工单：以下工单为演示用的合成数据，并非真实案件。', 'Sample tickets: synthetic cases for the demo, not real ones.'],

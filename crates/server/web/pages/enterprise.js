@@ -30,10 +30,11 @@ function outletTable(o) {
 }
 
 export async function show(main, code) {
-  let f, alarms, changes;
+  let f, alarms, changes, measures;
   try {
-    [f, alarms, changes] = await Promise.all([api(`/api/v1/enterprises/${encodeURIComponent(code)}`),
-      api(`/api/v1/alarms?firm=${encodeURIComponent(code)}&limit=50`), api(`/api/v1/enterprises/${encodeURIComponent(code)}/changes`)]);
+    [f, alarms, changes, measures] = await Promise.all([api(`/api/v1/enterprises/${encodeURIComponent(code)}`),
+      api(`/api/v1/alarms?firm=${encodeURIComponent(code)}&limit=50`), api(`/api/v1/enterprises/${encodeURIComponent(code)}/changes`),
+      api(`/api/v1/enterprises/${encodeURIComponent(code)}/measures`)]);
   } catch (e) {
     if (e.status === 403 || e.status === 404) { render(html`<p class="state err" id="forbidden">${e.message}</p>`, main); return; }
     throw e;
@@ -44,6 +45,9 @@ export async function show(main, code) {
       <p>${t('src.code')}：${f.credit_code} · ${t('township')}：${f.township} · ${t('src.industry')}：${r.key_industry || '—'}（${r.industry}）
         · ${t('src.grade')}：<b id="grade">${f.grade ?? '—'}</b>${f.whitelist ? html` · ${t('src.whitelist')}：${f.whitelist}` : ''}</p>
       <p class="muted">${r.address} · ${t('src.permit')}：${r.permit_no || '—'} · ${t('src.updated')} ${f.updated}（${f.updated_by}）</p></div>
+    <div class="card scroll" id="measures"><h2>${t('al.measures')}</h2><table><tbody>${measures.measures.map(m => html`<tr data-level=${m.level}
+        class=${measures.in_force === m.level ? 'in-force' : ''}><td>${m.level_zh}</td><td><b>${m.action_zh}</b></td><td class="muted">${m.basis}</td>
+        <td>${measures.in_force === m.level ? html`<b class="bad">${t('al.inforce')}</b>` : ''}</td></tr>`)}</tbody></table></div>
     <div class="card scroll"><h2>${t('src.alarms')}</h2>${alarms.length ? alarmTable(alarms) : nothing(t('src.noalarms'))}</div>
     <h2>${t('src.live')}</h2>${f.live.outlets.length ? f.live.outlets.map(outletTable) : nothing(t('src.nolive'))}
     ${f.live.meters.length ? html`<div class="card scroll"><h2>${t('src.meters')}</h2><table id="meters"><thead><tr><th>${t('src.meter')}</th><th>${t('src.role')}</th><th class="n">${t('src.rated')}</th><th>${t('src.recent')}</th></tr></thead>

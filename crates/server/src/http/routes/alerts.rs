@@ -714,3 +714,123 @@ pub fn csv_of(from: NaiveDate, aqis: &[u32]) -> String {
         .map(|(i, a)| format!("{},{a},PM2.5,none\n", from + Days::new(i as u64)))
         .collect()
 }
+
+/// A firm's measure at one level.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct LevelMeasure {
+    /// yellow, orange, red
+    pub level: String,
+    pub level_zh: String,
+    /// none, voluntary, limit, stop, max_load
+    pub action: String,
+    /// The percentage of a limit (cut) or of a maximum load.
+    pub percent: Option<u8>,
+    pub action_zh: String,
+    /// Why: the grade's template, or the white list's entry.
+    pub basis: String,
+}
+
+/// A firm's measures for each level (the data of its 一厂一策 公示牌).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FirmMeasures {
+    pub credit_code: String,
+    pub name: String,
+    /// Today's grade by the short-board rule (none: never graded).
+    pub grade: Option<String>,
+    /// The white-list entry in force today, if any.
+    pub white: Option<String>,
+    /// The template's version.
+    pub templates: String,
+    pub measures: Vec<LevelMeasure>,
+    /// The level in force now, when an alert is issued.
+    pub in_force: Option<String>,
+    pub sample: bool,
+}
+
+/// A firm's measures at each alert level: from its grade (the short-board
+/// rule; a firm never graded counts as its industry's lowest) by the
+/// versioned templates, the white list applied. The bureau, departments,
+/// the firm's township and the firm itself.
+#[utoipa::path(get, path = "/api/v1/enterprises/{code}/measures", tag = "alerts",
+    params(("code" = String, Path, description = "The firm's credit code")),
+    responses(
+        (status = 200, description = "The measures", body = FirmMeasures),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not this caller's firm or township"),
+        (status = 404, description = "No such firm"),
+        (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
+    ))]
+pub async fn measures(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Response> {
+    use lantian_alerts::measures::{Action as M, Templates, White, with_white};
+    let f = s
+        .store
+        .firm(&code)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no firm {code}")))?
+        .firm;
+    caller.may(Action::ReadSources, super::enterprises::firm_object(&f))?;
+    let today = now_beijing().date();
+    let grade = f.grade_on(today);
+    let white = f
+        .whitelist
+        .iter()
+        .find(|w| w.valid_from.is_none_or(|d| today >= d) && w.valid_to.is_none_or(|d| today <= d));
+    let t = Templates::default();
+    let g = grade.map_or("none", |g| g.as_str());
+    let measures = [Level::Yellow, Level::Orange, Level::Red]
+        .into_iter()
+        .map(|level| {
+            let by_grade = t.measure(g, level);
+            let w = white.map(|w| White {
+                max_load: w.max_load_pct.and_then(|p| {
+                    p.to_string()
+                        .split('.')
+                        .next()
+                        .and_then(|x| x.parse::<u8>().ok())
+                }),
+                ceiling: Level::parse(&w.level_ceiling).unwrap_or(Level::Red),
+            });
+            let act = with_white(by_grade, w, level);
+            let (name, percent) = match act {
+                M::None => ("none", None),
+                M::Voluntary => ("voluntary", None),
+                M::Limit(p) => ("limit", Some(p)),
+                M::Stop => ("stop", None),
+                M::MaxLoad(p) => ("max_load", Some(p)),
+            };
+            LevelMeasure {
+                level: level.as_str().into(),
+                level_zh: level.name_zh().into(),
+                action: name.into(),
+                percent,
+                action_zh: act.name_zh(),
+                basis: if act != by_grade {
+                    format!("白名单：{}", white.map_or("", |w| w.category.as_str()))
+                } else {
+                    format!("绩效分级 {g}（模板 {}）", t.version)
+                },
+            }
+        })
+        .collect();
+    let in_force = s
+        .store
+        .alerts(20)
+        .await?
+        .into_iter()
+        .find(|a| a.state == "issued")
+        .map(|a| a.level);
+    Ok(json(&FirmMeasures {
+        credit_code: f.credit_code.clone(),
+        name: f.name.clone(),
+        grade: grade.map(|g| g.as_str().to_string()),
+        white: white.map(|w| format!("{}（{}）", w.category, w.document)),
+        templates: t.version.clone(),
+        measures,
+        in_force,
+        sample: f.sample,
+    }))
+}
