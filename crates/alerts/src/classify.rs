@@ -14,6 +14,9 @@
 //!   every set's start takes the oldest set.
 //! - Advisory: when the counted days give no level but the same days all
 //!   counted would give one (O3 or dust episodes).
+//! - "≥ 3 days > 200 of which ≥ 1 is > 300": the days above 300 are counted
+//!   anywhere in the run above 200, not as a run of their own (2017's
+//!   "> 300 for ≥ 48 h" likewise: 2 such days in the run).
 
 use std::fmt;
 

@@ -122,6 +122,7 @@ pub fn day(fields: [&str; 4], bound: Bound) -> Result<Day, String> {
 pub fn read_csv(text: &str, bound: Bound) -> Result<Vec<Day>, Vec<String>> {
     let mut days = Vec::new();
     let mut errors = Vec::new();
+    let mut first = true;
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let line = line.trim().trim_start_matches('\u{feff}');
@@ -129,7 +130,9 @@ pub fn read_csv(text: &str, bound: Bound) -> Result<Vec<Day>, Vec<String>> {
             continue;
         }
         let f: Vec<&str> = line.split([',', '\t']).collect();
-        if n == 1 && f[0].trim().eq_ignore_ascii_case("date") || f[0].trim() == "日期" {
+        // A header, on the first line that is not a comment.
+        let header = f[0].trim().eq_ignore_ascii_case("date") || f[0].trim() == "日期";
+        if std::mem::take(&mut first) && header {
             continue;
         }
         if f.len() < 2 || f.len() > 4 {

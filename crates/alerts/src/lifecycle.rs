@@ -137,6 +137,15 @@ impl Default for Approvers {
 }
 
 impl Approvers {
+    /// The role that approves `level`.
+    pub fn of(&self, level: Level) -> &str {
+        match level {
+            Level::Yellow => &self.yellow,
+            Level::Orange => &self.orange,
+            _ => &self.red,
+        }
+    }
+
     /// Whether `role` may approve `level` (admin may approve every level).
     pub fn may(&self, role: &str, level: Level) -> bool {
         let want = match level {

@@ -127,11 +127,33 @@ pub struct White {
     pub ceiling: Level,
 }
 
-/// The measure after the white list: within its ceiling a white-listed
-/// firm runs at its approved load (or cuts voluntarily).
+impl Action {
+    /// The share of its normal load a firm keeps under the action, percent
+    /// (what makes one action more lenient than another).
+    pub fn share(self) -> u8 {
+        match self {
+            Action::None | Action::Voluntary => 100,
+            Action::Limit(p) => 100u8.saturating_sub(p),
+            Action::MaxLoad(p) => p.min(100),
+            Action::Stop => 0,
+        }
+    }
+}
+
+/// The measure after the white list: at a coloured level within its
+/// ceiling, a white-listed firm runs at its approved load (or cuts
+/// voluntarily) — unless its grade's measure is more lenient, which then
+/// holds (an exemption never makes a firm cut more).
 pub fn with_white(measure: Action, white: Option<White>, level: Level) -> Action {
     match white {
-        Some(w) if level <= w.ceiling => w.max_load.map_or(Action::Voluntary, Action::MaxLoad),
+        Some(w) if level.is_coloured() && level <= w.ceiling => {
+            let exempt = w.max_load.map_or(Action::Voluntary, Action::MaxLoad);
+            if exempt.share() >= measure.share() {
+                exempt
+            } else {
+                measure
+            }
+        }
         _ => measure,
     }
 }
@@ -165,6 +187,18 @@ mod tests {
             Action::MaxLoad(60)
         );
         assert_eq!(with_white(Action::Stop, w, Level::Red), Action::Stop);
+        // Never stricter than the grade; nothing outside the colours.
+        assert_eq!(with_white(Action::None, w, Level::Yellow), Action::None);
+        assert_eq!(
+            with_white(Action::Limit(10), w, Level::Orange),
+            Action::Limit(10)
+        );
+        assert_eq!(with_white(Action::None, w, Level::Advisory), Action::None);
+        let bad = Some(White {
+            max_load: Some(60),
+            ceiling: Level::None,
+        });
+        assert_eq!(with_white(Action::Stop, bad, Level::Yellow), Action::Stop);
         assert!(
             Templates::parse("version\t1\nB\tnone\tlimit 200\tstop\nnone\tstop\tstop\tstop\n")
                 .is_err()

@@ -95,6 +95,14 @@ pub struct Config {
     /// Public reports (and Open311 requests, and their photos) one client
     /// address may send in an hour, per node.
     pub public_reports_per_hour: u32,
+    /// The role that approves an alert of each level (default: bureau for
+    /// yellow and orange, admin for red — a vice-head signs yellow and
+    /// orange, the head red, policy.md §1.3).
+    pub alert_approve_yellow: String,
+    pub alert_approve_orange: String,
+    pub alert_approve_red: String,
+    /// Which bound of a forecast's AQI range counts: upper (default) or lower.
+    pub forecast_range_bound: String,
     /// Source supervision: how often new data are judged (seconds).
     pub sources_every_s: u64,
     /// Hours of each outlet kept and judged.
@@ -194,6 +202,10 @@ impl Default for Config {
             tickets_every_s: 60,
             webhooks_every_s: 5,
             public_reports_per_hour: 5,
+            alert_approve_yellow: "bureau".into(),
+            alert_approve_orange: "bureau".into(),
+            alert_approve_red: "admin".into(),
+            forecast_range_bound: "upper".into(),
             sources_every_s: 10,
             sources_window_hours: 30 * 24,
             sources_min_valid_minutes: 45,
@@ -223,6 +235,34 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("tickets_rules {}: {e}", self.tickets_rules))?;
         lantian_tickets::rules::Rules::parse(&text)
             .map_err(|e| anyhow::anyhow!("tickets_rules {}: {e}", self.tickets_rules))
+    }
+
+    /// The alert approvers and the forecast bound, checked.
+    pub fn alert_settings(
+        &self,
+    ) -> anyhow::Result<(lantian_alerts::lifecycle::Approvers, lantian_alerts::Bound)> {
+        for (k, v) in [
+            ("alert_approve_yellow", &self.alert_approve_yellow),
+            ("alert_approve_orange", &self.alert_approve_orange),
+            ("alert_approve_red", &self.alert_approve_red),
+        ] {
+            if !matches!(v.as_str(), "bureau" | "admin") {
+                anyhow::bail!("{k} `{v}`: bureau or admin");
+            }
+        }
+        let bound = match self.forecast_range_bound.as_str() {
+            "upper" => lantian_alerts::Bound::Upper,
+            "lower" => lantian_alerts::Bound::Lower,
+            v => anyhow::bail!("forecast_range_bound `{v}`: upper or lower"),
+        };
+        Ok((
+            lantian_alerts::lifecycle::Approvers {
+                yellow: self.alert_approve_yellow.clone(),
+                orange: self.alert_approve_orange.clone(),
+                red: self.alert_approve_red.clone(),
+            },
+            bound,
+        ))
     }
 
     /// Defaults ← `file` ← `LANTIAN_*` environment ← flags.

@@ -169,6 +169,9 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let ticket_rules = Arc::new(cfg.ticket_rules()?);
     http_state.ticket_rules = ticket_rules.clone();
     http_state.reports_per_hour = cfg.public_reports_per_hour.max(1);
+    let (approvers, bound) = cfg.alert_settings()?;
+    http_state.approvers = Arc::new(approvers);
+    http_state.forecast_bound = bound;
     let snapshot = http_state.snapshot.clone();
     let figures = snapshot.clone();
     let app = http::router(http_state);

@@ -44,6 +44,8 @@ pub enum Action {
     ActOnTicket,
     /// A public reporter's name and phone (admin and bureau only).
     ReadReporter,
+    /// The caller's own inbox (every user: each sees only its own).
+    OwnInbox,
     /// Forecasts and heavy-pollution alerts (every logged-in user).
     ReadAlerts,
     /// Enter forecasts; propose, issue, adjust, lift alerts (the bureau;
@@ -185,6 +187,17 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
         &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
     ),
     (
+        Action::OwnInbox,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::All),
+            (Role::Township, Reach::All),
+            (Role::Enterprise, Reach::All),
+            (Role::Public, Reach::All),
+        ],
+    ),
+    (
         Action::ReadAlerts,
         &[
             (Role::Admin, Reach::All),
@@ -225,6 +238,7 @@ fn what(a: Action) -> &'static str {
         Action::ManageTickets => "opening, assigning and accepting tickets is for the bureau",
         Action::ActOnTicket => "acting on a ticket is for the bureau and its assignee",
         Action::ReadReporter => "a reporter's contact is for the bureau and admins",
+        Action::OwnInbox => "the inbox",
         Action::ReadAlerts => {
             "alerts are for logged-in users of the bureau, departments, townships and firms (the public page shows the level)"
         }
@@ -312,6 +326,7 @@ mod tests {
             (Action::ManageTickets, "AA----"),
             (Action::ActOnTicket, "AA----"),
             (Action::ReadReporter, "AA----"),
+            (Action::OwnInbox, "AAAAAA"),
             (Action::ReadAlerts, "AAAAA-"),
             (Action::ManageAlerts, "AA----"),
         ];
@@ -322,7 +337,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 17);
+        assert_eq!(RULES.len(), 18);
         assert_eq!(
             may(
                 Role::Township,

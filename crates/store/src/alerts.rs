@@ -38,6 +38,7 @@ pub struct AlertRow {
     pub state: String,
     pub origin: String,
     pub notice_doc: Option<String>,
+    pub notice_level: Option<String>,
     pub basis_level: String,
     pub no_basis: i64,
     pub forecast_batch: Option<i64>,
@@ -70,6 +71,8 @@ pub struct NewAlert {
     pub level: String,
     pub origin: String,
     pub notice_doc: Option<String>,
+    /// A notice's level (kept: adjusting the alert does not change it).
+    pub notice_level: Option<String>,
     pub basis_level: String,
     pub forecast_batch: Option<i64>,
     pub sample: bool,
@@ -79,6 +82,9 @@ pub struct NewAlert {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AlertMove {
     pub id: i64,
+    /// The version read: a step that keeps the state (adjust) is refused
+    /// when another step came first.
+    pub version: i64,
     pub from: String,
     pub step: String,
     pub to: String,
@@ -92,7 +98,7 @@ pub struct AlertMove {
     pub ends: bool,
 }
 
-const COLUMNS: &str = "id, level, state, origin, notice_doc, basis_level, no_basis, forecast_batch, document_no, scope, \
+const COLUMNS: &str = "id, level, state, origin, notice_doc, notice_level, basis_level, no_basis, forecast_batch, document_no, scope, \
      start_ms, end_ms, sample, created_ms, updated_ms, version";
 
 impl Store {
@@ -193,19 +199,39 @@ impl Store {
     ) -> Result<i64> {
         on!(self, write, |p| {
             let mut tx = p.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO alerts (level, state, origin, notice_doc, basis_level, forecast_batch, sample, created_ms, updated_ms, version) \
-                 VALUES ($1, 'proposed', $2, $3, $4, $5, $6, $7, $7, 1) RETURNING id",
+            let open: Option<(i64, String)> =
+                sqlx::query_as("SELECT id, state FROM alerts WHERE open_slot = 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((id, state)) = open {
+                return Err(Error::Conflict(format!(
+                    "alert {id} is {state} already: adjust it rather than propose another"
+                )));
+            }
+            // The unique open slot makes a concurrent second proposal fail.
+            let id: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+                "INSERT INTO alerts (level, state, origin, notice_doc, notice_level, open_slot, basis_level, forecast_batch, sample, created_ms, updated_ms, version) \
+                 VALUES ($1, 'proposed', $2, $3, $4, 1, $5, $6, $7, $8, $8, 1) RETURNING id",
             )
             .bind(&a.level)
             .bind(&a.origin)
             .bind(&a.notice_doc)
+            .bind(&a.notice_level)
             .bind(&a.basis_level)
             .bind(a.forecast_batch)
             .bind(i64::from(a.sample))
             .bind(at_ms)
             .fetch_one(&mut *tx)
-            .await?;
+            .await;
+            let id = match id {
+                Ok(id) => id,
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                    return Err(Error::Conflict(
+                        "another alert was proposed at the same moment; reload".into(),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
             sqlx::query(
                 "INSERT INTO alert_history (alert_id, at_ms, actor, step, from_state, to_state, level, forecast_batch, note) \
                  VALUES ($1, $2, $3, 'propose', NULL, 'proposed', $4, $5, $6)",
@@ -239,8 +265,9 @@ impl Store {
                 "UPDATE alerts SET state = $1, level = $2, updated_ms = $3, version = version + 1, \
                  document_no = COALESCE($4, document_no), scope = COALESCE($5, scope), \
                  no_basis = COALESCE($6, no_basis), forecast_batch = COALESCE($7, forecast_batch), \
-                 start_ms = CASE WHEN $8 THEN $3 ELSE start_ms END, end_ms = CASE WHEN $9 THEN $3 ELSE end_ms END \
-                 WHERE id = $10 AND state = $11",
+                 start_ms = CASE WHEN $8 THEN $3 ELSE start_ms END, end_ms = CASE WHEN $9 THEN $3 ELSE end_ms END, \
+                 open_slot = CASE WHEN $1 IN ('lifted', 'rejected') THEN NULL ELSE open_slot END \
+                 WHERE id = $10 AND state = $11 AND version = $12",
             )
             .bind(&m.to)
             .bind(&m.level)
@@ -253,11 +280,12 @@ impl Store {
             .bind(m.ends)
             .bind(m.id)
             .bind(&m.from)
+            .bind(m.version)
             .execute(&mut *tx)
             .await?;
             if r.rows_affected() != 1 {
                 return Err(Error::Conflict(format!(
-                    "alert {} is no longer {} (someone acted on it first); reload it",
+                    "alert {} is no longer {} as read (someone acted on it first); reload it",
                     m.id, m.from
                 )));
             }

@@ -162,9 +162,19 @@ pub struct InboxRow {
     pub read_ms: Option<i64>,
 }
 
-/// What the SLA figures need of a ticket: assignee, created, due, ended,
-/// and the moments it was returned.
-pub type TicketFacts = (String, i64, Option<i64>, Option<i64>, Vec<i64>);
+/// What the SLA figures need of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketFacts {
+    pub assignee: String,
+    pub state: String,
+    pub created_ms: i64,
+    pub due_ms: Option<i64>,
+    pub ended_ms: Option<i64>,
+    /// The assignee's last answer (verify or feedback).
+    pub answered_ms: Option<i64>,
+    /// When the bureau returned it (each return).
+    pub returns_ms: Vec<i64>,
+}
 
 /// Inserts inbox rows for a notice (inside a transaction).
 macro_rules! notify {
@@ -416,13 +426,17 @@ impl Store {
         })
     }
 
-    /// Records that the ladder reached `step` on ticket `id` (which had
-    /// reached `last`): a history row by `system` and the notices; false
-    /// when another node (or an earlier run) recorded it first, or the
-    /// ticket no longer owes an answer.
+    /// Records that the ladder reached `step` on ticket `id` as read at
+    /// `version` (when it had reached `last`): a history row by `system`,
+    /// the notices and the audit row; false when another node (or an
+    /// earlier run) recorded it first, the ticket changed since it was read
+    /// (a reassignment or an extension moved its clock), or it no longer
+    /// owes an answer.
+    #[allow(clippy::too_many_arguments)]
     pub async fn escalate_ticket(
         &self,
         id: i64,
+        version: i64,
         last: Option<&str>,
         step: &str,
         note: &str,
@@ -433,11 +447,12 @@ impl Store {
             let mut tx = p.begin_write().await?;
             let state: Option<String> = sqlx::query_scalar(
                 "UPDATE tickets SET escalation = $1 WHERE id = $2 AND COALESCE(escalation, '') = $3 \
-                 AND state IN ('assigned', 'rectifying') RETURNING state",
+                 AND version = $4 AND state IN ('assigned', 'rectifying') RETURNING state",
             )
             .bind(step)
             .bind(id)
             .bind(last.unwrap_or(""))
+            .bind(version)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(state) = state else {
@@ -456,6 +471,8 @@ impl Store {
             for n in notices {
                 notify!(tx, n, Some(id), at_ms)?;
             }
+            let detail = format!("ticket {id}: {step} ({note})");
+            crate::audit::audit_row!(&mut *tx, "system", "ticket.escalate", Some(detail.as_str()))?;
             tx.commit().await?;
             Ok(true)
         })
@@ -535,24 +552,39 @@ impl Store {
     /// What the SLA figures need of every assigned ticket.
     pub async fn ticket_facts(&self) -> Result<Vec<TicketFacts>> {
         read!(self, |c| {
-            type Row = (i64, String, i64, Option<i64>, Option<i64>);
+            type Row = (i64, String, String, i64, Option<i64>, Option<i64>);
             let rows: Vec<Row> = sqlx::query_as(
-                "SELECT id, assignee, created_ms, due_ms, ended_ms FROM tickets WHERE assignee IS NOT NULL ORDER BY id",
+                "SELECT id, assignee, state, created_ms, due_ms, ended_ms FROM tickets WHERE assignee IS NOT NULL ORDER BY id",
             )
             .fetch_all(&mut *c)
             .await?;
-            let returns: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT ticket_id, at_ms FROM ticket_history WHERE action = 'return' ORDER BY ticket_id, id",
+            let steps: Vec<(i64, String, i64)> = sqlx::query_as(
+                "SELECT ticket_id, action, at_ms FROM ticket_history WHERE action IN ('return', 'verify', 'feedback') ORDER BY ticket_id, id",
             )
             .fetch_all(&mut *c)
             .await?;
-            let mut by: std::collections::HashMap<i64, Vec<i64>> = Default::default();
-            for (t, at) in returns {
-                by.entry(t).or_default().push(at);
+            let mut returns: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+            let mut answered: std::collections::HashMap<i64, i64> = Default::default();
+            for (t, action, at) in steps {
+                if action == "return" {
+                    returns.entry(t).or_default().push(at);
+                } else {
+                    answered.insert(t, at);
+                }
             }
             Ok(rows
                 .into_iter()
-                .map(|(id, a, c, d, e)| (a, c, d, e, by.remove(&id).unwrap_or_default()))
+                .map(
+                    |(id, assignee, state, created_ms, due_ms, ended_ms)| TicketFacts {
+                        assignee,
+                        state,
+                        created_ms,
+                        due_ms,
+                        ended_ms,
+                        answered_ms: answered.get(&id).copied(),
+                        returns_ms: returns.remove(&id).unwrap_or_default(),
+                    },
+                )
                 .collect())
         })
     }
@@ -819,31 +851,35 @@ impl Store {
         })
     }
 
-    /// Records a delivery's outcome: delivered, or failed with the next try
-    /// (`next_ms`) or for good (`None`).
+    /// Records a delivery's outcome — delivered, or failed with the next try
+    /// (`next_ms`) or for good (`None`) — while the claim that ends at
+    /// `lease_ms` still holds (nothing is written once another node took it).
     pub async fn delivery_done(
         &self,
         id: i64,
+        lease_ms: i64,
         at_ms: i64,
         outcome: std::result::Result<(), (String, Option<i64>)>,
     ) -> Result<()> {
         on!(self, write, |p| {
             match &outcome {
                 Ok(()) => {
-                    sqlx::query("UPDATE webhook_outbox SET delivered_ms = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                    sqlx::query("UPDATE webhook_outbox SET delivered_ms = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2 AND next_ms = $3")
                         .bind(at_ms)
                         .bind(id)
+                        .bind(lease_ms)
                         .execute(p)
                         .await?;
                 }
                 Err((why, next)) => {
                     sqlx::query(
                         "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $1, next_ms = COALESCE($2, next_ms), \
-                         failed = CASE WHEN $2 IS NULL THEN 1 ELSE 0 END WHERE id = $3",
+                         failed = CASE WHEN $2 IS NULL THEN 1 ELSE 0 END WHERE id = $3 AND next_ms = $4",
                     )
                     .bind(why)
                     .bind(*next)
                     .bind(id)
+                    .bind(lease_ms)
                     .execute(p)
                     .await?;
                 }

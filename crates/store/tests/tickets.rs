@@ -111,20 +111,27 @@ async fn a_ticket_runs_the_loop_with_its_history_and_inbox() {
             .unwrap();
         // The ladder: remind once, then urge; a repeat of a step is refused.
         assert!(
+            !store
+                .escalate_ticket(id, 1, None, "remind", "", T0 + 300 * H, &[])
+                .await
+                .unwrap(),
+            "read before the assignment (version 1): refused"
+        );
+        assert!(
             store
-                .escalate_ticket(id, None, "remind", "", T0 + 300 * H, &[])
+                .escalate_ticket(id, 2, None, "remind", "", T0 + 300 * H, &[])
                 .await
                 .unwrap()
         );
         assert!(
             !store
-                .escalate_ticket(id, None, "remind", "", T0 + 300 * H, &[])
+                .escalate_ticket(id, 2, None, "remind", "", T0 + 300 * H, &[])
                 .await
                 .unwrap()
         );
         assert!(
             store
-                .escalate_ticket(id, Some("remind"), "urge", "", T0 + 361 * H, &[])
+                .escalate_ticket(id, 2, Some("remind"), "urge", "", T0 + 361 * H, &[])
                 .await
                 .unwrap()
         );
@@ -269,16 +276,27 @@ async fn a_ticket_runs_the_loop_with_its_history_and_inbox() {
         assert!(store.inbox("town1", true, 10).await.unwrap().is_empty());
         // The SLA facts: one return, ended after the due time.
         let facts = store.ticket_facts().await.unwrap();
+        assert_eq!(facts.len(), 1);
+        let f = &facts[0];
         assert_eq!(
-            facts,
-            vec![(
-                "township:泌水街道".to_string(),
+            (
+                f.assignee.as_str(),
+                f.state.as_str(),
+                f.created_ms,
+                f.due_ms,
+                f.ended_ms,
+                f.answered_ms
+            ),
+            (
+                "township:泌水街道",
+                "closed",
                 T0,
                 Some(T0 + 360 * H),
                 Some(T0 + 366 * H),
-                vec![T0 + 364 * H]
-            )]
+                Some(T0 + 365 * H)
+            )
         );
+        assert_eq!(f.returns_ms, vec![T0 + 364 * H]);
         // Every step was audited.
         let audit = store.audit_log(50).await.unwrap();
         assert_eq!(
@@ -286,7 +304,8 @@ async fn a_ticket_runs_the_loop_with_its_history_and_inbox() {
                 .iter()
                 .filter(|a| a.action.starts_with("ticket."))
                 .count(),
-            9
+            11,
+            "9 steps and 2 ladder steps"
         );
     }
 }
@@ -311,9 +330,9 @@ async fn two_concurrent_transitions_from_one_state_have_one_winner() {
                 )
                 .await
                 .unwrap();
-            // The assignee verifies real while the bureau reassigns, and a
-            // second verify races the first: from `assigned`, each read
-            // at version 2.
+            // Two verifies race from `assigned` (one real, one unfounded),
+            // each read at version 2: one wins. (Steps that keep the state
+            // are raced in tests/alerts.rs and refused by the version.)
             let a = step(
                 id,
                 State::Assigned,

@@ -1,16 +1,21 @@
 //! SLA figures per assignee and month, derived from the tickets' facts
 //! (never kept as running counters). Definitions, written down:
+//! - the due time runs against the assignee only while it owes an answer
+//!   (as the ladder does): it is judged by its last answer (verify or
+//!   feedback) of a ticket that ended or awaits the bureau's review, not by
+//!   the bureau's accept;
 //! - a ticket's month for `due` and `on_time` is the Beijing month of its
 //!   (last) due time; it counts in `due` once that time has passed by
-//!   `now`, or once it ended (a ticket still open and not yet due is
-//!   neither on time nor late); `on_time` = ended (closed or unfounded) at
-//!   or before that due time; `on_time_rate` = on_time / due, exact,
-//!   rounded half-even to 4 places, none when nothing fell due;
+//!   `now`, or once the assignee has answered for good (ended, or under
+//!   review); `on_time` = that answer at or before the due time;
+//!   `on_time_rate` = on_time / due, exact, rounded half-even to 4 places,
+//!   none when nothing fell due;
 //! - `closed` and `mean_hours_to_close` count the tickets that ended in
 //!   the month (from creation to the end, rounded half-even to 0.1 h);
 //! - `returns` counts the bureau's returns made in the month;
-//! - `overdue_open` counts tickets not ended whose due time passed by `now`
-//!   and fell in the month.
+//! - `overdue_open` counts tickets whose assignee still owes an answer
+//!   (not ended, not under review) whose due time passed by `now` and fell
+//!   in the month.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +28,10 @@ pub struct Facts {
     pub created_ms: i64,
     pub due_ms: Option<i64>,
     pub ended_ms: Option<i64>,
+    /// The assignee's last answer (verify or feedback).
+    pub answered_ms: Option<i64>,
+    /// Awaiting the bureau's review (the assignee has answered).
+    pub reviewing: bool,
     /// When the bureau returned it (each return).
     pub returns_ms: Vec<i64>,
 }
@@ -65,12 +74,18 @@ pub fn figures(tickets: &[Facts], now_ms: i64) -> Vec<Sla> {
         fn acc<'a>(by: &'a mut BTreeMap<(String, String), Acc>, who: &str, ms: i64) -> &'a mut Acc {
             by.entry((who.to_string(), month_of(ms))).or_default()
         }
-        if let Some(due) = t.due_ms.filter(|d| *d <= now_ms || t.ended_ms.is_some()) {
+        let settled = t.ended_ms.is_some() || t.reviewing;
+        let answer = if settled {
+            t.answered_ms.or(t.ended_ms)
+        } else {
+            None
+        };
+        if let Some(due) = t.due_ms.filter(|d| *d < now_ms || settled) {
             let a = acc(&mut by, &t.assignee, due);
             a.due += 1;
-            match t.ended_ms {
-                Some(end) if end <= due => a.on_time += 1,
-                None if due < now_ms => a.overdue_open += 1,
+            match answer {
+                Some(at) if at <= due => a.on_time += 1,
+                None if !settled && due < now_ms => a.overdue_open += 1,
                 _ => {}
             }
         }
@@ -127,6 +142,8 @@ mod tests {
             created_ms: c,
             due_ms: Some(d),
             ended_ms: e,
+            answered_ms: e,
+            reviewing: false,
             returns_ms: r,
         };
         let town = "township:泌水街道";
@@ -148,6 +165,25 @@ mod tests {
                 vec![],
             ),
         ];
+        let mut tickets = tickets;
+        // Answered at 160 h, due at 168 h, accepted by the bureau at 180 h:
+        // on time (the review's hours are the bureau's).
+        tickets.push(Facts {
+            answered_ms: Some(NOV + 160 * H),
+            ..t(
+                "department:住建局",
+                NOV,
+                NOV + 168 * H,
+                Some(NOV + 180 * H),
+                vec![],
+            )
+        });
+        // Answered late, still under review: due, not on time, not overdue-open.
+        tickets.push(Facts {
+            answered_ms: Some(NOV + 30 * H),
+            reviewing: true,
+            ..t("department:住建局", NOV, NOV + 24 * H, None, vec![])
+        });
         let f = figures(&tickets, NOV + 300 * H);
         assert_eq!(f.len(), 2);
         let d = &f[0];
@@ -155,7 +191,8 @@ mod tests {
             (d.assignee.as_str(), d.month.as_str()),
             ("department:住建局", "2026-11")
         );
-        assert_eq!(d.on_time_rate, Some(Decimal::ONE));
+        assert_eq!((d.due, d.on_time, d.overdue_open), (3, 2, 0));
+        assert_eq!(d.on_time_rate, Some(Decimal::new(6667, 4)));
         let s = &f[1];
         assert_eq!(
             (s.due, s.on_time, s.closed, s.returns, s.overdue_open),

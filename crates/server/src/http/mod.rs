@@ -59,6 +59,10 @@ pub struct HttpState {
     /// Public reports per client address and hour.
     pub report_limiter: Arc<std::sync::Mutex<routes::public_reports::ReportLimiter>>,
     pub reports_per_hour: u32,
+    /// Who approves an alert of each level.
+    pub approvers: Arc<lantian_alerts::lifecycle::Approvers>,
+    /// Which bound of a forecast's AQI range counts.
+    pub forecast_bound: lantian_alerts::Bound,
 }
 
 impl HttpState {
@@ -78,6 +82,8 @@ impl HttpState {
             ticket_rules: Arc::default(),
             report_limiter: Arc::default(),
             reports_per_hour: 5,
+            approvers: Arc::default(),
+            forecast_bound: lantian_alerts::Bound::Upper,
         }
     }
 }

@@ -69,6 +69,7 @@ pub async fn check(store: &Store, rules: &Rules, now: i64) -> lantian_store::Res
         if store
             .escalate_ticket(
                 t.id,
+                t.version,
                 t.escalation.as_deref(),
                 step.as_str(),
                 &note,
@@ -159,7 +160,12 @@ pub async fn deliver(
     master: Option<&[u8; 16]>,
     now: i64,
 ) -> lantian_store::Result<usize> {
-    let due = store.claim_deliveries(now, 60_000, 100).await?;
+    // A few at a time, each claimed for longer than sending them all can
+    // take (10 s a try), so that another node never sends one meanwhile;
+    // an outcome is written only while the claim still holds.
+    const BATCH: i64 = 10;
+    let lease = BATCH * 10_000 + 30_000;
+    let due = store.claim_deliveries(now, lease, BATCH).await?;
     if due.is_empty() {
         return Ok(0);
     }
@@ -169,16 +175,17 @@ pub async fn deliver(
             .build_http();
     let mut sent = 0;
     for d in due {
-        let secret = hooks
-            .iter()
-            .find(|h| h.assignee == d.assignee)
-            .and_then(|h| master.and_then(|m| crate::keys::open_text(m, &h.secret_sealed)));
-        let outcome = match secret {
-            None => Err(
+        // The webhook as it is now: a changed address takes the deliveries
+        // still waiting.
+        let hook = hooks.iter().find(|h| h.assignee == d.assignee);
+        let secret =
+            hook.and_then(|h| master.and_then(|m| crate::keys::open_text(m, &h.secret_sealed)));
+        let outcome = match (hook, secret) {
+            (Some(h), Some(secret)) => post(&client, &h.url, &secret, d.id, &d.body).await,
+            _ => Err(
                 "no secret to sign with (the webhook was removed or the master key changed)"
                     .to_string(),
             ),
-            Some(secret) => post(&client, &d.url, &secret, d.id, &d.body).await,
         };
         let at = chrono::Utc::now().timestamp_millis();
         let record = match outcome {
@@ -192,7 +199,7 @@ pub async fn deliver(
                 Err((why, next))
             }
         };
-        store.delivery_done(d.id, at, record).await?;
+        store.delivery_done(d.id, now + lease, at, record).await?;
     }
     Ok(sent)
 }

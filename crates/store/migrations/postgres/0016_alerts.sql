@@ -23,6 +23,8 @@ CREATE TABLE alerts (
     state           TEXT NOT NULL,
     origin          TEXT NOT NULL,           -- classifier, notice:city, notice:province
     notice_doc      TEXT,                    -- the notice's document number
+    notice_level    TEXT,                    -- the level the notice gave
+    open_slot       BIGINT UNIQUE,           -- 1 while proposed, approved or issued: one open alert at a time
     basis_level     TEXT NOT NULL,           -- what the forecast gave when proposed
     no_basis        BIGINT NOT NULL DEFAULT 0,
     forecast_batch  BIGINT,

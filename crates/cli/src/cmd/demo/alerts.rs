@@ -50,6 +50,7 @@ pub async fn seed(store: &Store, now: i64) -> Result<i64> {
                 level: "yellow".into(),
                 origin: "classifier".into(),
                 notice_doc: None,
+                notice_level: None,
                 basis_level: "yellow".into(),
                 forecast_batch: Some(b1),
                 sample: true,
@@ -59,24 +60,26 @@ pub async fn seed(store: &Store, now: i64) -> Result<i64> {
             now - 29 * H,
         )
         .await?;
-    let step = |from: &str, step: &str, to: &str, level: &str, batch: i64| AlertMove {
-        id,
-        from: from.into(),
-        step: step.into(),
-        to: to.into(),
-        level: level.into(),
-        forecast_batch: Some(batch),
-        ..AlertMove::default()
-    };
+    let step =
+        |from: &str, step: &str, to: &str, level: &str, batch: i64, version: i64| AlertMove {
+            id,
+            version,
+            from: from.into(),
+            step: step.into(),
+            to: to.into(),
+            level: level.into(),
+            forecast_batch: Some(batch),
+            ..AlertMove::default()
+        };
     store
         .move_alert(
-            &step("proposed", "approve", "approved", "yellow", b1),
+            &step("proposed", "approve", "approved", "yellow", b1, 1),
             "bureau",
             "",
             now - 28 * H,
         )
         .await?;
-    let mut issue = step("approved", "issue", "issued", "yellow", b1);
+    let mut issue = step("approved", "issue", "issued", "yellow", b1, 2);
     issue.document_no = Some("泌环攻坚〔2026〕示例1号".into());
     issue.scope = Some("全县".into());
     issue.starts = true;
@@ -91,7 +94,7 @@ pub async fn seed(store: &Store, now: i64) -> Result<i64> {
             now - 3 * H,
         )
         .await?;
-    let mut adjust = step("issued", "adjust", "issued", "orange", b2);
+    let mut adjust = step("issued", "adjust", "issued", "orange", b2, 3);
     adjust.no_basis = Some(false);
     store
         .move_alert(

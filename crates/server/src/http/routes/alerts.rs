@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use lantian_alerts::classify::{self, Level};
-use lantian_alerts::lifecycle::{self, Approvers, State as AlertState, Step};
-use lantian_alerts::{Bound, Cause, Day, Rules, forecast};
+use lantian_alerts::lifecycle::{self, State as AlertState, Step};
+use lantian_alerts::{Cause, Day, Rules, forecast};
 use lantian_store::alerts::{AlertMove, AlertRow, ForecastRow, NewAlert, NewForecastDay};
 use lantian_types::time::{now_beijing, shanghai_ms, utc_seconds};
 
@@ -168,8 +168,8 @@ pub async fn add_forecast(
             .map_err(|_| ApiError::bad(format!("issued_at `{t}`: YYYY-MM-DD HH:MM (Beijing)")))?,
     };
     let days = match (&req.days, &req.csv) {
-        (Some(d), None) => forecast::read_json(&d.to_string(), Bound::Upper),
-        (None, Some(c)) => forecast::read_csv(c, Bound::Upper),
+        (Some(d), None) => forecast::read_json(&d.to_string(), s.forecast_bound),
+        (None, Some(c)) => forecast::read_csv(c, s.forecast_bound),
         _ => return Err(ApiError::bad("give `days` (JSON) or `csv`, one of them")),
     }
     .map_err(|e| ApiError::BadRequest(e.join("; ")))?;
@@ -304,7 +304,14 @@ pub async fn list(State(s): State<HttpState>, caller: Caller) -> ApiResult<Respo
     let suggested = cur.map(|a| {
         let rules = Rules::default();
         let set = rules.named(&set_name).unwrap_or(&rules.sets[0]);
-        let next: Vec<Day> = latest.iter().take(2).filter_map(day_of).collect();
+        // The forecast days that overlap the next 36 h (Beijing dates).
+        let now = now_beijing();
+        let last = (now + chrono::Duration::hours(36)).date();
+        let next: Vec<Day> = latest
+            .iter()
+            .filter_map(day_of)
+            .filter(|d| d.date >= now.date() && d.date <= last)
+            .collect();
         classify::next_level(
             set,
             Level::parse(&a.level).unwrap_or(Level::None),
@@ -361,9 +368,7 @@ async fn detail(s: &HttpState, caller: &Caller, a: AlertRow) -> ApiResult<AlertD
         Some(st) if manage => lifecycle::TRANSITIONS
             .iter()
             .filter(|(f, step, _)| {
-                *f == st
-                    && (*step != Step::Approve
-                        || Approvers::default().may(caller.role.name(), level))
+                *f == st && (*step != Step::Approve || s.approvers.may(caller.role.name(), level))
             })
             .map(|(_, step, _)| step.as_str().to_string())
             .collect(),
@@ -446,18 +451,6 @@ pub async fn propose(
 ) -> ApiResult<Response> {
     caller.may(Action::ManageAlerts, Object::County)?;
     let (latest, c, _) = current(&s).await?;
-    let open = s
-        .store
-        .alerts(50)
-        .await?
-        .into_iter()
-        .find(|a| matches!(a.state.as_str(), "proposed" | "approved" | "issued"));
-    if let Some(a) = open {
-        return Err(ApiError::Conflict(format!(
-            "alert {} is {} already: adjust it rather than propose another",
-            a.id, a.state
-        )));
-    }
     let (level, origin, doc) = match req.origin.as_str() {
         "classifier" => {
             if !c.level.is_coloured() {
@@ -498,6 +491,7 @@ pub async fn propose(
         .propose_alert(
             &NewAlert {
                 level: level.as_str().into(),
+                notice_level: doc.as_ref().map(|_| level.as_str().to_string()),
                 origin,
                 notice_doc: doc,
                 basis_level: c.level.as_str().into(),
@@ -580,14 +574,16 @@ pub async fn step(
     }
     let mut level = Level::parse(&a.level).unwrap_or(Level::None);
     let (latest, c, _) = current(&s).await?;
+    // The notice's own level (not the alert's, which adjusting moves).
     let notices: Vec<Level> = a
-        .origin
-        .starts_with("notice:")
-        .then_some(level)
+        .notice_level
+        .as_deref()
+        .and_then(Level::parse)
         .into_iter()
         .collect();
     let mut m = AlertMove {
         id,
+        version: a.version,
         from: from.as_str().into(),
         step: step.as_str().into(),
         to: to.as_str().into(),
@@ -596,7 +592,7 @@ pub async fn step(
     };
     match step {
         Step::Approve => {
-            if !Approvers::default().may(caller.role.name(), level) {
+            if !s.approvers.may(caller.role.name(), level) {
                 return Err(ApiError::Forbidden(format!(
                     "a {} alert is approved by {}",
                     level,
@@ -637,7 +633,7 @@ pub async fn step(
             if l == level {
                 return Err(ApiError::bad(format!("level: the alert is {l} already")));
             }
-            if l > level && !Approvers::default().may(caller.role.name(), l) {
+            if l > level && !s.approvers.may(caller.role.name(), l) {
                 return Err(ApiError::Forbidden(format!(
                     "raising to {l} needs that level's approver"
                 )));
@@ -792,7 +788,8 @@ pub async fn measures(
                         .next()
                         .and_then(|x| x.parse::<u8>().ok())
                 }),
-                ceiling: Level::parse(&w.level_ceiling).unwrap_or(Level::Red),
+                // A ceiling that does not read as a level exempts at none.
+                ceiling: Level::parse(&w.level_ceiling).unwrap_or(Level::None),
             });
             let act = with_white(by_grade, w, level);
             let (name, percent) = match act {

@@ -221,7 +221,12 @@ async fn submit(
     limit(s, peer, headers)?;
     let code = crate::keys::random_code(CODE_LEN, CODE_ALPHABET)
         .map_err(|_| ApiError::Internal("no random source"))?;
-    let short: String = description.chars().take(30).collect();
+    // The title is one line: the description's line breaks become spaces.
+    let short: String = description
+        .chars()
+        .take(30)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let t = NewTicket {
         title: format!("{}：{short}", cat.1),
         description,

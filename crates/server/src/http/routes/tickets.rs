@@ -1151,7 +1151,7 @@ pub async fn sla(
         },
     )?;
     if let Some(m) = q.month.as_deref().filter(|m| !m.is_empty())
-        && NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_err()
+        && (m.len() != 7 || NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_err())
     {
         return Err(ApiError::bad(format!("query `month={m}`: YYYY-MM")));
     }
@@ -1160,16 +1160,16 @@ pub async fn sla(
         .ticket_facts()
         .await?
         .into_iter()
-        .filter(|(a, ..)| caller.scope == Scope::County || *a == own)
-        .map(
-            |(assignee, created_ms, due_ms, ended_ms, returns_ms)| sla::Facts {
-                assignee,
-                created_ms,
-                due_ms,
-                ended_ms,
-                returns_ms,
-            },
-        )
+        .filter(|f| caller.scope == Scope::County || f.assignee == own)
+        .map(|f| sla::Facts {
+            reviewing: f.state == "reviewing",
+            assignee: f.assignee,
+            created_ms: f.created_ms,
+            due_ms: f.due_ms,
+            ended_ms: f.ended_ms,
+            answered_ms: f.answered_ms,
+            returns_ms: f.returns_ms,
+        })
         .collect();
     let rows: Vec<SlaView> = sla::figures(&facts, now_ms())
         .into_iter()
@@ -1231,6 +1231,7 @@ pub async fn inbox(
     caller: Caller,
     Query(q): Query<InboxQuery>,
 ) -> ApiResult<Response> {
+    caller.may(Action::OwnInbox, Object::County)?;
     let rows = s
         .store
         .inbox(&caller.user.username, q.unread.unwrap_or(false), 200)
@@ -1279,6 +1280,7 @@ pub async fn read(
     caller: Caller,
     Json(req): Json<ReadRequest>,
 ) -> ApiResult<Response> {
+    caller.may(Action::OwnInbox, Object::County)?;
     if req.ids.len() > 1000 {
         return Err(ApiError::bad("ids: at most 1000 at once"));
     }
