@@ -73,3 +73,38 @@ where
         v => Ok(v),
     }
 }
+
+/// A one-line text a caller sends (a title, a document number, an
+/// address): trimmed, at most `max` characters, no control or
+/// direction-override characters (the rule of names); 400 naming `what`.
+pub fn line(v: &str, what: &str, max: usize) -> Result<String, ApiError> {
+    lantian_types::text::plain(v, what, max).map_err(ApiError::BadRequest)
+}
+
+/// An optional one-line text: as [`line`], and none when it is absent or blank.
+pub fn optional_line(v: Option<&str>, what: &str, max: usize) -> Result<Option<String>, ApiError> {
+    Ok(v.map(|x| line(x, what, max))
+        .transpose()?
+        .filter(|x| !x.is_empty()))
+}
+
+/// A text of several lines (a description, a note): trimmed, CRLF as LF,
+/// line breaks and tabs kept, other control and direction-override
+/// characters refused; 400 naming `what` and the character.
+pub fn multiline(v: &str, what: &str, max: usize) -> Result<String, ApiError> {
+    let t = v.trim().replace("\r\n", "\n");
+    if t.chars().count() > max {
+        return Err(ApiError::BadRequest(format!(
+            "{what}: at most {max} characters"
+        )));
+    }
+    if let Some(c) = t.chars().find(|c| {
+        (c.is_control() && *c != '\n' && *c != '\t') || lantian_types::text::is_bidi_control(*c)
+    }) {
+        return Err(ApiError::BadRequest(format!(
+            "{what}: the character U+{:04X} is not allowed",
+            c as u32
+        )));
+    }
+    Ok(t)
+}

@@ -136,6 +136,20 @@ async fn a_public_report_runs_the_loop_to_closed() {
         let (_, inbox) = call(a, "GET", "/api/v1/inbox?unread=true", &town, "").await;
         assert_eq!(inbox["unread"], 1, "{inbox}");
         assert_eq!(inbox["items"][0]["kind"], "assigned");
+        // Another user's inbox entries cannot be marked read.
+        let (_, theirs) = call(a, "GET", "/api/v1/inbox", &boss, "").await;
+        let their_id = theirs["items"][0]["id"].as_i64().unwrap();
+        let (st, r) = call(
+            a,
+            "POST",
+            "/api/v1/inbox/read",
+            &town,
+            &format!("{{\"ids\":[{their_id}]}}"),
+        )
+        .await;
+        assert_eq!((st, r["marked"].as_i64()), (200, Some(0)), "{r}");
+        let (_, still) = call(a, "GET", "/api/v1/inbox?unread=true", &boss, "").await;
+        assert_eq!(still["unread"], theirs["unread"]);
         for who in [&other, &dept] {
             let (st, _) = call(a, "GET", &format!("/api/v1/tickets/{id}"), who, "").await;
             assert_eq!(st, 403);

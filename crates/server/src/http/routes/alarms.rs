@@ -6,8 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use lantian_sources::alarm::{self, Action as Step, State as AlarmState, Who};
 use lantian_sources::judge::Rule;
 use lantian_store::alarms::{AlarmFilter, AlarmMove, AlarmRow};
@@ -18,7 +17,7 @@ use super::json;
 use crate::http::HttpState;
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::export::{self, Cell, Format, Table, content_disposition};
+use crate::http::export::{self, Cell, Format, Table};
 use crate::http::extract::{Json, Query};
 use crate::policy::{Action, Object};
 
@@ -590,14 +589,7 @@ pub async fn attachment(
         .ok_or_else(|| ApiError::NotFound(format!("no attachment {id}")))?;
     let a = one(&s, info.alarm_id).await?;
     caller.may(Action::ReadAlarms, alarm_object(&a))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, info.content_type.clone()),
-            (header::CONTENT_DISPOSITION, content_disposition(&info.name)),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(export::download(&info.content_type, &info.name, body))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use super::tickets::now_ms;
 use crate::http::HttpState;
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::Json;
+use crate::http::extract::{Json, line, optional_line};
 use crate::policy::{Action, Object};
 
 /// Where a forecast comes from.
@@ -469,13 +469,7 @@ pub async fn propose(
                 .and_then(Level::parse)
                 .filter(|l| l.is_coloured())
                 .ok_or_else(|| ApiError::bad("level: a notice's level is yellow, orange or red"))?;
-            let doc = req
-                .notice_doc
-                .as_deref()
-                .map(|d| lantian_types::text::plain(d, "notice_doc", 80))
-                .transpose()
-                .map_err(ApiError::BadRequest)?
-                .filter(|d| !d.is_empty())
+            let doc = optional_line(req.notice_doc.as_deref(), "notice_doc", 80)?
                 .ok_or_else(|| ApiError::bad("notice_doc: a notice's document number"))?;
             (l, format!("notice:{}", req.origin), Some(doc))
         }
@@ -485,7 +479,7 @@ pub async fn propose(
             )));
         }
     };
-    let note = lantian_types::text::plain(&req.note, "note", 2000).map_err(ApiError::BadRequest)?;
+    let note = line(&req.note, "note", 2000)?;
     let id = s
         .store
         .propose_alert(
@@ -565,7 +559,7 @@ pub async fn step(
             a.version
         )));
     }
-    let note = lantian_types::text::plain(&req.note, "note", 2000).map_err(ApiError::BadRequest)?;
+    let note = line(&req.note, "note", 2000)?;
     if matches!(step, Step::Reject | Step::Adjust | Step::Lift) && note.is_empty() {
         return Err(ApiError::bad(format!(
             "note: `{}` needs a reason",
@@ -605,21 +599,12 @@ pub async fn step(
             }
         }
         Step::Issue => {
-            let doc = req
-                .document_no
-                .as_deref()
-                .map(|d| lantian_types::text::plain(d, "document_no", 80))
-                .transpose()
-                .map_err(ApiError::BadRequest)?
-                .filter(|d| !d.is_empty())
-                .ok_or_else(|| {
+            let doc =
+                optional_line(req.document_no.as_deref(), "document_no", 80)?.ok_or_else(|| {
                     ApiError::bad("document_no: issuing an alert needs its document number")
                 })?;
             m.document_no = Some(doc);
-            m.scope = Some(
-                lantian_types::text::plain(req.scope.as_deref().unwrap_or("全县"), "scope", 80)
-                    .map_err(ApiError::BadRequest)?,
-            );
+            m.scope = Some(line(req.scope.as_deref().unwrap_or("全县"), "scope", 80)?);
             m.starts = true;
             m.no_basis = Some(lifecycle::no_basis(level, c.level, &notices));
         }

@@ -28,7 +28,7 @@ use super::json;
 use super::tickets::{check_file, now_ms};
 use crate::http::HttpState;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, Query, line, multiline};
 use crate::listen::PeerAddr;
 
 /// Photos one report may carry.
@@ -115,30 +115,6 @@ pub struct ReportAnswer {
     pub state_zh: String,
 }
 
-/// A text of several lines (a description): line breaks and tabs kept
-/// (CRLF as LF), other control and direction-override characters refused.
-fn clean(v: &str, what: &str, max: usize) -> ApiResult<String> {
-    let t = v.trim().replace("\r\n", "\n");
-    if t.chars().count() > max {
-        return Err(ApiError::bad(format!("{what}: at most {max} characters")));
-    }
-    if let Some(c) = t.chars().find(|c| {
-        (c.is_control() && *c != '\n' && *c != '\t') || lantian_types::text::is_bidi_control(*c)
-    }) {
-        return Err(ApiError::bad(format!(
-            "{what}: the character U+{:04X} is not allowed",
-            c as u32
-        )));
-    }
-    Ok(t)
-}
-
-/// A one-line text (a name, an address): as names are (no control or
-/// direction-override characters).
-fn line(v: &str, what: &str, max: usize) -> ApiResult<String> {
-    lantian_types::text::plain(v, what, max).map_err(ApiError::BadRequest)
-}
-
 /// Takes a report: checks it, counts it against the client's hourly
 /// limit (only reports that would be kept are counted), seals the
 /// contact, opens the ticket.
@@ -159,7 +135,7 @@ async fn submit(
                 .join(", ")
         ))
     })?;
-    let description = clean(&r.description, "description", 2000)?;
+    let description = multiline(&r.description, "description", 2000)?;
     if description.chars().count() < 5 {
         return Err(ApiError::bad(
             "description: at least 5 characters saying what was seen",

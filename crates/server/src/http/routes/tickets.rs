@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveDateTime};
 use lantian_store::tickets::{Changes, NewTicket, Notice, TicketFilter, TicketMove, TicketRow};
@@ -28,8 +28,8 @@ use super::json;
 use crate::http::HttpState;
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::export::{self, Cell, Format, Table, content_disposition};
-use crate::http::extract::{Json, Query};
+use crate::http::export::{self, Cell, Format, Table};
+use crate::http::extract::{Json, Query, line, multiline, optional_line};
 use crate::policy::{Action, Object};
 
 /// Now (ms).
@@ -571,19 +571,6 @@ async fn assignee(s: &HttpState, to: &str) -> ApiResult<Scope> {
     Ok(a)
 }
 
-fn text(v: &str, what: &str, max: usize) -> ApiResult<String> {
-    let t = v.trim();
-    if t.chars().count() > max {
-        return Err(ApiError::bad(format!("{what}: at most {max} characters")));
-    }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(ApiError::bad(format!(
-            "{what}: control characters are not allowed"
-        )));
-    }
-    Ok(t.to_string())
-}
-
 /// The notice an assignee gets of an assignment.
 fn assigned_notice(to: &Scope, id: &str, title: &str, due: i64) -> Notice {
     Notice {
@@ -604,12 +591,11 @@ pub async fn open(
     escalates_alarm: Option<(i64, String)>,
     sample: bool,
 ) -> ApiResult<i64> {
-    let title =
-        lantian_types::text::plain(&req.title, "title", 120).map_err(ApiError::BadRequest)?;
+    let title = line(&req.title, "title", 120)?;
     if title.is_empty() {
         return Err(ApiError::bad("title: empty"));
     }
-    let description = text(&req.description, "description", 4000)?;
+    let description = multiline(&req.description, "description", 4000)?;
     let source = match req.source.as_deref().filter(|x| !x.is_empty()) {
         None => Source::Manual,
         Some(x) => match Source::parse(x) {
@@ -632,13 +618,7 @@ pub async fn open(
             .ok_or_else(|| ApiError::bad(format!("severity `{x}`: urgent, serious or ordinary")))?,
     };
     lantian_types::text::lon_lat(req.lon, req.lat).map_err(ApiError::BadRequest)?;
-    let mut township = req
-        .township
-        .as_deref()
-        .map(|t| lantian_types::text::plain(t, "township", 40))
-        .transpose()
-        .map_err(ApiError::BadRequest)?
-        .filter(|t| !t.is_empty());
+    let mut township = optional_line(req.township.as_deref(), "township", 40)?;
     if let Some(t) = &township {
         let known = s.store.townships().await?;
         if !known.is_empty() && !known.iter().any(|k| &k.name == t) {
@@ -674,23 +654,13 @@ pub async fn open(
         title,
         description,
         source: source.as_str().into(),
-        source_ref: req
-            .source_ref
-            .as_deref()
-            .map(|r| lantian_types::text::plain(r, "source_ref", 80))
-            .transpose()
-            .map_err(ApiError::BadRequest)?,
+        source_ref: optional_line(req.source_ref.as_deref(), "source_ref", 80)?,
         category: None,
         severity: severity.as_str().into(),
         township,
         lon: req.lon.map(|x| x.to_string()),
         lat: req.lat.map(|x| x.to_string()),
-        address: req
-            .address
-            .as_deref()
-            .map(|a| lantian_types::text::plain(a, "address", 200))
-            .transpose()
-            .map_err(ApiError::BadRequest)?,
+        address: optional_line(req.address.as_deref(), "address", 200)?,
         assign: assign.map(|(to, due)| (to.to_string(), due)),
         tracking_code: None,
         sealed_contact: None,
@@ -800,7 +770,7 @@ pub async fn act(
         }
         Refused::NotNow(m) => ApiError::Conflict(m),
     })?;
-    let note = text(&req.note, "note", 4000)?;
+    let note = multiline(&req.note, "note", 4000)?;
     let needs_note = matches!(
         action,
         Step::Feedback | Step::Return | Step::Comment | Step::Extend | Step::Verify
@@ -1089,14 +1059,7 @@ pub async fn attachment(
         .ok_or_else(|| ApiError::NotFound(format!("no attachment {id}")))?;
     let t = one(&s, info.ticket_id).await?;
     caller.may(Action::ReadTickets, read_object(&t))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, info.content_type.clone()),
-            (header::CONTENT_DISPOSITION, content_disposition(&info.name)),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(export::download(&info.content_type, &info.name, body))
 }
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
