@@ -27,6 +27,9 @@ enum Command {
     Aqi(cmd::aqi::Args),
     /// Statistics, validity, composite index, ranking and targets of hourly station data.
     Assess(cmd::assess::Args),
+    /// Back-fill the store from station data files (every format `assess`
+    /// reads); a second run stores nothing twice.
+    Import(cmd::import::Args),
     /// HJ 212 codec: decode captures, encode frames.
     #[command(subcommand)]
     Hj212(cmd::hj212::Command),
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Aqi(a) => cmd::aqi::run(a),
         Command::Assess(a) => cmd::assess::run(a),
+        Command::Import(a) => cmd::import::run(a),
         Command::Hj212(c) => cmd::hj212::run(c),
         Command::Serve(a) => cmd::serve::serve(a),
         Command::Device(c) => cmd::serve::device(c),

@@ -73,6 +73,89 @@ fn databases(dir: &Path, name: &str) -> Vec<String> {
     urls
 }
 
+/// `lantian import` of the Beijing fixture, then `assess --database`,
+/// gives exactly what `assess --input` gives on the files; a second import
+/// stores nothing; a CNEMC hour's stations are registered by their codes.
+#[test]
+fn import_then_assess_equals_assessing_the_files() {
+    let dir = tempdir("import");
+    let files = fixture();
+    let files = files.to_str().unwrap();
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("input");
+        v
+    };
+    let want = strip(
+        serde_json::from_str(&ok(&run(&[
+            "assess",
+            "--input",
+            files,
+            "--exclude",
+            "Dingling",
+            "--year",
+            "2016",
+            "--json",
+            "--quiet",
+        ])))
+        .unwrap(),
+    );
+    for db in databases(&dir, "import") {
+        let out = ok(&run(&["import", "--database", &db, files, "--quiet"]));
+        assert!(
+            out.contains("registered 2 new stations as ambient sites: Dingling, Dongsi"),
+            "{out}"
+        );
+        // 2 stations × 8,784 hours × 6 pollutants, less the hours missing.
+        let stored = |out: &str| -> u64 {
+            out.split("stored ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        assert!(stored(&out) > 100_000, "{out}");
+        let got = strip(
+            serde_json::from_str(&ok(&run(&[
+                "assess",
+                "--database",
+                &db,
+                "--exclude",
+                "Dingling",
+                "--year",
+                "2016",
+                "--json",
+            ])))
+            .unwrap(),
+        );
+        assert_eq!(got, want, "{db}");
+        let again = ok(&run(&["import", "--database", &db, files, "--quiet"]));
+        assert_eq!(stored(&again), 0, "{again}");
+        assert!(
+            again.contains(&format!("duplicates {} (already stored)", stored(&out))),
+            "{again}"
+        );
+        assert!(!again.contains("registered"), "{again}");
+        // A CNEMC hour: stations by code (1002A 定陵(对照点) is site 1002A),
+        // background sites kept out of the area.
+        let cnemc = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../standards/tests/fixtures/cnemc-2022-01-01T00.csv");
+        let o = run(&[
+            "import",
+            "--database",
+            &db,
+            cnemc.to_str().unwrap(),
+            "--quiet",
+        ]);
+        let out = ok(&o);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(out.contains("1002A"), "{out}");
+        assert!(!err.contains("refused station"), "{err}");
+    }
+}
+
 /// Starts `lantian serve` on free ports; returns the child and the HJ 212 address.
 fn serve(db: &str) -> (Child, String) {
     let mut child = Command::new(bin())

@@ -6,79 +6,8 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
-/// The roles of the platform (the brief's users).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Everything, including users and devices.
-    Admin,
-    /// The county environment bureau and the task force: everything but users.
-    Bureau,
-    /// A department (发改委, 住建局, …): its own ledger and problems.
-    Department,
-    /// A township or street: its micro-stations, rank and ledgers.
-    Township,
-    /// An enterprise: its own monitoring data, alarms and measures.
-    Enterprise,
-    /// The public: current AQI, advice, alerts.
-    Public,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::Bureau,
-        Role::Department,
-        Role::Township,
-        Role::Enterprise,
-        Role::Public,
-    ];
-
-    pub const fn name(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Bureau => "bureau",
-            Role::Department => "department",
-            Role::Township => "township",
-            Role::Enterprise => "enterprise",
-            Role::Public => "public",
-        }
-    }
-
-    pub const fn name_zh(self) -> &'static str {
-        match self {
-            Role::Admin => "系统管理员",
-            Role::Bureau => "生态环境分局",
-            Role::Department => "职能部门",
-            Role::Township => "乡镇街道",
-            Role::Enterprise => "企业",
-            Role::Public => "公众",
-        }
-    }
-
-    /// May administer devices (register, approve, see the raw-frame audit
-    /// and quarantine): the bureau and admins, not departments, townships,
-    /// enterprises or the public.
-    pub const fn manages_devices(self) -> bool {
-        matches!(self, Role::Admin | Role::Bureau)
-    }
-
-    /// Department, township and enterprise users belong to one of those.
-    pub const fn needs_scope(self) -> bool {
-        matches!(self, Role::Department | Role::Township | Role::Enterprise)
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.name() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| {
-                format!("role `{s}`: admin, bureau, department, township, enterprise or public")
-            })
-    }
-}
+/// The roles (one definition, in `lantian-types`).
+pub use lantian_types::Role;
 
 /// The argon2id hash (PHC string) of a password.
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -317,8 +246,6 @@ mod tests {
             token_hash("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert!(Role::Bureau.manages_devices());
-        assert!(!Role::Department.manages_devices());
     }
 
     #[test]
@@ -383,12 +310,5 @@ mod tests {
         assert_eq!(t.client(ip("10.1.2.3"), None), (ip("10.1.2.3"), false));
         assert_eq!(t.client(ip("::1"), Some("not an ip")), (ip("::1"), false));
         assert!(TrustedProxies::parse(&["10.0.0.0/33".into()]).is_err());
-    }
-
-    #[test]
-    fn roles() {
-        assert_eq!("Bureau".parse::<Role>(), Ok(Role::Bureau));
-        assert!("root".parse::<Role>().is_err());
-        assert!(Role::Township.needs_scope() && !Role::Public.needs_scope());
     }
 }

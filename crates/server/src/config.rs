@@ -103,6 +103,10 @@ pub struct Config {
     pub alert_approve_red: String,
     /// Which bound of a forecast's AQI range counts: upper (default) or lower.
     pub forecast_range_bound: String,
+    /// `POST /api/v1/observations`: the largest body (bytes, default 8 MiB)
+    /// and the most rows one call may carry (default 100,000).
+    pub push_max_bytes: usize,
+    pub push_max_rows: usize,
     /// Source supervision: how often new data are judged (seconds).
     pub sources_every_s: u64,
     /// Hours of each outlet kept and judged.
@@ -206,6 +210,8 @@ impl Default for Config {
             alert_approve_orange: "bureau".into(),
             alert_approve_red: "admin".into(),
             forecast_range_bound: "upper".into(),
+            push_max_bytes: 8 * 1024 * 1024,
+            push_max_rows: 100_000,
             sources_every_s: 10,
             sources_window_hours: 30 * 24,
             sources_min_valid_minutes: 45,

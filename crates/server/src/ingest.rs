@@ -298,6 +298,17 @@ pub fn judge(
         quarantine(rec, &mut j, reason);
         return j;
     };
+    if device.intake {
+        quarantine(
+            rec,
+            &mut j,
+            format!(
+                "device {} is an intake device (HTTP push and import only)",
+                device.spec.mn
+            ),
+        );
+        return j;
+    }
     if !device.enabled {
         quarantine(
             rec,

@@ -172,6 +172,10 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let (approvers, bound) = cfg.alert_settings()?;
     http_state.approvers = Arc::new(approvers);
     http_state.forecast_bound = bound;
+    http_state.feed = Some(feed.clone());
+    http_state.node = cfg.node.clone();
+    http_state.push_max_bytes = cfg.push_max_bytes.max(1024);
+    http_state.push_max_rows = cfg.push_max_rows.max(1);
     let snapshot = http_state.snapshot.clone();
     let figures = snapshot.clone();
     let app = http::router(http_state);

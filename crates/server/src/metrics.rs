@@ -28,6 +28,12 @@ pub struct Metrics {
     commit_micros_sum: AtomicU64,
     commit_buckets: [AtomicU64; 10],
     pub queue_depth: AtomicU64,
+    /// HTTP pushes (`POST /api/v1/observations`) answered after their commit.
+    pub push_calls: AtomicU64,
+    /// Values a push stored, refused as bad rows, or found already stored.
+    pub push_values_stored: AtomicU64,
+    pub push_rows_refused: AtomicU64,
+    pub push_duplicates: AtomicU64,
 }
 
 impl Metrics {
@@ -134,6 +140,30 @@ impl Metrics {
             "Jobs waiting for the writer.",
             "gauge",
             self.queue_depth.load(Relaxed),
+        );
+        gauge(
+            "lantian_push_calls_total",
+            "HTTP pushes of observations answered after their commit.",
+            "counter",
+            self.push_calls.load(Relaxed),
+        );
+        gauge(
+            "lantian_push_values_stored_total",
+            "Values stored from HTTP pushes (beside the HJ 212 frames).",
+            "counter",
+            self.push_values_stored.load(Relaxed),
+        );
+        gauge(
+            "lantian_push_duplicates_total",
+            "Pushed values already stored (station, hour and code).",
+            "counter",
+            self.push_duplicates.load(Relaxed),
+        );
+        gauge(
+            "lantian_push_rows_refused_total",
+            "Pushed rows refused (unknown station, bad time, value or flag).",
+            "counter",
+            self.push_rows_refused.load(Relaxed),
         );
         let _ = writeln!(
             s,

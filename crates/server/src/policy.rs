@@ -51,6 +51,9 @@ pub enum Action {
     /// Enter forecasts; propose, issue, adjust, lift alerts (the bureau;
     /// approving a level also needs the level's approver).
     ManageAlerts,
+    /// Push observations of a station over HTTP (the bureau and admins any
+    /// station; an integration only the stations its scope lists).
+    PushObservations,
 }
 
 /// What an action is done to.
@@ -79,6 +82,8 @@ pub enum Object<'a> {
         assignee: Option<&'a str>,
         located: Option<&'a str>,
     },
+    /// A station (site), by its code: an integration's scope lists it.
+    Station(&'a str),
 }
 
 /// How far a role with an action reaches.
@@ -211,6 +216,14 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
         Action::ManageAlerts,
         &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
     ),
+    (
+        Action::PushObservations,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Integration, Reach::Own),
+        ],
+    ),
 ];
 
 /// Why a caller is refused (the API's 403 text).
@@ -243,6 +256,9 @@ fn what(a: Action) -> &'static str {
             "alerts are for logged-in users of the bureau, departments, townships and firms (the public page shows the level)"
         }
         Action::ManageAlerts => "forecasts and alert steps are for the bureau",
+        Action::PushObservations => {
+            "pushing observations is for the bureau, admins and the integration bound to the station"
+        }
     }
 }
 
@@ -286,6 +302,7 @@ pub fn may_by(
                     assignee.is_some_and(|a| a == scope.to_string())
                         || matches!((scope, located), (Scope::Township(mine), Some(t)) if mine == t)
                 }
+                (Scope::Stations(_), Object::Station(code)) => scope.has_station(code),
                 _ => false,
             };
             if own {
@@ -310,25 +327,26 @@ mod tests {
     #[test]
     fn the_policy_as_a_table() {
         let table = [
-            // action            admin bureau dept town firm public
-            (Action::ReadData, "AAAAAA"),
-            (Action::ReadDevices, "AA----"),
-            (Action::ManageDevices, "AA----"),
-            (Action::ReadJournal, "AA----"),
-            (Action::ManageBoundary, "AA----"),
-            (Action::ReadAudit, "AA----"),
-            (Action::ManageUsers, "A-----"),
-            (Action::ReadSources, "AAA---"),
-            (Action::ManageSources, "AA----"),
-            (Action::ReadAlarms, "AAA---"),
-            (Action::ActOnAlarm, "AA----"),
-            (Action::ReadTickets, "AA----"),
-            (Action::ManageTickets, "AA----"),
-            (Action::ActOnTicket, "AA----"),
-            (Action::ReadReporter, "AA----"),
-            (Action::OwnInbox, "AAAAAA"),
-            (Action::ReadAlerts, "AAAAA-"),
-            (Action::ManageAlerts, "AA----"),
+            // action            admin bureau dept town firm public integration
+            (Action::ReadData, "AAAAAA-"),
+            (Action::ReadDevices, "AA-----"),
+            (Action::ManageDevices, "AA-----"),
+            (Action::ReadJournal, "AA-----"),
+            (Action::ManageBoundary, "AA-----"),
+            (Action::ReadAudit, "AA-----"),
+            (Action::ManageUsers, "A------"),
+            (Action::ReadSources, "AAA----"),
+            (Action::ManageSources, "AA-----"),
+            (Action::ReadAlarms, "AAA----"),
+            (Action::ActOnAlarm, "AA-----"),
+            (Action::ReadTickets, "AA-----"),
+            (Action::ManageTickets, "AA-----"),
+            (Action::ActOnTicket, "AA-----"),
+            (Action::ReadReporter, "AA-----"),
+            (Action::OwnInbox, "AAAAAA-"),
+            (Action::ReadAlerts, "AAAAA--"),
+            (Action::ManageAlerts, "AA-----"),
+            (Action::PushObservations, "AA-----"),
         ];
         for (action, want) in table {
             for (role, w) in Role::ALL.iter().zip(want.chars()) {
@@ -337,7 +355,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 18);
+        assert_eq!(RULES.len(), 19);
         assert_eq!(
             may(
                 Role::Township,
@@ -419,6 +437,55 @@ mod tests {
             located: None,
         };
         assert!(!ok(Role::Township, &town, Action::ReadTickets, unassigned));
+    }
+
+    /// An integration writes the stations its scope lists, no other, and
+    /// reaches nothing else.
+    #[test]
+    fn an_integration_writes_its_stations_only() {
+        let bound = Scope::Stations(vec!["BJ01".into(), "BJ02".into()]);
+        let push = |scope: &Scope, code| {
+            may(
+                Role::Integration,
+                scope,
+                Action::PushObservations,
+                Object::Station(code),
+            )
+        };
+        assert!(push(&bound, "BJ02").is_ok());
+        assert_eq!(
+            push(&bound, "BJ03"),
+            Err(Denied(
+                "pushing observations is for the bureau, admins and the integration bound to the station: not of stations:BJ01,BJ02"
+                    .into()
+            ))
+        );
+        assert!(
+            may(
+                Role::Bureau,
+                &Scope::County,
+                Action::PushObservations,
+                Object::Station("BJ03")
+            )
+            .is_ok()
+        );
+        assert!(
+            may(
+                Role::Township,
+                &scope_of(Role::Township),
+                Action::PushObservations,
+                Object::Station("BJ01")
+            )
+            .is_err()
+        );
+        for action in [
+            Action::ReadData,
+            Action::ReadDevices,
+            Action::OwnInbox,
+            Action::ReadAlerts,
+        ] {
+            assert!(may(Role::Integration, &bound, action, Object::Station("BJ01")).is_err());
+        }
     }
 
     #[test]

@@ -524,7 +524,8 @@ impl Store {
     /// every frame's final verdict.
     pub async fn write_batch(&self, b: &Batch, node: &str) -> Result<BatchOutcome> {
         if let crate::Db::Pg(pools) = &self.db {
-            self.ensure_partitions(&pools.write, b).await?;
+            self.ensure_partitions(&pools.write, b.uploads.iter().map(|u| u.data_time))
+                .await?;
         }
         on!(self, write, |p| {
             let mut tx = p.begin_write().await?;
@@ -534,15 +535,21 @@ impl Store {
         })
     }
 
-    async fn ensure_partitions(&self, pool: &sqlx::PgPool, b: &Batch) -> Result<()> {
+    /// Makes sure the monthly partitions of `vals` exist for these
+    /// DataTimes (UTC seconds).
+    pub(crate) async fn ensure_partitions(
+        &self,
+        pool: &sqlx::PgPool,
+        times: impl Iterator<Item = i64>,
+    ) -> Result<()> {
         let mut needed = Vec::new();
         {
             let known = self
                 .partitions
                 .lock()
                 .map_err(|_| Error::Invalid("partition cache poisoned".into()))?;
-            for u in &b.uploads {
-                let m = month_of(u.data_time);
+            for t in times {
+                let m = month_of(t);
                 if !known.contains(&m.0) && !needed.iter().any(|x: &(i64, i64, i64)| x.0 == m.0) {
                     needed.push(m);
                 }

@@ -17,6 +17,7 @@
 //! | [`documents`] | `documents` |
 //! | [`enterprises`] | `townships`, `enterprises`, `outlets`, `meters`, `enterprise_changes` |
 //! | [`alarms`] | `alarms`, `alarm_history`, `alarm_attachments` |
+//! | [`intake`] | `uploads`, `vals` of sites' intake devices (pushed and imported hours) |
 //! | [`analysis`] | reads of stored values for the assessment |
 //!
 //! **Three pools per database.** `write` carries ingest's group commits and
@@ -44,6 +45,7 @@ pub mod analysis;
 pub mod audit;
 pub mod documents;
 pub mod enterprises;
+pub mod intake;
 pub mod journal;
 pub mod registry;
 pub mod testing;
@@ -209,6 +211,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0014_tickets", include_str!("../migrations/sqlite/0014_tickets.sql")),
     ("0015_webhooks", include_str!("../migrations/sqlite/0015_webhooks.sql")),
     ("0016_alerts", include_str!("../migrations/sqlite/0016_alerts.sql")),
+    ("0017_intake", include_str!("../migrations/sqlite/0017_intake.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -228,6 +231,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0014_tickets", include_str!("../migrations/postgres/0014_tickets.sql")),
     ("0015_webhooks", include_str!("../migrations/postgres/0015_webhooks.sql")),
     ("0016_alerts", include_str!("../migrations/postgres/0016_alerts.sql")),
+    ("0017_intake", include_str!("../migrations/postgres/0017_intake.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

@@ -31,6 +31,9 @@ pub struct Device {
     pub last_seen_ms: Option<i64>,
     /// The latest DataTime stored, of any period (UTC seconds).
     pub latest_data_s: Option<i64>,
+    /// A site's intake device: it holds the hours pushed over HTTP or
+    /// imported from files (see [`crate::intake`]), never a TCP line.
+    pub intake: bool,
     pub spec: DeviceSpec,
 }
 
@@ -112,6 +115,7 @@ struct DeviceRow {
     enabled: i64,
     last_seen_ms: Option<i64>,
     latest_data_s: Option<i64>,
+    intake: i64,
     sm4_key_enc: Option<String>,
     site_code: String,
     site_name: String,
@@ -131,6 +135,7 @@ impl TryFrom<DeviceRow> for Device {
             enabled: r.enabled != 0,
             last_seen_ms: r.last_seen_ms,
             latest_data_s: r.latest_data_s,
+            intake: r.intake != 0,
             spec: DeviceSpec {
                 mn: Mn::parse(&r.mn).map_err(bad)?,
                 password: r.password.clone(),
@@ -156,11 +161,11 @@ impl TryFrom<DeviceRow> for Device {
 }
 
 const DEVICES_SQL: &str = "SELECT d.id, d.mn, d.password, d.kind, d.protocol, d.crc, d.unit_overrides, \
-     d.rtd_interval_s, d.min_interval_min, d.enabled, d.last_seen_ms, d.latest_data_s, d.sm4_key_enc, \
+     d.rtd_interval_s, d.min_interval_min, d.enabled, d.last_seen_ms, d.latest_data_s, d.intake, d.sm4_key_enc, \
      s.code AS site_code, s.name AS site_name, s.kind AS site_kind, s.township, s.lon, s.lat, s.assessment \
      FROM devices d JOIN sites s ON s.id = d.site_id ORDER BY d.mn";
 
-const UPSERT_SITE: &str = "INSERT INTO sites (code, name, kind, township, lon, lat, assessment) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+pub(crate) const UPSERT_SITE: &str = "INSERT INTO sites (code, name, kind, township, lon, lat, assessment) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, township = excluded.township, \
      lon = excluded.lon, lat = excluded.lat, assessment = excluded.assessment RETURNING id";
 
@@ -242,7 +247,7 @@ impl Store {
     }
 
     /// Enables or disables a device and audits it as `actor`; false if
-    /// there is no such MN.
+    /// there is no such MN (or it is an intake device, never enabled).
     pub async fn set_enabled(&self, mn: &str, enabled: bool, actor: &str) -> Result<bool> {
         let action = if enabled {
             "device.enable"
@@ -251,7 +256,8 @@ impl Store {
         };
         on!(self, write, |p| {
             let mut tx = p.begin_write().await?;
-            let r = sqlx::query("UPDATE devices SET enabled = $1 WHERE mn = $2")
+            // An intake device stays off its (non-existent) TCP line.
+            let r = sqlx::query("UPDATE devices SET enabled = $1 WHERE mn = $2 AND intake = 0")
                 .bind(i64::from(enabled))
                 .bind(mn)
                 .execute(&mut *tx)

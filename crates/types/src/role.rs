@@ -22,16 +22,21 @@ pub enum Role {
     Enterprise,
     /// The public: current AQI, advice, alerts.
     Public,
+    /// A machine: an upper platform, a vendor's platform or a
+    /// micro-station network pushing observations of the stations its
+    /// scope lists (and nothing else).
+    Integration,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Admin,
         Role::Bureau,
         Role::Department,
         Role::Township,
         Role::Enterprise,
         Role::Public,
+        Role::Integration,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -42,6 +47,7 @@ impl Role {
             Role::Township => "township",
             Role::Enterprise => "enterprise",
             Role::Public => "public",
+            Role::Integration => "integration",
         }
     }
 
@@ -53,12 +59,17 @@ impl Role {
             Role::Township => "乡镇街道",
             Role::Enterprise => "企业",
             Role::Public => "公众",
+            Role::Integration => "数据接入",
         }
     }
 
-    /// Department, township and enterprise users belong to one of those.
+    /// Department, township and enterprise users belong to one of those;
+    /// an integration is bound to the stations it may write.
     pub const fn needs_scope(self) -> bool {
-        matches!(self, Role::Department | Role::Township | Role::Enterprise)
+        matches!(
+            self,
+            Role::Department | Role::Township | Role::Enterprise | Role::Integration
+        )
     }
 }
 
@@ -75,7 +86,9 @@ impl FromStr for Role {
             .into_iter()
             .find(|r| r.name() == s.trim().to_ascii_lowercase())
             .ok_or_else(|| {
-                format!("role `{s}`: admin, bureau, department, township, enterprise or public")
+                format!(
+                    "role `{s}`: admin, bureau, department, township, enterprise, public or integration"
+                )
             })
     }
 }
@@ -95,6 +108,9 @@ pub enum Scope {
     Enterprise(String),
     /// No part: what the public sees.
     Public,
+    /// The stations (site codes) an integration may write, in the order
+    /// stored (`S1,S2,…`; `*` is not a wildcard: every station is named).
+    Stations(Vec<String>),
 }
 
 impl Scope {
@@ -111,6 +127,20 @@ impl Scope {
             Role::Department => named(Scope::Department),
             Role::Township => named(Scope::Township),
             Role::Enterprise => named(Scope::Enterprise),
+            Role::Integration => {
+                let list: Vec<String> = name
+                    .unwrap_or("")
+                    .split([',', ' ', ';'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if list.is_empty() {
+                    Err("an integration user needs a scope (the station codes it may write, S1,S2,…)".into())
+                } else {
+                    Ok(Scope::Stations(list))
+                }
+            }
         }
     }
 
@@ -118,8 +148,13 @@ impl Scope {
     pub fn name(&self) -> Option<&str> {
         match self {
             Scope::Department(n) | Scope::Township(n) | Scope::Enterprise(n) => Some(n),
-            Scope::County | Scope::Public => None,
+            Scope::County | Scope::Public | Scope::Stations(_) => None,
         }
+    }
+
+    /// Whether an integration's scope lists station `code`.
+    pub fn has_station(&self, code: &str) -> bool {
+        matches!(self, Scope::Stations(list) if list.iter().any(|s| s == code))
     }
 }
 
@@ -131,6 +166,7 @@ impl fmt::Display for Scope {
             Scope::Department(n) => write!(f, "department:{n}"),
             Scope::Township(n) => write!(f, "township:{n}"),
             Scope::Enterprise(n) => write!(f, "enterprise:{n}"),
+            Scope::Stations(list) => write!(f, "stations:{}", list.join(",")),
         }
     }
 }
@@ -157,5 +193,11 @@ mod tests {
             Scope::Township("泌水街道".into()).to_string(),
             "township:泌水街道"
         );
+        let s = Scope::of(Role::Integration, Some("BJ01, BJ02")).unwrap();
+        assert_eq!(s, Scope::Stations(vec!["BJ01".into(), "BJ02".into()]));
+        assert!(s.has_station("BJ02") && !s.has_station("BJ03"));
+        assert_eq!(s.to_string(), "stations:BJ01,BJ02");
+        assert!(Scope::of(Role::Integration, Some(" , ")).is_err());
+        assert!(!Scope::County.has_station("BJ01"));
     }
 }

@@ -58,6 +58,16 @@ impl StationGrid {
         self.values[p.index()].get(i).copied().flatten()
     }
 
+    /// Every value held: (slot, pollutant, value), by pollutant then slot.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, Pollutant, Decimal)> + '_ {
+        let base = self.base.unwrap_or(0);
+        self.values.iter().enumerate().flat_map(move |(k, col)| {
+            col.iter()
+                .enumerate()
+                .filter_map(move |(i, v)| v.map(|v| (base + i as i64, Pollutant::ALL[k], v)))
+        })
+    }
+
     pub(super) fn merge(&mut self, other: StationGrid) -> usize {
         let mut dups = 0;
         if let Some(base) = other.base {

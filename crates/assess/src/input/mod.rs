@@ -18,6 +18,7 @@ mod uci;
 
 pub use files::{files_of, read};
 pub use grid::{Dataset, FileData, Row, Station, StationGrid, hour_slot, pollutant_columns};
+pub use long::parse_end_time;
 pub use store::{
     AMBIENT_CODES, REALTIME_MINUTES_PER_HOUR, SiteOf, StoreReader, ValueRow, WIND_DIRECTION_CODE,
     pollutant_of_code, unit_of,

@@ -6,6 +6,7 @@ pub mod assess;
 pub mod demo;
 pub mod enterprise;
 pub mod hj212;
+pub mod import;
 pub mod serve;
 pub mod simulate;
 pub mod sources;

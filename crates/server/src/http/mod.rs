@@ -63,6 +63,18 @@ pub struct HttpState {
     pub approvers: Arc<lantian_alerts::lifecycle::Approvers>,
     /// Which bound of a forecast's AQI range counts.
     pub forecast_bound: lantian_alerts::Bound,
+    /// The commit feed (pushed observations are announced on it), when
+    /// the server runs one.
+    pub feed: Option<crate::feed::Sender>,
+    /// This node's name (the outbox rows it writes).
+    pub node: String,
+    /// Limits of one push: body bytes and rows.
+    pub push_max_bytes: usize,
+    pub push_max_rows: usize,
+    /// Stations' intake devices, by site code (sites are never deleted).
+    pub intake: Arc<
+        std::sync::Mutex<std::collections::HashMap<String, lantian_store::intake::IntakeDevice>>,
+    >,
 }
 
 impl HttpState {
@@ -84,6 +96,11 @@ impl HttpState {
             reports_per_hour: 5,
             approvers: Arc::default(),
             forecast_bound: lantian_alerts::Bound::Upper,
+            feed: None,
+            node: "node".into(),
+            push_max_bytes: 8 * 1024 * 1024,
+            push_max_rows: 100_000,
+            intake: Arc::default(),
         }
     }
 }
@@ -116,8 +133,8 @@ pub struct ApiDoc;
 /// handler's `#[utoipa::path]`.
 pub fn api() -> OpenApiRouter<HttpState> {
     use routes::{
-        alarms, alerts, boundary, data, devices, enterprises, journal, public_reports, session,
-        tickets,
+        alarms, alerts, boundary, data, devices, enterprises, journal, observations,
+        public_reports, session, tickets,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login))
@@ -169,6 +186,7 @@ pub fn api() -> OpenApiRouter<HttpState> {
             tickets::put_webhook,
             tickets::delete_webhook
         ))
+        .routes(routes!(observations::push))
         .routes(routes!(alerts::add_forecast, alerts::forecasts))
         .routes(routes!(alerts::list, alerts::propose))
         .routes(routes!(alerts::get))

@@ -10,6 +10,7 @@ mod access;
 mod alerts;
 mod data;
 mod devices;
+mod observations;
 mod routes;
 mod sessions;
 mod sources;

@@ -39,6 +39,7 @@ const EXPECTED: &[(&str, &str, bool)] = &[
     ("get", "/api/v1/webhooks", false),
     ("put", "/api/v1/webhooks", false),
     ("delete", "/api/v1/webhooks", false),
+    ("post", "/api/v1/observations", false),
     ("get", "/api/v1/forecasts", false),
     ("post", "/api/v1/forecasts", false),
     ("get", "/api/v1/alerts", false),

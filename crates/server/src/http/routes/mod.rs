@@ -12,6 +12,7 @@ pub mod data;
 pub mod devices;
 pub mod enterprises;
 pub mod journal;
+pub mod observations;
 pub mod public_reports;
 pub mod session;
 pub mod tickets;

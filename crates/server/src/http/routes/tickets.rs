@@ -264,7 +264,7 @@ fn filter_of(caller: &Caller, q: &TicketQuery) -> ApiResult<TicketFilter> {
         Scope::County => None,
         s @ (Scope::Department(_) | Scope::Enterprise(_)) => Some((s.to_string(), None)),
         s @ Scope::Township(t) => Some((s.to_string(), Some(t.clone()))),
-        Scope::Public => {
+        Scope::Public | Scope::Stations(_) => {
             return Err(ApiError::Forbidden(
                 "tickets are for the bureau and their assignees".into(),
             ));

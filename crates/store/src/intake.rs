@@ -1,0 +1,373 @@
+//! Intake: hours that come over HTTP (`POST /api/v1/observations`) or from
+//! files (`lantian import`), not over a device's own HJ 212 line.
+//!
+//! Each site that takes such data has one **intake device** (`devices.intake
+//! = 1`, MN `LTIN` + the site id in ten digits, disabled for TCP), so an
+//! intake hour is an upload like any other (`uploads`, `vals`, the commit
+//! feed's outbox) and every reader of stored uploads — the dashboard's
+//! figures, `lantian assess --database`, the feed's subscribers — sees it.
+//! Values are stored in the units the readers expect (µg/m³, CO mg/m³: the
+//! device's unit overrides say so).
+//!
+//! **Idempotent on (station, time, code).** An hour's values are one upload
+//! (CN 2061, field `Avg`); a value already stored for its station, hour and
+//! code is a duplicate and left as it was (the first wins, as with HJ 212
+//! retransmissions). A later call may add a pollutant to an hour already
+//! stored: its value joins the upload (whose packed copy is then dropped,
+//! so readers take its values from `vals`).
+
+use std::collections::{HashMap, HashSet};
+
+use sha2::{Digest, Sha256};
+use sqlx::QueryBuilder;
+
+use crate::journal::UploadRec;
+use crate::{BeginWrite, PARAMS_PER_INSERT, Result, Site, Store, ValueRec, now_ms, on};
+
+/// The units intake values are stored in (what the readers convert from).
+pub const INTAKE_UNITS: &str =
+    "a21026=ug/m3;a21004=ug/m3;a21005=mg/m3;a05024=ug/m3;a34002=ug/m3;a34004=ug/m3";
+
+/// The HJ 212 command of an intake hour (hourly data).
+pub const INTAKE_CN: i64 = 2061;
+
+/// A site's intake device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeDevice {
+    pub device_id: i64,
+    pub mn: String,
+    /// The site counts in area values (false for background sites).
+    pub assessment: bool,
+}
+
+/// One value to take in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntakeValue {
+    pub device_id: i64,
+    pub mn: String,
+    /// The start of the hour, UTC seconds (an hourly value is labelled by
+    /// the end of its hour; its DataTime is the start).
+    pub data_time: i64,
+    /// The HJ 212 factor code (a34004, …).
+    pub code: String,
+    /// As given (a decimal number).
+    pub raw: String,
+    pub num: Option<f64>,
+    /// The HJ 212 data flag as given (`None`: N).
+    pub flag: Option<String>,
+}
+
+/// What one intake write did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntakeOutcome {
+    /// Values stored now.
+    pub stored: u64,
+    /// Values whose station, hour and code were already stored (or came
+    /// twice in the call: the first counts).
+    pub duplicates: u64,
+    /// The commit feed's outbox row (when something was stored).
+    pub commit_id: Option<i64>,
+    /// What was stored, as uploads with only the new values (for the feed).
+    pub uploads: Vec<UploadRec>,
+}
+
+/// The device kind whose readers take a site kind's data.
+fn device_kind_of(site_kind: &str) -> &'static str {
+    match site_kind {
+        "ambient" | "micro" => "ambient",
+        "outlet" => "cems",
+        "construction" => "dust",
+        "restaurant" => "fume",
+        _ => "other",
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SiteRow {
+    id: i64,
+    kind: String,
+    assessment: i64,
+}
+
+impl Store {
+    /// The intake device of site `code`, created with it when the site has
+    /// none (audited as `actor`). An unknown site is registered from
+    /// `register` when given, else the answer is `None`.
+    pub async fn intake_device(
+        &self,
+        code: &str,
+        register: Option<&Site>,
+        actor: &str,
+    ) -> Result<Option<IntakeDevice>> {
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            let site: Option<SiteRow> =
+                sqlx::query_as("SELECT id, kind, assessment FROM sites WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let site = match (site, register) {
+                (Some(s), _) => s,
+                (None, None) => return Ok(None),
+                (None, Some(s)) => {
+                    let id: i64 = sqlx::query_scalar(crate::registry::UPSERT_SITE)
+                        .bind(s.code.as_str())
+                        .bind(&s.name)
+                        .bind(s.kind.as_str())
+                        .bind(&s.township)
+                        .bind(s.lon)
+                        .bind(s.lat)
+                        .bind(i64::from(s.assessment))
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let detail =
+                        format!("site={} kind={} (registered by an import)", s.code, s.kind);
+                    crate::audit::audit_row!(&mut *tx, actor, "site.add", Some(detail.as_str()))?;
+                    SiteRow {
+                        id,
+                        kind: s.kind.as_str().to_string(),
+                        assessment: i64::from(s.assessment),
+                    }
+                }
+            };
+            let found: Option<(i64, String)> = sqlx::query_as(
+                "SELECT id, mn FROM devices WHERE site_id = $1 AND intake = 1 ORDER BY id LIMIT 1",
+            )
+            .bind(site.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (device_id, mn) = match found {
+                Some(d) => d,
+                None => {
+                    let mn = format!("LTIN{:010}", site.id);
+                    // Never used: the device is disabled for TCP; a hash so
+                    // that no guess could pass if it were enabled.
+                    let password: String = Sha256::digest(format!("{code}:{mn}:{}", now_ms()))
+                        .iter()
+                        .take(8)
+                        .map(|b| format!("{b:02x}"))
+                        .collect();
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO devices (mn, password, site_id, kind, protocol, crc, unit_overrides, enabled, created_ms, intake) \
+                         VALUES ($1, $2, $3, $4, '2017', 'hj212', $5, 0, $6, 1) RETURNING id",
+                    )
+                    .bind(&mn)
+                    .bind(&password)
+                    .bind(site.id)
+                    .bind(device_kind_of(&site.kind))
+                    .bind(INTAKE_UNITS)
+                    .bind(now_ms())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let detail = format!("{mn} site={code} (intake device)");
+                    crate::audit::audit_row!(
+                        &mut *tx,
+                        actor,
+                        "device.intake",
+                        Some(detail.as_str())
+                    )?;
+                    (id, mn)
+                }
+            };
+            tx.commit().await?;
+            Ok(Some(IntakeDevice {
+                device_id,
+                mn,
+                assessment: site.assessment != 0,
+            }))
+        })
+    }
+
+    /// Stores intake values in one transaction (see the module doc): each
+    /// value once per (device, hour, code); the outbox row names every
+    /// upload that gained a value. `late` marks the uploads as history
+    /// (a back-fill).
+    pub async fn write_intake(
+        &self,
+        values: &[IntakeValue],
+        node: &str,
+        late: bool,
+    ) -> Result<IntakeOutcome> {
+        let received_ms = now_ms();
+        // The call's uploads: values grouped by (device, hour), in the
+        // order first seen; a code twice in an hour keeps the first.
+        let mut index: HashMap<(i64, i64), usize> = HashMap::new();
+        let mut groups: Vec<UploadRec> = Vec::new();
+        let mut seen: HashSet<(i64, i64, &str)> = HashSet::new();
+        for v in values {
+            if !seen.insert((v.device_id, v.data_time, v.code.as_str())) {
+                continue;
+            }
+            let i = *index.entry((v.device_id, v.data_time)).or_insert_with(|| {
+                groups.push(UploadRec {
+                    device_id: v.device_id,
+                    mn: v.mn.clone(),
+                    cn: INTAKE_CN,
+                    data_time: v.data_time,
+                    qn: None,
+                    received_ms,
+                    late,
+                    values: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            groups[i].values.push(ValueRec {
+                code: v.code.clone(),
+                field: "Avg".into(),
+                raw: v.raw.clone(),
+                num: v.num,
+                flag: v.flag.clone(),
+            });
+        }
+        if groups.is_empty() {
+            return Ok(IntakeOutcome {
+                duplicates: values.len() as u64,
+                ..IntakeOutcome::default()
+            });
+        }
+        if let crate::Db::Pg(pools) = &self.db {
+            self.ensure_partitions(&pools.write, groups.iter().map(|u| u.data_time))
+                .await?;
+        }
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            // Uploads first: RETURNING names the hours new to the store.
+            let mut inserted: HashSet<(i64, i64)> = HashSet::new();
+            for chunk in groups.chunks(PARAMS_PER_INSERT / 8) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO uploads (device_id, cn, data_time, mn, qn, received_ms, late, packed) ",
+                );
+                q.push_values(chunk, |mut r, u| {
+                    r.push_bind(u.device_id)
+                        .push_bind(u.cn)
+                        .push_bind(u.data_time)
+                        .push_bind(u.mn.clone())
+                        .push_bind(u.qn.clone())
+                        .push_bind(u.received_ms)
+                        .push_bind(i64::from(u.late))
+                        .push_bind(crate::journal::pack(&u.values));
+                });
+                q.push(" ON CONFLICT DO NOTHING RETURNING device_id, data_time");
+                let keys: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                inserted.extend(keys);
+            }
+            let (fresh, known): (Vec<&UploadRec>, Vec<&UploadRec>) = groups
+                .iter()
+                .partition(|u| inserted.contains(&(u.device_id, u.data_time)));
+            let mut stored = 0u64;
+            // A new hour: all its values are new.
+            let rows: Vec<(&UploadRec, &ValueRec)> = fresh
+                .iter()
+                .flat_map(|u| u.values.iter().map(move |v| (*u, v)))
+                .collect();
+            for chunk in rows.chunks(PARAMS_PER_INSERT / 8) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO vals (device_id, cn, ts, code, field, raw, num, flag) ",
+                );
+                q.push_values(chunk, |mut r, (u, v)| {
+                    r.push_bind(u.device_id)
+                        .push_bind(u.cn)
+                        .push_bind(u.data_time)
+                        .push_bind(v.code.clone())
+                        .push_bind(v.field.clone())
+                        .push_bind(v.raw.clone())
+                        .push_bind(v.num)
+                        .push_bind(v.flag.clone());
+                });
+                q.push(" ON CONFLICT DO NOTHING");
+                stored += q.build().execute(&mut *tx).await?.rows_affected();
+            }
+            // An hour already stored: only the codes it lacks join it.
+            let mut joined: HashSet<(i64, i64, String)> = HashSet::new();
+            let rows: Vec<(&UploadRec, &ValueRec)> = known
+                .iter()
+                .flat_map(|u| u.values.iter().map(move |v| (*u, v)))
+                .collect();
+            for chunk in rows.chunks(PARAMS_PER_INSERT / 8) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO vals (device_id, cn, ts, code, field, raw, num, flag) ",
+                );
+                q.push_values(chunk, |mut r, (u, v)| {
+                    r.push_bind(u.device_id)
+                        .push_bind(u.cn)
+                        .push_bind(u.data_time)
+                        .push_bind(v.code.clone())
+                        .push_bind(v.field.clone())
+                        .push_bind(v.raw.clone())
+                        .push_bind(v.num)
+                        .push_bind(v.flag.clone());
+                });
+                q.push(" ON CONFLICT DO NOTHING RETURNING device_id, ts, code");
+                let keys: Vec<(i64, i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                stored += keys.len() as u64;
+                joined.extend(keys);
+            }
+            let mut grown: Vec<UploadRec> = Vec::new();
+            for u in &known {
+                let added: Vec<ValueRec> = u
+                    .values
+                    .iter()
+                    .filter(|v| joined.contains(&(u.device_id, u.data_time, v.code.clone())))
+                    .cloned()
+                    .collect();
+                if added.is_empty() {
+                    continue;
+                }
+                // Its packed copy no longer holds every value.
+                sqlx::query("UPDATE uploads SET packed = NULL WHERE device_id = $1 AND cn = $2 AND data_time = $3")
+                    .bind(u.device_id)
+                    .bind(u.cn)
+                    .bind(u.data_time)
+                    .execute(&mut *tx)
+                    .await?;
+                grown.push(UploadRec {
+                    values: added,
+                    ..(*u).clone()
+                });
+            }
+            let mut uploads: Vec<UploadRec> = fresh.into_iter().cloned().collect();
+            uploads.extend(grown);
+            let mut commit_id = None;
+            if !uploads.is_empty() {
+                let keys: Vec<String> = uploads
+                    .iter()
+                    .map(|u| format!("{}:{}:{}", u.device_id, u.cn, u.data_time))
+                    .collect();
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO commits (at_ms, node, uploads, keys) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(received_ms)
+                .bind(node)
+                .bind(uploads.len() as i64)
+                .bind(keys.join(" "))
+                .fetch_one(&mut *tx)
+                .await?;
+                commit_id = Some(id);
+                // The latest DataTime stored, per device (freshness).
+                let mut latest: HashMap<i64, i64> = HashMap::new();
+                for u in &uploads {
+                    let e = latest.entry(u.device_id).or_insert(u.data_time);
+                    *e = (*e).max(u.data_time);
+                }
+                let mut latest: Vec<(i64, i64)> = latest.into_iter().collect();
+                latest.sort_unstable();
+                for (id, t) in latest {
+                    sqlx::query(
+                        "UPDATE devices SET latest_data_s = $1 WHERE id = $2 AND (latest_data_s IS NULL OR latest_data_s < $1)",
+                    )
+                    .bind(t)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(IntakeOutcome {
+                stored,
+                duplicates: values.len() as u64 - stored,
+                commit_id,
+                uploads,
+            })
+        })
+    }
+}
