@@ -73,7 +73,7 @@ fn read_file(path: &Path, opts: &ReadOptions) -> FileData {
         f => f,
     };
     match format {
-        Format::UciPrsa => uci::read(path, &bytes, opts.uci_hours, &mut data),
+        Format::UciPrsa => uci::read(path, &bytes, opts.uci_hours, opts.window, &mut data),
         Format::Cnemc => cnemc::read(path, &bytes, &mut data),
         Format::Long | Format::Auto => long::read(path, &bytes, opts.long_co_unit, &mut data),
     }

@@ -63,6 +63,10 @@ pub struct ReadOptions {
     /// Unit of CO in long files (explicit; never guessed).
     pub long_co_unit: Unit,
     pub progress: bool,
+    /// Only the hours of these local slots `[from, to)` are kept (UCI
+    /// files: rows outside are skipped before their values are parsed);
+    /// `None`: every hour. `assess` of one period sets it with a margin.
+    pub window: Option<(i64, i64)>,
 }
 
 /// Why a row or value was not used.

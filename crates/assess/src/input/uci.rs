@@ -12,7 +12,13 @@ use lantian_standards::pollutant::{Pollutant, Unit};
 
 use super::{FileData, HourLabel, IssueKind, Row, hour_slot, pollutant_columns};
 
-pub fn read(path: &Path, bytes: &[u8], hours: HourLabel, data: &mut FileData) {
+pub fn read(
+    path: &Path,
+    bytes: &[u8],
+    hours: HourLabel,
+    window: Option<(i64, i64)>,
+    data: &mut FileData,
+) {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let headers = match rdr.byte_headers() {
         Ok(h) => h.clone(),
@@ -84,6 +90,9 @@ pub fn read(path: &Path, bytes: &[u8], hours: HourLabel, data: &mut FileData) {
             HourLabel::Start => hour_slot(start),
             HourLabel::End => hour_slot(start) - 1,
         };
+        if window.is_some_and(|(from, to)| slot < from || slot >= to) {
+            continue;
+        }
         let name = field(cs).trim();
         if name.is_empty() {
             data.issue(path, line, IssueKind::BadRow, "empty station");

@@ -233,6 +233,22 @@ fn assess(args: &Args) -> Result<Assessment> {
     let co_unit: Unit = args.co_unit.parse()?;
     let settings = settings_of(args)?;
     let targets = load_targets(&args.targets)?;
+    // One period asked for: only its hours and those of the same period a
+    // year before (the change against last year), two days either side so
+    // every rule that looks at neighbouring hours sees them, are read.
+    let window = match (args.year, args.from, args.to) {
+        (Some(y), _, _) => lantian_assess::year_bounds(y),
+        (None, Some(f), Some(t)) if f <= t => Some((f, t)),
+        _ => None,
+    }
+    .and_then(|(from, to)| {
+        let first = lantian_assess::previous_year(from, to).map_or(from, |(pf, _)| pf);
+        let slot = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(input::hour_slot);
+        Some((
+            slot(first.checked_sub_days(Days::new(2))?)?,
+            slot(to.checked_add_days(Days::new(3))?)?,
+        ))
+    });
     let (dataset, source) = match (&args.input, &args.database) {
         (Some(path), _) => (
             input::read(
@@ -242,6 +258,7 @@ fn assess(args: &Args) -> Result<Assessment> {
                     uci_hours: args.uci_hours,
                     long_co_unit: co_unit,
                     progress: !args.quiet,
+                    window,
                 },
             )?,
             path.display().to_string(),

@@ -79,6 +79,7 @@ pub fn run(args: Args) -> Result<()> {
             uci_hours: args.uci_hours,
             long_co_unit: co_unit,
             progress: !args.quiet,
+            window: None,
         },
     )?;
     if ds.stations.is_empty() {

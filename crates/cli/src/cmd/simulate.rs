@@ -182,6 +182,7 @@ fn ambient_rows(from: &std::path::Path) -> Result<Vec<StationRows>> {
             uci_hours: HourLabel::Start,
             long_co_unit: lantian_standards::pollutant::Unit::MgPerM3,
             progress: false,
+            window: None,
         },
     )?;
     let Some((start, hours)) = ds.to_hours() else {

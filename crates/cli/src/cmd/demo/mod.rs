@@ -246,6 +246,7 @@ async fn preload(
             uci_hours: HourLabel::Start,
             long_co_unit: Unit::MgPerM3,
             progress: false,
+            window: None,
         },
     )?;
     let (start, hours) = ds.to_hours().context("the sample has no data")?;
