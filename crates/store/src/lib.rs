@@ -257,6 +257,17 @@ impl Store {
     /// As [`Store::connect`], with the limit after which an API read is
     /// cancelled.
     pub async fn connect_with(url: &str, read_limit: Duration) -> Result<Store> {
+        Self::connect_tuned(url, read_limit, 2_000).await
+    }
+
+    /// As [`Store::connect`] for a bulk load (`lantian import`): SQLite's
+    /// write connections keep up to `write_cache_kib` KiB of pages each
+    /// (the default, 2,000 KiB, suits a server's small commits).
+    pub async fn connect_for_bulk(url: &str, write_cache_kib: u32) -> Result<Store> {
+        Self::connect_tuned(url, DEFAULT_READ_LIMIT, write_cache_kib).await
+    }
+
+    async fn connect_tuned(url: &str, read_limit: Duration, write_cache_kib: u32) -> Result<Store> {
         let read_limit = read_limit.max(Duration::from_millis(1));
         let db = if let Some(path) = url
             .strip_prefix("sqlite://")
@@ -273,7 +284,10 @@ impl Store {
                 .log_slow_statements(log::LevelFilter::Info, Duration::from_secs(1));
             let write = SqlitePoolOptions::new()
                 .max_connections(4)
-                .connect_with(opts.clone())
+                .connect_with(
+                    opts.clone()
+                        .pragma("cache_size", format!("-{}", write_cache_kib)),
+                )
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)

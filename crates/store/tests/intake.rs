@@ -24,7 +24,6 @@ fn value(d: &lantian_store::intake::IntakeDevice, t: i64, code: &str, raw: &str)
         data_time: t,
         code: code.into(),
         raw: raw.into(),
-        num: raw.parse().ok(),
         flag: None,
     }
 }
@@ -52,17 +51,23 @@ async fn intake_is_idempotent_per_station_hour_and_code() {
             value(&d, t0, "a34004", "99"), // twice in the call: the first counts
             value(&d, t0 + 3600, "a34004", "40"),
         ];
-        let out = store.write_intake(&first, "n1", false).await.unwrap();
+        let out = store
+            .write_intake(first.to_vec(), "n1", false)
+            .await
+            .unwrap();
         assert_eq!((out.stored, out.duplicates), (3, 1));
         assert_eq!(out.uploads.len(), 2);
         let c1 = out.commit_id.unwrap();
         // Again: nothing stored, no outbox row.
-        let out = store.write_intake(&first, "n1", false).await.unwrap();
+        let out = store
+            .write_intake(first.to_vec(), "n1", false)
+            .await
+            .unwrap();
         assert_eq!((out.stored, out.duplicates, out.commit_id), (0, 4, None));
         // SO2 joins the first hour; PM2.5 stays as first stored.
         let out = store
             .write_intake(
-                &[value(&d, t0, "a21026", "7"), value(&d, t0, "a34004", "50")],
+                vec![value(&d, t0, "a21026", "7"), value(&d, t0, "a34004", "50")],
                 "n1",
                 false,
             )

@@ -101,7 +101,8 @@ pub fn run(args: Args) -> Result<()> {
     };
     let chunk = args.chunk.max(6);
     let summary = crate::cmd::serve::runtime()?.block_on(async {
-        let store = lantian_store::Store::connect(&args.database).await?;
+        // A larger page cache while the indexes grow (measured: BENCHMARKS.md).
+        let store = lantian_store::Store::connect_for_bulk(&args.database, 256 * 1024).await?;
         let mut sum = Summary::default();
         for st in &ds.stations {
             bar.set_message(st.name.clone());
@@ -156,7 +157,6 @@ pub fn run(args: Args) -> Result<()> {
                     data_time: slot * 3600 - 8 * 3600,
                     code: code.to_string(),
                     raw: v.normalize().to_string(),
-                    num: v.to_string().parse().ok(),
                     flag: None,
                 });
             }
@@ -165,7 +165,9 @@ pub fn run(args: Args) -> Result<()> {
             while let Some(h) = hours.next() {
                 batch.extend(h);
                 if batch.len() >= chunk || hours.peek().is_none() {
-                    let out = store.write_intake(&batch, "import", true).await?;
+                    let out = store
+                        .write_intake(std::mem::take(&mut batch), "import", true)
+                        .await?;
                     sum.stored += out.stored;
                     sum.duplicates += out.duplicates;
                     bar.inc(batch.len() as u64);

@@ -95,7 +95,6 @@ struct Good {
     data_time: i64,
     code: String,
     raw: String,
-    num: Option<f64>,
     flag: Option<String>,
 }
 
@@ -176,7 +175,6 @@ fn judge(r: &PushRow, latest_end: chrono::NaiveDateTime) -> Result<Good, String>
         station: station.to_string(),
         data_time: utc_seconds(start),
         code,
-        num: raw.parse::<f64>().ok(),
         raw: d.normalize().to_string(),
         flag,
     })
@@ -340,11 +338,10 @@ pub async fn push(
             data_time: good.data_time,
             code: good.code,
             raw: good.raw,
-            num: good.num,
             flag: good.flag,
         });
     }
-    let out = s.store.write_intake(&values, &s.node, false).await?;
+    let out = s.store.write_intake(values, &s.node, false).await?;
     use std::sync::atomic::Ordering::Relaxed;
     let m = &s.metrics;
     m.push_calls.fetch_add(1, Relaxed);
