@@ -190,6 +190,19 @@ async fn pushed_rows_are_stored_once_and_bad_ones_named() {
                 .await
                 .unwrap()
         );
+        // The 设备 page tells them apart from the TCP devices.
+        let (_, all) = call(a, "GET", "/api/v1/devices", &boss, "").await;
+        let flags: Vec<(String, bool)> = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["mn"].as_str().unwrap().to_string(), d["intake"] == true))
+            .collect();
+        assert_eq!(flags.iter().filter(|(_, i)| *i).count(), 2, "{all}");
+        assert!(
+            flags.iter().all(|(mn, i)| *i == mn.starts_with("LTIN")),
+            "{all}"
+        );
         srv.shutdown().await.unwrap();
     }
 }

@@ -21,7 +21,7 @@ const WORDS = {
   'thisyear': ['今年', 'this year'], 'lastyear': ['去年', 'last year'], 'hourly': ['逐时浓度（近 7 天）', 'Hourly, last 7 days'],
   'calendar': ['日 AQI 日历', 'Daily AQI calendar'], 'rank': ['排名', 'Ranking'], 'composite': ['综合指数', 'Composite index'],
   'yoy': ['同比', 'vs last year'], 'pm25': ['PM2.5 均值', 'PM2.5 mean'], 'devices': ['设备', 'Devices'],
-  'online': ['在线', 'online'], 'offline': ['离线', 'offline'], 'lastseen': ['最后上报', 'Last seen'], 'kind': ['类型', 'Kind'],
+  'online': ['在线', 'online'], 'offline': ['离线', 'offline'], 'intake': ['接口/导入', 'push/import'], 'lastseen': ['最后上报', 'Last seen'], 'kind': ['类型', 'Kind'],
   'protocol': ['协议', 'Protocol'], 'loggers': ['待批准的 HJ 212-2025 数采仪', 'HJ 212-2025 loggers awaiting approval'],
   'approve': ['批准', 'Approve'], 'mn': ['MN', 'MN'], 'nologgers': ['没有待批准的数采仪。', 'No logger is waiting.'],
   'forbidden': ['无权访问：设备管理仅限生态环境局和管理员。', 'Not allowed: this page is for the bureau and admins.'],

@@ -32,7 +32,7 @@ export async function show(main) {
         <th>${t('lastseen')}</th><th>${t('latestdata')}</th><th class="n">${t('stored24')}</th><th class="n">${t('flagged')}</th>
         <th class="n">${t('rejected')}</th><th class="n">${t('quarantined')}</th></tr></thead>
       <tbody>${devices.map(d => html`<tr><td>${d.mn}</td><td>${d.site_name}</td><td>${d.kind}</td><td>${d.protocol}</td>
-        <td>${d.online ? html`<span class="ok">● ${t('online')}</span>` : html`<span class="bad">● ${t('offline')}</span>`}</td>
+        <td>${d.intake ? html`<span class="muted">● ${t('intake')}</span>` : d.online ? html`<span class="ok">● ${t('online')}</span>` : html`<span class="bad">● ${t('offline')}</span>`}</td>
         <td>${d.last_seen ?? '—'}</td><td>${d.latest_data ?? '—'}</td><td class="n">${d.stored_24h}</td>
         <td class="n">${warn(d.flagged_24h)}</td><td class="n">${warn(d.rejected_24h)}</td><td class="n">${warn(d.quarantined_24h)}</td></tr>`)}</tbody></table></div>
     <div class="card scroll" style="margin-top:1rem"><h2>${t('loggers')}</h2>

@@ -45,6 +45,9 @@ pub struct DeviceView {
     pub last_seen: Option<String>,
     /// 在线: heard from within 10 minutes.
     pub online: bool,
+    /// A site's intake device (pushed and imported hours; no TCP line, so
+    /// neither online nor offline).
+    pub intake: bool,
 }
 
 impl DeviceView {
@@ -66,6 +69,7 @@ impl DeviceView {
             enabled: dev.enabled,
             last_seen: dev.last_seen_ms.and_then(shanghai_ms),
             online: dev.is_online(now_ms, offline_after_ms),
+            intake: dev.intake,
         }
     }
 }
