@@ -23,6 +23,7 @@ pub mod keys;
 pub mod listen;
 pub mod metrics;
 pub mod policy;
+pub mod registry;
 pub mod writer;
 
 use std::net::SocketAddr;

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use lantian_hj212::message::DataTime;
 use lantian_server::config::{Config, Overrides};
 use lantian_store::{DeviceSpec, Site, Store};
-use lantian_types::{CrcDialect, DeviceKind, Mn, Protocol, SiteCode, SiteKind};
+use lantian_types::{Mn, SiteCode};
 use serde_json::json;
 
 /// The database when none is named: an SQLite file in the working directory.
@@ -210,68 +210,12 @@ impl DeviceAddArgs {
     }
 }
 
-/// The columns of `lantian device import` (and of `simulate --write-devices`).
-pub const DEVICE_CSV_HEADER: &str = "mn,password,site,site_name,site_kind,township,lon,lat,assessment,kind,protocol,crc,units,rtd_interval_s,min_interval_min,sm4_key";
+pub use lantian_server::registry::DEVICE_CSV_HEADER;
 
-/// One CSV row into a device, or the reason it cannot be.
+/// One CSV row into a device (keys sealed with `LANTIAN_MASTER_KEY`).
 pub fn device_of_row(r: &csv::StringRecord, h: &csv::StringRecord) -> Result<DeviceSpec, String> {
-    let get = |name: &str| {
-        h.iter()
-            .position(|x| x.trim() == name)
-            .and_then(|i| r.get(i))
-            .map(str::trim)
-            .unwrap_or("")
-    };
-    let opt = |name: &str| Some(get(name).to_string()).filter(|s| !s.is_empty());
-    let num = |name: &str| -> Result<Option<f64>, String> {
-        opt(name)
-            .map(|s| {
-                s.parse::<f64>()
-                    .map_err(|_| format!("{name} `{s}` is not a number"))
-            })
-            .transpose()
-    };
-    let int = |name: &str| -> Result<Option<i64>, String> {
-        opt(name)
-            .map(|s| {
-                s.parse::<i64>()
-                    .map_err(|_| format!("{name} `{s}` is not an integer"))
-            })
-            .transpose()
-    };
-    let mn = get("mn");
-    if mn.is_empty() {
-        return Err("empty mn".into());
-    }
-    let mn = Mn::parse(mn)?;
-    let site = SiteCode::parse(&opt("site").ok_or("empty site")?)?;
-    let crc = opt("crc").unwrap_or_else(|| "hj212".into());
-    let crc = crc
-        .parse::<CrcDialect>()
-        .map_err(|_| format!("crc `{crc}`: hj212 or modbus"))?;
-    let protocol = opt("protocol").unwrap_or_else(|| "auto".into());
-    let protocol = protocol
-        .parse::<Protocol>()
-        .map_err(|_| format!("protocol `{protocol}`: auto, 2005, 2017 or 2025"))?;
-    Ok(DeviceSpec {
-        mn,
-        password: opt("password").ok_or("empty password")?,
-        site: Site {
-            name: opt("site_name").unwrap_or_else(|| site.to_string()),
-            code: site,
-            kind: opt("site_kind").map_or(Ok(SiteKind::Ambient), |k| k.parse())?,
-            township: opt("township"),
-            lon: num("lon")?,
-            lat: num("lat")?,
-            assessment: !matches!(get("assessment"), "0" | "false" | "no"),
-        },
-        kind: opt("kind").map_or(Ok(DeviceKind::Ambient), |k| k.parse())?,
-        protocol,
-        crc,
-        unit_overrides: get("units").to_string(),
-        rtd_interval_s: int("rtd_interval_s")?,
-        min_interval_min: int("min_interval_min")?,
-        sm4_key_sealed: seal_key(opt("sm4_key").as_deref())?,
+    lantian_server::registry::device_of_row(r, h, &|k| {
+        seal_key(Some(k)).map(Option::unwrap_or_default)
     })
 }
 

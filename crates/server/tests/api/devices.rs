@@ -144,3 +144,129 @@ async fn a_retransmission_is_stored_once_and_counted_as_a_duplicate() {
         srv.shutdown().await.unwrap();
     }
 }
+
+/// The registry over HTTP: a device registered with the CLI's checks and
+/// audit, a bad field named, a CSV upload with a bad row named and the
+/// others registered, disabling and enabling again; not for a township.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registry_over_http() {
+    for url in databases("registryhttp").await {
+        let (srv, store) = start(&url).await;
+        let boss = user_with_token(&store, "chen", "bureau", None).await;
+        let town = user_with_token(&store, "zhao", "township", Some("泌水街道")).await;
+        let a = srv.http_addr;
+        let body = r#"{"mn":"MN900","password":"123456","site":"BY01","site_name":"城区站","township":"泌水街道","lon":113.33,"lat":32.72,"units":"a21026=ug/m3"}"#;
+        let (st, r) = call(a, "POST", "/api/v1/devices", &boss, body).await;
+        assert_eq!(st, 201, "{r}");
+        assert_eq!(r["mn"], "MN900");
+        let (st, e) = call(
+            a,
+            "POST",
+            "/api/v1/devices",
+            &boss,
+            &body.replace("113.33", "213.33"),
+        )
+        .await;
+        assert_eq!(st, 400, "{e}");
+        let (st, e) = call(
+            a,
+            "POST",
+            "/api/v1/devices",
+            &boss,
+            &body.replace("\"units\"", "\"kind\":\"rocket\",\"units\""),
+        )
+        .await;
+        assert_eq!(st, 400, "{e}");
+        assert!(e["error"].as_str().unwrap().contains("rocket"), "{e}");
+        let (st, _) = call(a, "POST", "/api/v1/devices", &town, body).await;
+        assert_eq!(st, 403);
+        let d = store.devices().await.unwrap();
+        let d = d.iter().find(|d| d.spec.mn.as_str() == "MN900").unwrap();
+        assert_eq!(
+            (d.spec.site.name.as_str(), d.spec.site.lon),
+            ("城区站", Some(113.33))
+        );
+        assert!(d.enabled);
+        let audit = store.audit_log(50).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|x| x.actor == "chen" && x.action == "device.add"),
+            "{audit:?}"
+        );
+        // A CSV upload: the second row has no password.
+        let csv = "mn,password,site,kind\nMN901,pw1,BY02,ambient\nMN902,,BY03,ambient\nMN903,pw3,BY04,cems\n";
+        let auth = format!("Bearer {boss}");
+        let r = http(
+            a,
+            "POST",
+            "/api/v1/devices/import",
+            &[
+                ("Authorization", auth.as_str()),
+                ("Content-Type", "text/csv"),
+            ],
+            csv,
+        )
+        .await;
+        assert_eq!(status(&r), 200, "{r}");
+        let v = json_body(&r);
+        assert_eq!(v["added"], 2, "{v}");
+        assert_eq!(
+            v["refused"],
+            serde_json::json!([{"row": 2, "reason": "empty password"}])
+        );
+        // Disabled, then enabled again.
+        let (st, _) = call(
+            a,
+            "PUT",
+            "/api/v1/devices/MN901/enabled",
+            &boss,
+            r#"{"enabled":false}"#,
+        )
+        .await;
+        assert_eq!(st, 200);
+        let enabled = |mn: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .devices()
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|d| d.spec.mn.as_str() == mn)
+                    .unwrap()
+                    .enabled
+            }
+        };
+        assert!(!enabled("MN901").await);
+        let (st, _) = call(
+            a,
+            "PUT",
+            "/api/v1/devices/MN901/enabled",
+            &boss,
+            r#"{"enabled":true}"#,
+        )
+        .await;
+        assert_eq!(st, 200);
+        assert!(enabled("MN901").await);
+        let (st, _) = call(
+            a,
+            "PUT",
+            "/api/v1/devices/MN999/enabled",
+            &boss,
+            r#"{"enabled":true}"#,
+        )
+        .await;
+        assert_eq!(st, 404);
+        let (st, _) = call(
+            a,
+            "PUT",
+            "/api/v1/devices/MN901/enabled",
+            &town,
+            r#"{"enabled":false}"#,
+        )
+        .await;
+        assert_eq!(st, 403);
+        srv.shutdown().await.unwrap();
+    }
+}

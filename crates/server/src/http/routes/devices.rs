@@ -3,7 +3,7 @@
 //! users (the policy's `ReadDevices` and `ManageDevices`).
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use lantian_store::Verdict;
 use lantian_store::registry::Approval;
 use lantian_types::time::shanghai_ms;
@@ -261,4 +261,220 @@ pub async fn approve(
             req.mn
         ))),
     }
+}
+
+/// A device to register or change, with its site: the columns of
+/// `lantian device import` (the same checks apply).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct DeviceRequest {
+    pub mn: String,
+    pub password: String,
+    /// The site's code (created or updated with the device).
+    pub site: String,
+    pub site_name: Option<String>,
+    /// ambient, micro, outlet, construction, restaurant, other.
+    pub site_kind: Option<String>,
+    pub township: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// Counts in area values (default true; false for background sites).
+    pub assessment: Option<bool>,
+    /// ambient, cems, vocs, dust, fume, water, electricity, other.
+    pub kind: Option<String>,
+    /// auto, 2005, 2017, 2025.
+    pub protocol: Option<String>,
+    /// hj212 or modbus.
+    pub crc: Option<String>,
+    /// `code=unit;…` where the device differs from the code table.
+    pub units: Option<String>,
+    pub rtd_interval_s: Option<i64>,
+    pub min_interval_min: Option<i64>,
+    /// HJ 212-2025 SM4 key (16 characters or 32 hex digits), sealed with
+    /// the master key before it is stored.
+    pub sm4_key: Option<String>,
+}
+
+impl DeviceRequest {
+    /// As a CSV row under [`crate::registry::DEVICE_CSV_HEADER`].
+    fn record(&self) -> csv::StringRecord {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        let n = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let i = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+        csv::StringRecord::from(vec![
+            self.mn.clone(),
+            self.password.clone(),
+            self.site.clone(),
+            o(&self.site_name),
+            o(&self.site_kind),
+            o(&self.township),
+            n(self.lon),
+            n(self.lat),
+            match self.assessment {
+                Some(false) => "0".into(),
+                _ => "1".into(),
+            },
+            o(&self.kind),
+            o(&self.protocol),
+            o(&self.crc),
+            o(&self.units),
+            i(self.rtd_interval_s),
+            i(self.min_interval_min),
+            o(&self.sm4_key),
+        ])
+    }
+}
+
+/// A device registered.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DeviceAdded {
+    pub mn: String,
+    pub id: i64,
+}
+
+/// What an upload of devices did.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct DevicesImported {
+    pub added: u64,
+    /// Rows refused, each with its number (from 1, the header not counted).
+    pub refused: Vec<super::observations::Refused>,
+}
+
+/// Seals a device key with the server's master key.
+fn sealer(s: &HttpState) -> impl Fn(&str) -> Result<String, String> + '_ {
+    move |k: &str| {
+        let key = crate::keys::parse_key(k)?;
+        let master = s
+            .master
+            .ok_or("the server has no master key (LANTIAN_MASTER_KEY) to seal device keys")?;
+        Ok(crate::keys::seal(&master, &key))
+    }
+}
+
+fn header() -> csv::StringRecord {
+    csv::StringRecord::from(
+        crate::registry::DEVICE_CSV_HEADER
+            .split(',')
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Register a device and its site, or change them (by MN): the checks and
+/// the audit row of `lantian device add`. `serve` takes it within its
+/// registry refresh.
+#[utoipa::path(post, path = "/api/v1/devices", tag = "devices", request_body = DeviceRequest,
+    responses(
+        (status = 201, description = "Registered", body = DeviceAdded),
+        (status = 400, description = "A field that does not parse (named), or a bad site name or coordinates"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token"),
+        (status = 415, description = "The body is not sent as application/json"),
+        (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
+    ))]
+pub async fn add(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Json(req): Json<DeviceRequest>,
+) -> ApiResult<Response> {
+    caller.may(Action::ManageDevices, Object::County)?;
+    let spec = crate::registry::device_of_row(&req.record(), &header(), &sealer(&s))
+        .map_err(ApiError::BadRequest)?;
+    let id = s.store.add_device(&spec, &caller.user.username).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        json(&DeviceAdded {
+            mn: spec.mn.to_string(),
+            id,
+        }),
+    )
+        .into_response())
+}
+
+/// Register devices from a CSV upload (the columns of `lantian device
+/// import`): each bad row refused with its number and reason, the others
+/// registered.
+#[utoipa::path(post, path = "/api/v1/devices/import", tag = "devices",
+    request_body(content = String, content_type = "text/csv", description = "mn,password,site,site_name,site_kind,township,lon,lat,assessment,kind,protocol,crc,units,rtd_interval_s,min_interval_min,sm4_key"),
+    responses(
+        (status = 200, description = "Registered (some rows may be refused, each named)", body = DevicesImported),
+        (status = 400, description = "Not a CSV with the header"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token"),
+        (status = 413, description = "The body is larger than 2 MiB"),
+        (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
+    ))]
+pub async fn import(
+    State(s): State<HttpState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    caller.may(Action::ManageDevices, Object::County)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(body.as_ref());
+    let h = rdr
+        .headers()
+        .map_err(|e| ApiError::bad(format!("CSV header: {e}")))?
+        .clone();
+    if !h.iter().any(|x| x.trim() == "mn") || !h.iter().any(|x| x.trim() == "site") {
+        return Err(ApiError::bad(format!(
+            "CSV header: expected {}",
+            crate::registry::DEVICE_CSV_HEADER
+        )));
+    }
+    let seal = sealer(&s);
+    let mut out = DevicesImported::default();
+    for (i, rec) in rdr.records().enumerate() {
+        let row = i + 1;
+        let spec = rec
+            .map_err(|e| e.to_string())
+            .and_then(|r| crate::registry::device_of_row(&r, &h, &seal));
+        match spec {
+            Ok(d) => match s.store.add_device(&d, &caller.user.username).await {
+                Ok(_) => out.added += 1,
+                Err(lantian_store::Error::Invalid(reason)) => out
+                    .refused
+                    .push(super::observations::Refused { row, reason }),
+                Err(e) => return Err(e.into()),
+            },
+            Err(reason) => out
+                .refused
+                .push(super::observations::Refused { row, reason }),
+        }
+    }
+    Ok(json(&out))
+}
+
+/// Disable or re-enable a device.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct EnabledRequest {
+    pub enabled: bool,
+}
+
+/// Disable a device (its frames are quarantined from the next registry
+/// refresh) or enable it again; audited.
+#[utoipa::path(put, path = "/api/v1/devices/{mn}/enabled", tag = "devices",
+    params(("mn" = String, Path, description = "The device's MN")), request_body = EnabledRequest,
+    responses(
+        (status = 200, description = "Changed", body = EnabledRequest),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin or bureau user, or missing X-CSRF-Token"),
+        (status = 404, description = "No such device (or an intake device, which has no line to enable)"),
+        (status = 415, description = "The body is not sent as application/json"),
+        (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
+    ))]
+pub async fn set_enabled(
+    State(s): State<HttpState>,
+    caller: Caller,
+    axum::extract::Path(mn): axum::extract::Path<String>,
+    Json(req): Json<EnabledRequest>,
+) -> ApiResult<Response> {
+    caller.may(Action::ManageDevices, Object::County)?;
+    if !s
+        .store
+        .set_enabled(&mn, req.enabled, &caller.user.username)
+        .await?
+    {
+        return Err(ApiError::NotFound(format!("no device {mn}")));
+    }
+    Ok(json(&req))
 }
