@@ -30,6 +30,10 @@ const CHUNK: usize = 12_000;
 pub const INTAKE_UNITS: &str =
     "a21026=ug/m3;a21004=ug/m3;a21005=mg/m3;a05024=ug/m3;a34002=ug/m3;a34004=ug/m3";
 
+/// The MN prefix of intake devices (`LTIN` + the site id in ten digits);
+/// `add_device` refuses it.
+pub const INTAKE_MN_PREFIX: &str = "LTIN";
+
 /// The HJ 212 command of an intake hour (hourly data).
 pub const INTAKE_CN: i64 = 2061;
 
@@ -145,7 +149,7 @@ impl Store {
             let (device_id, mn) = match found {
                 Some(d) => d,
                 None => {
-                    let mn = format!("LTIN{:010}", site.id);
+                    let mn = format!("{INTAKE_MN_PREFIX}{:010}", site.id);
                     // Never used: the device is disabled for TCP; a hash so
                     // that no guess could pass if it were enabled.
                     let password: String = Sha256::digest(format!("{code}:{mn}:{}", now_ms()))
@@ -153,9 +157,11 @@ impl Store {
                         .take(8)
                         .map(|b| format!("{b:02x}"))
                         .collect();
-                    let id: i64 = sqlx::query_scalar(
+                    // Two first pushes of a station may race: the loser
+                    // inserts nothing and reads the winner's device.
+                    let id: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO devices (mn, password, site_id, kind, protocol, crc, unit_overrides, enabled, created_ms, intake) \
-                         VALUES ($1, $2, $3, $4, '2017', 'hj212', $5, 0, $6, 1) RETURNING id",
+                         VALUES ($1, $2, $3, $4, '2017', 'hj212', $5, 0, $6, 1) ON CONFLICT (mn) DO NOTHING RETURNING id",
                     )
                     .bind(&mn)
                     .bind(&password)
@@ -163,8 +169,28 @@ impl Store {
                     .bind(device_kind_of(&site.kind))
                     .bind(INTAKE_UNITS)
                     .bind(now_ms())
-                    .fetch_one(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await?;
+                    let Some(id) = id else {
+                        let id: Option<i64> = sqlx::query_scalar(
+                            "SELECT id FROM devices WHERE mn = $1 AND site_id = $2 AND intake = 1",
+                        )
+                        .bind(&mn)
+                        .bind(site.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        tx.commit().await?;
+                        return match id {
+                            Some(device_id) => Ok(Some(IntakeDevice {
+                                device_id,
+                                mn,
+                                assessment: site.assessment != 0,
+                            })),
+                            None => Err(crate::Error::Invalid(format!(
+                                "site {code}: MN {mn} is taken by another device"
+                            ))),
+                        };
+                    };
                     let detail = format!("{mn} site={code} (intake device)");
                     crate::audit::audit_row!(
                         &mut *tx,
@@ -193,6 +219,7 @@ impl Store {
         values: Vec<IntakeValue>,
         node: &str,
         late: bool,
+        actor: &str,
     ) -> Result<IntakeOutcome> {
         let received_ms = now_ms();
         let total = values.len() as u64;
@@ -233,6 +260,9 @@ impl Store {
                 flag: v.flag,
             });
         }
+        // Rows in key order: two writers of the same hours lock them in
+        // the same order (PostgreSQL waits, never deadlocks).
+        groups.sort_by_key(|g| (g.device_id, g.data_time));
         if groups.is_empty() {
             return Ok(IntakeOutcome {
                 duplicates: total,
@@ -378,6 +408,14 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 commit_id = Some(id);
+                // Who sent what: one audit row per write that stored.
+                let detail = format!("commit={id} uploads={} stored={stored}", uploads.len());
+                crate::audit::audit_row!(
+                    &mut *tx,
+                    actor,
+                    if late { "intake.import" } else { "intake.push" },
+                    Some(detail.as_str())
+                )?;
                 // The latest DataTime stored, per device (freshness).
                 let mut latest: HashMap<i64, i64> = HashMap::new();
                 for u in &uploads {

@@ -195,6 +195,15 @@ impl Store {
             lantian_types::text::plain(t, "township", 32).map_err(invalid)?;
         }
         lantian_types::text::lon_lat(s.lon, s.lat).map_err(invalid)?;
+        // MNs `LTIN…` are the stations' intake devices (crate::intake):
+        // never registered, changed or taken over here.
+        if d.mn.as_str().starts_with(crate::intake::INTAKE_MN_PREFIX) {
+            return Err(Error::Invalid(format!(
+                "MN {}: MNs starting {} are kept for the stations' intake devices",
+                d.mn,
+                crate::intake::INTAKE_MN_PREFIX
+            )));
+        }
         let detail = format!("{} site={} kind={}", d.mn, s.code, d.kind);
         on!(self, write, |p| {
             let mut tx = p.begin_write().await?;

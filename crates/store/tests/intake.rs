@@ -52,7 +52,7 @@ async fn intake_is_idempotent_per_station_hour_and_code() {
             value(&d, t0 + 3600, "a34004", "40"),
         ];
         let out = store
-            .write_intake(first.to_vec(), "n1", false)
+            .write_intake(first.to_vec(), "n1", false, "t")
             .await
             .unwrap();
         assert_eq!((out.stored, out.duplicates), (3, 1));
@@ -60,7 +60,7 @@ async fn intake_is_idempotent_per_station_hour_and_code() {
         let c1 = out.commit_id.unwrap();
         // Again: nothing stored, no outbox row.
         let out = store
-            .write_intake(first.to_vec(), "n1", false)
+            .write_intake(first.to_vec(), "n1", false, "t")
             .await
             .unwrap();
         assert_eq!((out.stored, out.duplicates, out.commit_id), (0, 4, None));
@@ -70,6 +70,7 @@ async fn intake_is_idempotent_per_station_hour_and_code() {
                 vec![value(&d, t0, "a21026", "7"), value(&d, t0, "a34004", "50")],
                 "n1",
                 false,
+                "t",
             )
             .await
             .unwrap();
@@ -115,6 +116,30 @@ async fn intake_is_idempotent_per_station_hour_and_code() {
             .find(|x| x.id == d.device_id)
             .unwrap();
         assert!(dev.intake && !dev.enabled);
+        // Each write that stored left an audit row; no write can take the
+        // intake device over.
+        let audit = store.audit_log(20).await.unwrap();
+        assert_eq!(
+            audit
+                .iter()
+                .filter(|a| a.action == "intake.push" && a.actor == "t")
+                .count(),
+            2
+        );
+        let spec = lantian_store::DeviceSpec {
+            mn: lantian_types::Mn::parse(&d.mn).unwrap(),
+            password: "x".into(),
+            site: site("BJ02"),
+            kind: "ambient".parse().unwrap(),
+            protocol: "auto".parse().unwrap(),
+            crc: "hj212".parse().unwrap(),
+            unit_overrides: String::new(),
+            rtd_interval_s: None,
+            min_interval_min: None,
+            sm4_key_sealed: None,
+        };
+        let e = store.add_device(&spec, "t").await.unwrap_err().to_string();
+        assert!(e.contains("kept for the stations' intake devices"), "{e}");
         assert_eq!(dev.latest_data_s, Some(t0 + 3600));
     }
 }

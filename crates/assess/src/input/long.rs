@@ -37,7 +37,9 @@ pub fn parse_end_time(t: &str) -> Option<NaiveDateTime> {
         .or_else(|| t.strip_suffix(" 24:00:00"))
     {
         let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
-        return d.and_hms_opt(0, 0, 0).map(|x| x + Duration::days(1));
+        return d
+            .and_hms_opt(0, 0, 0)
+            .and_then(|x| x.checked_add_signed(Duration::days(1)));
     }
     NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M"))
@@ -127,5 +129,7 @@ mod tests {
             Some("2025-01-01 09:00:00")
         );
         assert_eq!(t("2025-13-01 01:00"), None);
+        // The last representable day's 24:00 is no time (and no panic).
+        assert_eq!(t("+262142-12-31 24:00"), None);
     }
 }

@@ -166,12 +166,11 @@ pub fn run(args: Args) -> Result<()> {
                 batch.extend(h);
                 if batch.len() >= chunk || hours.peek().is_none() {
                     let out = store
-                        .write_intake(std::mem::take(&mut batch), "import", true)
+                        .write_intake(std::mem::take(&mut batch), "import", true, "cli")
                         .await?;
                     sum.stored += out.stored;
                     sum.duplicates += out.duplicates;
-                    bar.inc(batch.len() as u64);
-                    batch.clear();
+                    bar.inc(out.stored + out.duplicates);
                 }
             }
         }

@@ -88,6 +88,12 @@ fn known_flag(f: &str) -> bool {
         .any(|l| !l.is_empty() && l == f)
 }
 
+/// The earliest day a pushed hour may have (a floor against times that no
+/// monitoring network had, which would only make empty partitions).
+fn earliest() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
+}
+
 /// A row judged: its station and value, or why not.
 #[derive(Debug, Clone, PartialEq)]
 struct Good {
@@ -114,7 +120,13 @@ fn judge(r: &PushRow, latest_end: chrono::NaiveDateTime) -> Result<Good, String>
         return Err(format!("time `{}` is not on the hour", r.time.trim()));
     }
     if end > latest_end {
-        return Err(format!("time `{}` is in the future", r.time.trim()));
+        return Err(format!(
+            "time `{}` is in the future (an hour is pushed once it has ended)",
+            r.time.trim()
+        ));
+    }
+    if end.date() < earliest() {
+        return Err(format!("time `{}` is before 2000", r.time.trim()));
     }
     let code = match (
         r.pollutant
@@ -170,7 +182,9 @@ fn judge(r: &PushRow, latest_end: chrono::NaiveDateTime) -> Result<Good, String>
         return Err(format!("unknown flag `{f}` (N F M S D C T B P)"));
     }
     // Devices keep Beijing time; DataTime is the start of the hour.
-    let start = end - Duration::hours(1);
+    let start = end
+        .checked_sub_signed(Duration::hours(1))
+        .ok_or_else(|| format!("bad time `{}`", r.time.trim()))?;
     Ok(Good {
         station: station.to_string(),
         data_time: utc_seconds(start),
@@ -180,8 +194,14 @@ fn judge(r: &PushRow, latest_end: chrono::NaiveDateTime) -> Result<Good, String>
     })
 }
 
-/// The rows of a CSV body (header required; columns by name).
-fn csv_rows(body: &[u8]) -> Result<Vec<Result<PushRow, String>>, ApiError> {
+fn too_many(max: usize) -> ApiError {
+    ApiError::TooLarge(format!(
+        "more than {max} rows: at most {max} per call (push_max_rows)"
+    ))
+}
+
+/// The rows of a CSV body (header required; columns by name), at most `max`.
+fn csv_rows(body: &[u8], max: usize) -> Result<Vec<Result<PushRow, String>>, ApiError> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -204,6 +224,9 @@ fn csv_rows(body: &[u8]) -> Result<Vec<Result<PushRow, String>>, ApiError> {
     }
     let mut out = Vec::new();
     for rec in rdr.records() {
+        if out.len() >= max {
+            return Err(too_many(max));
+        }
         out.push(match rec {
             Err(e) => Err(format!("unreadable row: {e}")),
             Ok(rec) => {
@@ -224,12 +247,15 @@ fn csv_rows(body: &[u8]) -> Result<Vec<Result<PushRow, String>>, ApiError> {
 
 /// The rows of a JSON body: an array of objects (a malformed object is
 /// its row's refusal, not the call's).
-fn json_rows(body: &[u8]) -> Result<Vec<Result<PushRow, String>>, ApiError> {
+fn json_rows(body: &[u8], max: usize) -> Result<Vec<Result<PushRow, String>>, ApiError> {
     let v: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("request body: {e}")))?;
     let serde_json::Value::Array(items) = v else {
         return Err(ApiError::bad("request body: a JSON array of rows"));
     };
+    if items.len() > max {
+        return Err(too_many(max));
+    }
     Ok(items
         .into_iter()
         .map(|item| serde_json::from_value::<PushRow>(item).map_err(|e| format!("bad row: {e}")))
@@ -276,17 +302,10 @@ pub async fn push(
             ))
         })?;
     let rows = if is_json {
-        json_rows(&bytes)?
+        json_rows(&bytes, s.push_max_rows)?
     } else {
-        csv_rows(&bytes)?
+        csv_rows(&bytes, s.push_max_rows)?
     };
-    if rows.len() > s.push_max_rows {
-        return Err(ApiError::TooLarge(format!(
-            "{} rows: at most {} per call (push_max_rows)",
-            rows.len(),
-            s.push_max_rows
-        )));
-    }
     // The policy first: every station the call names.
     let named: BTreeSet<&str> = rows
         .iter()
@@ -304,7 +323,9 @@ pub async fn push(
                 .iter()
                 .try_for_each(|code| caller.may(Action::PushObservations, Object::Station(code)))
         })?;
-    let latest_end = now_beijing() + Duration::hours(1);
+    // An hour is complete once it has ended (five minutes of clock slack):
+    // a value pushed earlier would stand for good as the hour's first.
+    let latest_end = now_beijing() + Duration::minutes(5);
     let mut devices: HashMap<String, Option<IntakeDevice>> = HashMap::new();
     let mut refused = Vec::new();
     let mut values = Vec::with_capacity(rows.len());
@@ -341,7 +362,10 @@ pub async fn push(
             flag: good.flag,
         });
     }
-    let out = s.store.write_intake(values, &s.node, false).await?;
+    let out = s
+        .store
+        .write_intake(values, &s.node, false, &caller.user.username)
+        .await?;
     use std::sync::atomic::Ordering::Relaxed;
     let m = &s.metrics;
     m.push_calls.fetch_add(1, Relaxed);
@@ -409,7 +433,10 @@ mod tests {
         );
         assert!(why(row("S1", "2026-01-05", "PM2.5", "1", "")).starts_with("bad time"));
         assert!(why(row("S1", "2026-01-05 03:30", "PM2.5", "1", "")).ends_with("not on the hour"));
-        assert!(why(row("S1", "2026-01-07 03:00", "PM2.5", "1", "")).ends_with("in the future"));
+        assert!(why(row("S1", "2026-01-07 03:00", "PM2.5", "1", "")).contains("in the future"));
+        assert!(why(row("S1", "1999-12-31 03:00", "PM2.5", "1", "")).ends_with("before 2000"));
+        assert!(why(row("S1", "-262143-01-01 00:00", "PM2.5", "1", "")).ends_with("before 2000"));
+        assert!(why(row("S1", "+262142-12-31 24:00", "PM2.5", "1", "")).starts_with("bad time"));
         assert!(
             why(row("S1", "2026-01-05 03:00", "PM1", "1", "")).starts_with("unknown pollutant")
         );
@@ -439,14 +466,17 @@ mod tests {
     fn csv_and_json_bodies() {
         let rows = csv_rows(
             b"station,time,pollutant,value,flag\nS1,2026-01-05 03:00,PM2.5,35,\n\"S2\",x\n",
+            10,
         )
         .unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].as_ref().unwrap().station, "S1");
-        assert!(csv_rows(b"a,b\n1,2\n").is_err());
-        let rows = json_rows(br#"[{"station":"S1","time":"2026-01-05 03:00","pollutant":"SO2","value":7},{"station":1}]"#).unwrap();
+        assert!(csv_rows(b"a,b\n1,2\n", 10).is_err());
+        let rows = json_rows(br#"[{"station":"S1","time":"2026-01-05 03:00","pollutant":"SO2","value":7},{"station":1}]"#, 10).unwrap();
         assert_eq!(rows[0].as_ref().unwrap().value, serde_json::json!(7));
         assert!(rows[1].as_ref().unwrap_err().starts_with("bad row"));
-        assert!(json_rows(b"{}").is_err());
+        assert!(json_rows(b"{}", 10).is_err());
+        assert!(json_rows(b"[1,1,1]", 2).is_err());
+        assert!(csv_rows(b"station,time,pollutant,value\n1\n2\n3\n", 2).is_err());
     }
 }
