@@ -120,16 +120,8 @@ impl Store {
                 (Some(s), _) => s,
                 (None, None) => return Ok(None),
                 (None, Some(s)) => {
-                    let id: i64 = sqlx::query_scalar(crate::registry::UPSERT_SITE)
-                        .bind(s.code.as_str())
-                        .bind(&s.name)
-                        .bind(s.kind.as_str())
-                        .bind(&s.township)
-                        .bind(s.lon)
-                        .bind(s.lat)
-                        .bind(i64::from(s.assessment))
-                        .fetch_one(&mut *tx)
-                        .await?;
+                    crate::registry::check_site(s)?;
+                    let id: i64 = crate::registry::upsert_site!(&mut *tx, s)?;
                     let detail =
                         format!("site={} kind={} (registered by an import)", s.code, s.kind);
                     crate::audit::audit_row!(&mut *tx, actor, "site.add", Some(detail.as_str()))?;

@@ -176,6 +176,35 @@ const UPSERT_DEVICE: &str = "INSERT INTO devices (mn, password, site_id, kind, p
      rtd_interval_s = excluded.rtd_interval_s, min_interval_min = excluded.min_interval_min, enabled = 1, \
      sm4_key_enc = excluded.sm4_key_enc RETURNING id";
 
+/// A site's name, township and coordinates checked before it is stored
+/// (by a device's registration or an import's).
+pub(crate) fn check_site(s: &Site) -> Result<()> {
+    let invalid = |e: String| Error::Invalid(format!("site {}: {e}", s.code));
+    lantian_types::text::plain(&s.name, "site name", 64).map_err(invalid)?;
+    if let Some(t) = &s.township {
+        lantian_types::text::plain(t, "township", 32).map_err(invalid)?;
+    }
+    lantian_types::text::lon_lat(s.lon, s.lat).map_err(invalid)
+}
+
+/// Creates or updates site `$s` on connection `$c` (either backend); its id.
+macro_rules! upsert_site {
+    ($c:expr, $s:expr) => {{
+        let s: &$crate::Site = $s;
+        sqlx::query_scalar::<_, i64>($crate::registry::UPSERT_SITE)
+            .bind(s.code.as_str())
+            .bind(&s.name)
+            .bind(s.kind.as_str())
+            .bind(&s.township)
+            .bind(s.lon)
+            .bind(s.lat)
+            .bind(i64::from(s.assessment))
+            .fetch_one($c)
+            .await
+    }};
+}
+pub(crate) use upsert_site;
+
 /// What [`Store::approve_logger`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Approval {
@@ -189,12 +218,7 @@ impl Store {
     /// `actor`, in one transaction.
     pub async fn add_device(&self, d: &DeviceSpec, actor: &str) -> Result<i64> {
         let s = &d.site;
-        let invalid = |e: String| Error::Invalid(format!("site {}: {e}", s.code));
-        lantian_types::text::plain(&s.name, "site name", 64).map_err(invalid)?;
-        if let Some(t) = &s.township {
-            lantian_types::text::plain(t, "township", 32).map_err(invalid)?;
-        }
-        lantian_types::text::lon_lat(s.lon, s.lat).map_err(invalid)?;
+        check_site(s)?;
         // MNs `LTIN…` are the stations' intake devices (crate::intake):
         // never registered, changed or taken over here.
         if d.mn.as_str().starts_with(crate::intake::INTAKE_MN_PREFIX) {
@@ -207,16 +231,7 @@ impl Store {
         let detail = format!("{} site={} kind={}", d.mn, s.code, d.kind);
         on!(self, write, |p| {
             let mut tx = p.begin_write().await?;
-            let site_id: i64 = sqlx::query_scalar(UPSERT_SITE)
-                .bind(s.code.as_str())
-                .bind(&s.name)
-                .bind(s.kind.as_str())
-                .bind(&s.township)
-                .bind(s.lon)
-                .bind(s.lat)
-                .bind(i64::from(s.assessment))
-                .fetch_one(&mut *tx)
-                .await?;
+            let site_id: i64 = upsert_site!(&mut *tx, s)?;
             let id: i64 = sqlx::query_scalar(UPSERT_DEVICE)
                 .bind(d.mn.as_str())
                 .bind(&d.password)
