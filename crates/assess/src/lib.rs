@@ -10,6 +10,7 @@ pub mod input;
 mod output;
 mod rank;
 mod report;
+pub mod review;
 mod rose;
 
 pub use output::{period_json, to_json, to_text};
@@ -96,6 +97,35 @@ pub async fn load_store(
     let mut reader = input::StoreReader::default();
     read_store(store, &mut reader).await?;
     Ok(reader.finish())
+}
+
+/// The active review marks in the store, as the figures apply them.
+pub async fn review_marks(
+    store: &lantian_store::Store,
+) -> Result<Vec<review::Mark>, lantian_store::Error> {
+    Ok(marks_of(&store.reviews(None, true).await?))
+}
+
+/// Review rows as marks (a row naming a code that is not one of the six
+/// pollutants marks nothing the figures use and is left out).
+pub fn marks_of(rows: &[lantian_store::reviews::ReviewRow]) -> Vec<review::Mark> {
+    let slot = |s: i64| (s + 8 * 3600).div_euclid(3600);
+    rows.iter()
+        .filter(|r| r.restored_ms.is_none())
+        .filter_map(|r| {
+            let pollutant = match r.code.as_deref() {
+                None => None,
+                Some(c) => Some(input::pollutant_of_code(c)?),
+            };
+            Some(review::Mark {
+                station: r.site_code.clone(),
+                pollutant,
+                from: slot(r.from_s),
+                to: slot(r.to_s),
+                reason: r.reason.parse().ok()?,
+            })
+        })
+        .collect()
 }
 
 /// Feeds `reader` every stored upload of the ambient devices (2061 and

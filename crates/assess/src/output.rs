@@ -157,6 +157,7 @@ pub fn to_json(a: &Assessment, show: usize) -> Value {
                 "stations": a.names.len(),
                 "values": a.dataset.values(),
                 "hours_from_realtime": a.dataset.hours_from_realtime,
+                "reviewed_out": a.dataset.reviewed_out,
                 "first_day": a.first_day,
                 "last_day": a.last_day,
                 "skipped": skipped_json(&a.dataset, show),
@@ -269,6 +270,12 @@ pub fn to_text(a: &Assessment) -> String {
         a.first_day,
         a.last_day
     ));
+    if a.dataset.reviewed_out > 0 {
+        out.push_str(&format!(
+            "审核 review: {} station-pollutant hours marked invalid are left out (--raw keeps them)\n",
+            a.dataset.reviewed_out
+        ));
+    }
     let assessed: Vec<&str> = a
         .names
         .iter()

@@ -393,6 +393,17 @@ async fn dashboard_in_headless_chromium() {
         .parse()
         .unwrap();
     assert!(hours >= 100, "the rose counts the hours with wind: {hours}");
+    // The data review's trail: the demo's sample calibration mark, in force,
+    // with its restore button for an admin.
+    let mark = wait_for(&c, "#reviews tr[data-active=true]", "station").await;
+    let text = mark.text().await.unwrap();
+    assert!(text.contains("校准") && text.contains("shenhe"), "{text}");
+    assert!(
+        c.find(Locator::Css("#reviews button.restore"))
+            .await
+            .is_ok()
+    );
+    assert!(c.find(Locator::Css("#review-form")).await.is_ok());
     // The whole page in the picture.
     c.set_window_size(1366, 1500).await.unwrap();
     shot(&c, "04-station").await;

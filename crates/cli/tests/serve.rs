@@ -138,6 +138,47 @@ fn import_then_assess_equals_assessing_the_files() {
             "{again}"
         );
         assert!(!again.contains("registered"), "{again}");
+        // A day of Dongsi marked invalid: one valid day fewer for every
+        // pollutant, 24 × 6 values left out; `--raw` is the files' figures.
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let store = lantian_store::Store::connect(&db).await.unwrap();
+            let from_s = 1_456_761_600; // 2016-03-01 00:00 +08:00
+            let mark = lantian_store::reviews::NewReview {
+                site_code: "Dongsi".into(),
+                code: None,
+                from_s,
+                to_s: from_s + 86_400,
+                reason: "fault".into(),
+                note: "采样故障".into(),
+                evidence: String::new(),
+            };
+            store.mark_review(&mark, "test").await.unwrap();
+        });
+        let assess = |extra: &[&str]| -> Value {
+            let mut args = vec![
+                "assess",
+                "--database",
+                &db,
+                "--exclude",
+                "Dingling",
+                "--year",
+                "2016",
+                "--json",
+            ];
+            args.extend_from_slice(extra);
+            serde_json::from_str(&ok(&run(&args))).unwrap()
+        };
+        let reviewed = assess(&[]);
+        assert_eq!(
+            reviewed["input"]["reviewed_out"], 144,
+            "{}",
+            reviewed["input"]
+        );
+        let days = |v: &Value, p: &str| v["area"]["pollutants"][p]["valid_days"].as_u64().unwrap();
+        for p in ["PM2.5", "PM10", "SO2", "NO2", "CO"] {
+            assert_eq!(days(&reviewed, p) + 1, days(&want, p), "{p}");
+        }
+        assert_eq!(strip(assess(&["--raw"])), want, "{db}");
         // A CNEMC hour: stations by code (1002A 定陵(对照点) is site 1002A),
         // background sites kept out of the area.
         let cnemc = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -121,9 +121,24 @@ pub struct Config {
     /// catering_window_minutes, catering_off_windows). Unset: the documented
     /// defaults of `lantian-sources`.
     pub sources_settings: Vec<String>,
+    /// Data review: keep sand-dust hours in the day counts and their
+    /// ratios (CNEMC monthly-report variant; default false: dust deducted
+    /// from every statistic, the 考核 and ranking basis).
+    pub review_dust_in_day_counts: bool,
+    /// Data review: drop fireworks-marked hours like sand-dust (default
+    /// false: before 2026 only sand-dust was deducted).
+    pub review_deduct_fireworks: bool,
 }
 
 impl Config {
+    /// How the data review's marks become figures.
+    pub fn review(&self) -> lantian_assess::review::ReviewSettings {
+        lantian_assess::review::ReviewSettings {
+            dust_in_day_counts: self.review_dust_in_day_counts,
+            deduct_fireworks: self.review_deduct_fireworks,
+        }
+    }
+
     /// The source-supervision job's settings, or the setting that is wrong.
     pub fn supervisor(&self) -> anyhow::Result<crate::jobs::sources::SupervisorSettings> {
         let mut s = crate::jobs::sources::SupervisorSettings {
@@ -216,6 +231,8 @@ impl Default for Config {
             sources_window_hours: 30 * 24,
             sources_min_valid_minutes: 45,
             sources_settings: Vec::new(),
+            review_dust_in_day_counts: false,
+            review_deduct_fireworks: false,
         }
     }
 }

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{Datelike, NaiveDate};
+use lantian_assess::review::{DataMode, Mark, ReviewSettings};
 use lantian_assess::{Assessment, HourReport, Periods, Request, Rose, TownshipRank};
 use lantian_standards::Decimal;
 use lantian_standards::aqi::{AqiResult, Standard};
@@ -402,6 +403,21 @@ pub struct Snapshot {
     pub last24: Vec<HourView>,
     pub targets: TargetsView,
     pub rankings: Rankings,
+    /// The same figures on raw data, when review marks changed anything
+    /// (`None`: raw and reviewed are the same).
+    pub raw: Option<Arc<Snapshot>>,
+    /// Station-pollutant hours the review left out.
+    pub reviewed_out: usize,
+}
+
+impl Snapshot {
+    /// These figures (reviewed) or their raw twin.
+    pub fn of(self: &Arc<Self>, mode: DataMode) -> Arc<Snapshot> {
+        match (mode, &self.raw) {
+            (DataMode::Raw, Some(raw)) => raw.clone(),
+            _ => self.clone(),
+        }
+    }
 }
 
 /// The shared, swappable snapshot.
@@ -414,8 +430,16 @@ pub fn current(shared: &Shared) -> Option<Arc<Snapshot>> {
     }
 }
 
-/// The year to date of the latest data day, beside the same days of the year before.
-pub fn evaluate(dataset: lantian_assess::input::Dataset, targets: Targets) -> Option<Assessment> {
+/// The year to date of the latest data day, beside the same days of the
+/// year before, on reviewed data (`marks` applied as `review` says) or raw
+/// (`marks` empty). The latest data day is the raw data's, so the reviewed
+/// and raw figures cover the same days.
+pub fn evaluate(
+    dataset: lantian_assess::input::Dataset,
+    targets: Targets,
+    marks: &[Mark],
+    review: &ReviewSettings,
+) -> Option<Assessment> {
     let last = dataset.to_hours().and_then(|(_, hours)| {
         hours
             .iter()
@@ -429,7 +453,7 @@ pub fn evaluate(dataset: lantian_assess::input::Dataset, targets: Targets) -> Op
         exclude: Vec::new(),
         periods: Periods::Range(first, last),
     };
-    lantian_assess::assess(dataset, &req).ok()
+    lantian_assess::review::assess_reviewed(dataset, marks, review, DataMode::Reviewed, &req).ok()
 }
 
 fn day_of(h: &StationHours, k: usize) -> NaiveDate {
@@ -451,6 +475,7 @@ impl Snapshot {
         values: u64,
     ) -> Snapshot {
         let area_hours = assessment.as_ref().and_then(lantian_assess::area_hours);
+        let reviewed_out = assessment.as_ref().map_or(0, |a| a.dataset.reviewed_out);
         let mut snap = Snapshot {
             built_ms: chrono::Utc::now().timestamp_millis(),
             values,
@@ -461,6 +486,8 @@ impl Snapshot {
             last24: Vec::new(),
             targets: TargetsView::default(),
             rankings: Rankings::default(),
+            raw: None,
+            reviewed_out,
         };
         snap.now = snap.now_view();
         snap.last24 = snap.area_last_hours(24);

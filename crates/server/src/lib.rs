@@ -226,6 +226,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         figures_feed,
         snapshot,
         cfg.targets()?,
+        cfg.review(),
         Duration::from_secs(cfg.analysis_every_s.max(1)),
         stop_rx.clone(),
     ));

@@ -54,6 +54,12 @@ pub enum Action {
     /// Push observations of a station over HTTP (the bureau and admins any
     /// station; an integration only the stations its scope lists).
     PushObservations,
+    /// Mark hours of a station invalid, or restore them (数据审核: the
+    /// reviewers, the bureau and admins).
+    ReviewData,
+    /// The review marks and their trail (every logged-in user of the
+    /// county's offices and firms; not the public).
+    ReadReviews,
 }
 
 /// What an action is done to.
@@ -108,11 +114,16 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
             (Role::Township, Reach::All),
             (Role::Enterprise, Reach::All),
             (Role::Public, Reach::All),
+            (Role::Reviewer, Reach::All),
         ],
     ),
     (
         Action::ReadDevices,
-        &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Reviewer, Reach::All),
+        ],
     ),
     (
         Action::ManageDevices,
@@ -120,7 +131,11 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
     ),
     (
         Action::ReadJournal,
-        &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Reviewer, Reach::All),
+        ],
     ),
     (
         Action::ManageBoundary,
@@ -200,6 +215,7 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
             (Role::Township, Reach::All),
             (Role::Enterprise, Reach::All),
             (Role::Public, Reach::All),
+            (Role::Reviewer, Reach::All),
         ],
     ),
     (
@@ -210,6 +226,7 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
             (Role::Department, Reach::All),
             (Role::Township, Reach::All),
             (Role::Enterprise, Reach::All),
+            (Role::Reviewer, Reach::All),
         ],
     ),
     (
@@ -222,6 +239,25 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
             (Role::Admin, Reach::All),
             (Role::Bureau, Reach::All),
             (Role::Integration, Reach::Own),
+        ],
+    ),
+    (
+        Action::ReviewData,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Reviewer, Reach::All),
+        ],
+    ),
+    (
+        Action::ReadReviews,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::All),
+            (Role::Township, Reach::All),
+            (Role::Enterprise, Reach::All),
+            (Role::Reviewer, Reach::All),
         ],
     ),
 ];
@@ -258,6 +294,10 @@ fn what(a: Action) -> &'static str {
         Action::ManageAlerts => "forecasts and alert steps are for the bureau",
         Action::PushObservations => {
             "pushing observations is for the bureau, admins and the integration bound to the station"
+        }
+        Action::ReviewData => "reviewing data is for the reviewers, the bureau and admins",
+        Action::ReadReviews => {
+            "the data review's trail is for logged-in users of the bureau, departments, townships and firms"
         }
     }
 }
@@ -327,26 +367,28 @@ mod tests {
     #[test]
     fn the_policy_as_a_table() {
         let table = [
-            // action            admin bureau dept town firm public integration
-            (Action::ReadData, "AAAAAA-"),
-            (Action::ReadDevices, "AA-----"),
-            (Action::ManageDevices, "AA-----"),
-            (Action::ReadJournal, "AA-----"),
-            (Action::ManageBoundary, "AA-----"),
-            (Action::ReadAudit, "AA-----"),
-            (Action::ManageUsers, "A------"),
-            (Action::ReadSources, "AAA----"),
-            (Action::ManageSources, "AA-----"),
-            (Action::ReadAlarms, "AAA----"),
-            (Action::ActOnAlarm, "AA-----"),
-            (Action::ReadTickets, "AA-----"),
-            (Action::ManageTickets, "AA-----"),
-            (Action::ActOnTicket, "AA-----"),
-            (Action::ReadReporter, "AA-----"),
-            (Action::OwnInbox, "AAAAAA-"),
-            (Action::ReadAlerts, "AAAAA--"),
-            (Action::ManageAlerts, "AA-----"),
-            (Action::PushObservations, "AA-----"),
+            // action            admin bureau dept town firm public integration reviewer
+            (Action::ReadData, "AAAAAA-A"),
+            (Action::ReadDevices, "AA-----A"),
+            (Action::ManageDevices, "AA------"),
+            (Action::ReadJournal, "AA-----A"),
+            (Action::ManageBoundary, "AA------"),
+            (Action::ReadAudit, "AA------"),
+            (Action::ManageUsers, "A-------"),
+            (Action::ReadSources, "AAA-----"),
+            (Action::ManageSources, "AA------"),
+            (Action::ReadAlarms, "AAA-----"),
+            (Action::ActOnAlarm, "AA------"),
+            (Action::ReadTickets, "AA------"),
+            (Action::ManageTickets, "AA------"),
+            (Action::ActOnTicket, "AA------"),
+            (Action::ReadReporter, "AA------"),
+            (Action::OwnInbox, "AAAAAA-A"),
+            (Action::ReadAlerts, "AAAAA--A"),
+            (Action::ManageAlerts, "AA------"),
+            (Action::PushObservations, "AA------"),
+            (Action::ReviewData, "AA-----A"),
+            (Action::ReadReviews, "AAAAA--A"),
         ];
         for (action, want) in table {
             for (role, w) in Role::ALL.iter().zip(want.chars()) {
@@ -355,7 +397,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 19);
+        assert_eq!(RULES.len(), 21);
         assert_eq!(
             may(
                 Role::Township,

@@ -48,6 +48,7 @@ pub mod enterprises;
 pub mod intake;
 pub mod journal;
 pub mod registry;
+pub mod reviews;
 pub mod testing;
 pub mod tickets;
 pub mod users;
@@ -212,6 +213,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0015_webhooks", include_str!("../migrations/sqlite/0015_webhooks.sql")),
     ("0016_alerts", include_str!("../migrations/sqlite/0016_alerts.sql")),
     ("0017_intake", include_str!("../migrations/sqlite/0017_intake.sql")),
+    ("0018_reviews", include_str!("../migrations/sqlite/0018_reviews.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -232,6 +234,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0015_webhooks", include_str!("../migrations/postgres/0015_webhooks.sql")),
     ("0016_alerts", include_str!("../migrations/postgres/0016_alerts.sql")),
     ("0017_intake", include_str!("../migrations/postgres/0017_intake.sql")),
+    ("0018_reviews", include_str!("../migrations/postgres/0018_reviews.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

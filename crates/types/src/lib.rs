@@ -14,6 +14,7 @@
 pub mod device;
 pub mod enterprise;
 pub mod ids;
+pub mod review;
 pub mod role;
 pub mod text;
 pub mod time;
@@ -22,5 +23,6 @@ pub mod verdict;
 pub use device::{CrcDialect, DeviceKind, Mn, Protocol, SiteKind};
 pub use enterprise::{CreditCode, OutletCode};
 pub use ids::SiteCode;
+pub use review::ReviewReason;
 pub use role::{Role, Scope};
 pub use verdict::Verdict;

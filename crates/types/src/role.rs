@@ -26,10 +26,14 @@ pub enum Role {
     /// micro-station network pushing observations of the stations its
     /// scope lists (and nothing else).
     Integration,
+    /// The monitoring staff who review the data (数据审核): mark hours of
+    /// a station or outlet invalid with a reason, or restore them; they
+    /// read the county's figures, devices and journal.
+    Reviewer,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Admin,
         Role::Bureau,
         Role::Department,
@@ -37,6 +41,7 @@ impl Role {
         Role::Enterprise,
         Role::Public,
         Role::Integration,
+        Role::Reviewer,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -48,6 +53,7 @@ impl Role {
             Role::Enterprise => "enterprise",
             Role::Public => "public",
             Role::Integration => "integration",
+            Role::Reviewer => "reviewer",
         }
     }
 
@@ -60,6 +66,7 @@ impl Role {
             Role::Enterprise => "企业",
             Role::Public => "公众",
             Role::Integration => "数据接入",
+            Role::Reviewer => "数据审核",
         }
     }
 
@@ -87,7 +94,7 @@ impl FromStr for Role {
             .find(|r| r.name() == s.trim().to_ascii_lowercase())
             .ok_or_else(|| {
                 format!(
-                    "role `{s}`: admin, bureau, department, township, enterprise, public or integration"
+                    "role `{s}`: admin, bureau, department, township, enterprise, public, integration or reviewer"
                 )
             })
     }
@@ -122,7 +129,7 @@ impl Scope {
                 .ok_or_else(|| format!("a {role} user needs a scope (the {role} it belongs to)"))
         };
         match role {
-            Role::Admin | Role::Bureau => Ok(Scope::County),
+            Role::Admin | Role::Bureau | Role::Reviewer => Ok(Scope::County),
             Role::Public => Ok(Scope::Public),
             Role::Department => named(Scope::Department),
             Role::Township => named(Scope::Township),

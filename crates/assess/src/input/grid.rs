@@ -52,6 +52,16 @@ impl StationGrid {
         true
     }
 
+    /// Removes the value at `slot`; `false` if there was none.
+    pub fn clear(&mut self, slot: i64, p: Pollutant) -> bool {
+        let Some(i) = self.base.and_then(|b| usize::try_from(slot - b).ok()) else {
+            return false;
+        };
+        self.values[p.index()]
+            .get_mut(i)
+            .is_some_and(|cell| cell.take().is_some())
+    }
+
     /// The value at `slot`, if any.
     pub fn get(&self, slot: i64, p: Pollutant) -> Option<Decimal> {
         let i = usize::try_from(slot - self.base?).ok()?;
@@ -241,9 +251,11 @@ pub fn pollutant_columns(
 }
 
 /// Everything read from the input.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Dataset {
     pub files: usize,
+    /// Station-pollutant hours dropped by the data review (`review`).
+    pub reviewed_out: usize,
     /// Station-pollutant hours taken from real-time samples (stored data only).
     pub hours_from_realtime: usize,
     pub rows: u64,

@@ -283,6 +283,7 @@ impl StoreReader {
             rows: self.data.rows,
             stations: self.data.stations.into_values().collect(),
             issues: self.data.issues,
+            reviewed_out: 0,
         };
         (ds, derived)
     }

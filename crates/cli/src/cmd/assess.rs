@@ -37,6 +37,15 @@ pub struct Args {
     /// Assess what `lantian serve` stored (hourly 2061 values of ambient devices).
     #[arg(long)]
     pub database: Option<String>,
+    /// With --database: raw data, the data review's marks not applied
+    /// (default: reviewed data, hours marked invalid left out).
+    #[arg(long, requires = "database")]
+    pub raw: bool,
+    /// With --database: keep sand-dust hours in the day counts and their
+    /// ratios (CNEMC monthly-report variant; default: dust deducted from
+    /// every statistic, the 考核 and ranking basis).
+    #[arg(long, requires = "database")]
+    pub dust_in_day_counts: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub format: Format,
     /// Stations left out of the area value (background/control sites such as
@@ -249,6 +258,7 @@ fn assess(args: &Args) -> Result<Assessment> {
             slot(to.checked_add_days(Days::new(3))?)?,
         ))
     });
+    let mut marks = Vec::new();
     let (dataset, source) = match (&args.input, &args.database) {
         (Some(path), _) => (
             input::read(
@@ -266,6 +276,9 @@ fn assess(args: &Args) -> Result<Assessment> {
         (None, Some(url)) => {
             let (ds, derived) = crate::cmd::serve::runtime()?.block_on(async {
                 let store = lantian_store::Store::connect(url).await?;
+                if !args.raw {
+                    marks = lantian_assess::review_marks(&store).await?;
+                }
                 anyhow::Ok(lantian_assess::load_store(&store).await?)
             })?;
             if derived > 0 {
@@ -297,7 +310,16 @@ fn assess(args: &Args) -> Result<Assessment> {
         exclude: args.exclude.clone(),
         periods,
     };
-    match lantian_assess::assess(dataset, &req) {
+    let review = lantian_assess::review::ReviewSettings {
+        dust_in_day_counts: args.dust_in_day_counts,
+        ..Default::default()
+    };
+    let mode = if args.raw {
+        lantian_assess::review::DataMode::Raw
+    } else {
+        lantian_assess::review::DataMode::Reviewed
+    };
+    match lantian_assess::review::assess_reviewed(dataset, &marks, &review, mode, &req) {
         Ok(a) => {
             for w in &a.warnings {
                 eprintln!("warning: {w}");

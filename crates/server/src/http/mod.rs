@@ -124,6 +124,7 @@ impl HttpState {
         (name = "devices", description = "Monitoring devices, the frame journal and the boundary (admin and bureau)"),
         (name = "sources", description = "The enterprise register, stacks judged against their limits, and alarms (the bureau; a township its firms; a firm itself)"),
         (name = "alerts", description = "Forecasts and heavy-pollution alerts: the level by the rules, the lifecycle (the bureau; everyone logged in reads)"),
+        (name = "review", description = "Data review (数据审核): marking hours invalid or as exceptional events, restoring them, the trail (reviewers, the bureau and admins mark; logged-in users read)"),
         (name = "tickets", description = "Problem tickets (the closed loop), their files, SLA figures and each user's inbox (the bureau; an assignee its own)")
     )
 )]
@@ -134,7 +135,7 @@ pub struct ApiDoc;
 pub fn api() -> OpenApiRouter<HttpState> {
     use routes::{
         alarms, alerts, boundary, data, devices, enterprises, journal, observations,
-        public_reports, session, tickets,
+        public_reports, reviews, session, tickets,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login))
@@ -189,6 +190,8 @@ pub fn api() -> OpenApiRouter<HttpState> {
             tickets::delete_webhook
         ))
         .routes(routes!(observations::push))
+        .routes(routes!(reviews::list, reviews::mark))
+        .routes(routes!(reviews::restore))
         .routes(routes!(alerts::add_forecast, alerts::forecasts))
         .routes(routes!(alerts::list, alerts::propose))
         .routes(routes!(alerts::get))

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lantian_assess::input::StoreReader;
+use lantian_assess::review::{Mark, ReviewSettings};
 use lantian_standards::targets::Targets;
 use lantian_store::{Device, Store, StoredUpload};
 use lantian_types::DeviceKind;
@@ -32,12 +33,19 @@ pub struct Analyst {
     /// registry read): applied once the registry is read again.
     unknown: Vec<lantian_store::UploadRec>,
     uploads: u64,
+    /// The data review's active marks, as last read, and how they apply.
+    marks: Vec<Mark>,
+    review: ReviewSettings,
 }
 
 impl Analyst {
     /// Reads every stored ambient upload (the full rebuild).
-    pub async fn rebuild(store: &Store) -> Result<Analyst, lantian_store::Error> {
+    pub async fn rebuild(
+        store: &Store,
+        review: ReviewSettings,
+    ) -> Result<Analyst, lantian_store::Error> {
         let mut a = Analyst {
+            review,
             // The outbox's end before the read: any batch after it is
             // caught up, any before it is in the read (applying one twice
             // changes nothing).
@@ -45,6 +53,7 @@ impl Analyst {
             ..Analyst::default()
         };
         a.read_devices(store).await?;
+        a.read_marks(store).await?;
         let (reader, devices) = (&mut a.reader, &a.devices);
         a.uploads = store
             .each_upload(DeviceKind::Ambient.as_str(), &[2061, 2011], &mut |u| {
@@ -114,6 +123,17 @@ impl Analyst {
         r.map(|_| ())
     }
 
+    /// Reads the review's active marks; a change (a mark made or restored,
+    /// here or on another node) makes the figures due again.
+    pub async fn read_marks(&mut self, store: &Store) -> Result<(), lantian_store::Error> {
+        let marks = lantian_assess::review_marks(store).await?;
+        if marks != self.marks {
+            self.marks = marks;
+            self.dirty = true;
+        }
+        Ok(())
+    }
+
     /// The figures of what was read, if anything changed since the last
     /// call (CPU work, off the async workers).
     pub async fn evaluate(&mut self, targets: Targets) -> Option<Snapshot> {
@@ -129,9 +149,29 @@ impl Analyst {
             .collect();
         let reader = self.reader.clone();
         let uploads = self.uploads;
+        let marks = self.marks.clone();
+        let review = self.review;
         let built = tokio::task::spawn_blocking(move || {
             let (dataset, _) = reader.finish();
-            Snapshot::build(figures::evaluate(dataset, targets), sites, uploads)
+            if marks.is_empty() {
+                return Snapshot::build(
+                    figures::evaluate(dataset, targets, &[], &review),
+                    sites,
+                    uploads,
+                );
+            }
+            let raw = Snapshot::build(
+                figures::evaluate(dataset.clone(), targets, &[], &review),
+                sites.clone(),
+                uploads,
+            );
+            let mut snap = Snapshot::build(
+                figures::evaluate(dataset, targets, &marks, &review),
+                sites,
+                uploads,
+            );
+            snap.raw = Some(Arc::new(raw));
+            snap
         })
         .await;
         match built {
@@ -174,12 +214,13 @@ pub async fn run(
     mut feed: broadcast::Receiver<Arc<Committed>>,
     shared: figures::Shared,
     targets: Targets,
+    review: ReviewSettings,
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
     let t0 = std::time::Instant::now();
     let mut analyst = loop {
-        match Analyst::rebuild(&store).await {
+        match Analyst::rebuild(&store, review).await {
             Ok(a) => break a,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the stored data failed; retrying");
@@ -215,6 +256,9 @@ pub async fn run(
             _ = tick.tick() => {
                 if let Err(e) = analyst.catch_up(&store).await {
                     tracing::warn!(error = %e, "reading the commit outbox failed");
+                }
+                if let Err(e) = analyst.read_marks(&store).await {
+                    tracing::warn!(error = %e, "reading the data review's marks failed");
                 }
                 let t = std::time::Instant::now();
                 if let Some(snap) = analyst.evaluate(targets).await {

@@ -11,6 +11,7 @@ mod alerts;
 mod data;
 mod devices;
 mod observations;
+mod reviews;
 mod routes;
 mod sessions;
 mod sources;

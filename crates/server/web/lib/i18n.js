@@ -4,6 +4,17 @@
 
 const WORDS = {
   'brand': ['空气质量', 'Air quality'],
+  'rv.title': ['数据审核记录', 'Data review'], 'rv.raw': ['原始数据（未审核）', 'Raw data (not reviewed)'],
+  'rv.how': ['统计数据默认采用审核数据：标记为无效的时段（校准、故障、其他）不参与任何统计；沙尘时段按规定扣除；烟花爆竹时段默认保留。勾选“原始数据”查看未审核结果。',
+    'Figures use reviewed data by default: hours marked invalid (calibration, fault, other) leave every statistic; sand-dust hours are deducted as the rules say; fireworks hours are kept by default. Tick "raw data" for the unreviewed figures.'],
+  'rv.hours': ['时段', 'Hours'], 'rv.pollutant': ['污染物', 'Pollutant'], 'rv.reason': ['原因', 'Reason'], 'rv.note': ['说明', 'Note'],
+  'rv.by': ['审核人', 'By'], 'rv.all': ['全部污染物', 'all pollutants'], 'rv.event': ['（例外事件）', '(exceptional event)'],
+  'rv.active': ['生效', 'in force'], 'rv.restored': ['已恢复', 'restored'], 'rv.restore': ['恢复', 'Restore'],
+  'rv.restorewhy': ['恢复原因：', 'Why do these hours count again?'], 'rv.none': ['该站没有审核标记。', 'No review mark at this station.'],
+  'rv.mark': ['标记无效时段', 'Mark hours'], 'rv.from': ['起（北京时间）', 'From (Beijing)'], 'rv.to': ['止', 'To'],
+  'rv.evidence': ['依据（记录编号、通知、链接）', 'Evidence (record no., notice, link)'], 'rv.submit': ['提交标记', 'Mark'],
+  'rv.r.calibration': ['校准', 'calibration'], 'rv.r.fault': ['故障', 'fault'], 'rv.r.sand_dust': ['沙尘', 'sand and dust'],
+  'rv.r.fireworks': ['烟花爆竹', 'fireworks'], 'rv.r.other': ['其他', 'other'],
   'nav.overview': ['总览', 'Overview'], 'nav.targets': ['目标进度', 'Targets'], 'nav.station': ['站点', 'Stations'],
   'nav.ranking': ['排名', 'Ranking'], 'nav.devices': ['设备', 'Devices'], 'nav.public': ['公众', 'Public'],
   'logout': ['退出', 'Log out'], 'loading': ['加载中…', 'Loading…'],

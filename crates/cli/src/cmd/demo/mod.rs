@@ -20,8 +20,9 @@ use lantian_types::{CrcDialect, DeviceKind, Mn, Protocol, SiteCode, SiteKind};
 use crate::cmd::serve::runtime;
 
 pub mod alerts;
+pub mod reviews;
 pub mod sources;
-pub mod tickets;
+mod tickets;
 use crate::cmd::simulate;
 
 /// The committed sample: (file name, gzipped UCI rows).
@@ -355,6 +356,7 @@ pub fn run(a: Args) -> Result<()> {
         let staff = tickets::users(&store).await?;
         let seeded = tickets::seed(&store, chrono::Utc::now().timestamp_millis()).await?;
         alerts::seed(&store, chrono::Utc::now().timestamp_millis()).await?;
+        reviews::seed(&store, a.live_from).await?;
         drop(store);
 
         let running = lantian_server::start(cfg).await?;
@@ -401,6 +403,7 @@ pub fn run(a: Args) -> Result<()> {
         println!("  HJ 212:       {} (simulated stations upload here)", running.hj212_addr);
         println!("  enterprises:  http://{http}/#/sources   (污染源: 20 示例企业 in Biyang's townships, {stacks_n} CEMS stacks played; sample firms)");
         println!("  alerts:       http://{http}/#/alerts    (应急: a sample episode, yellow raised to orange by the forecast)");
+        println!("  review:       http://{http}/#/station/{}   (审核: a sample calibration mark; log in as shenhe to mark or restore)", reviews::STATION);
         println!("  tickets:      http://{http}/#/tickets   (工单: {} 示例工单 in every state, one overdue; sample tickets)", seeded.tickets);
         println!("  report:       http://{http}/#/report    (举报, no login); follow one: http://{http}/#/report/{} (closed), …/{} (new)", seeded.closed_code, seeded.new_code);
         println!();

@@ -1,5 +1,5 @@
-//! The demo's closed loop: logins for a bureau, a township and a
-//! department user (one-time passwords, printed once), and sample tickets
+//! The demo's closed loop: logins for a bureau, a township, a
+//! department and a reviewer user (one-time passwords, printed once), and sample tickets
 //! in every state — one overdue, so the escalation ladder fires as soon as
 //! `serve` starts — among them public reports whose tracking codes are
 //! printed for the status page. Every ticket is marked a sample.
@@ -23,6 +23,7 @@ pub async fn users(
         ("bureau", "bureau", None),
         ("yangce", "township", Some("羊册镇")),
         ("zhujian", "department", Some("住建局")),
+        ("shenhe", "reviewer", None),
     ] {
         let password = lantian_server::auth::generate_password()?;
         let hash = lantian_server::auth::hash_password(&password).map_err(anyhow::Error::msg)?;

@@ -22,11 +22,25 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::export::{self, Format};
 use crate::http::extract::{Query, within};
 use crate::policy::{Action, Object};
+use lantian_assess::review::DataMode;
 
-/// The snapshot, or 503 while the first one is being computed.
-fn snapshot(s: &HttpState) -> ApiResult<Arc<Snapshot>> {
+/// The snapshot (reviewed data, or raw when asked), or 503 while the
+/// first one is being computed.
+fn snapshot(s: &HttpState, data: DataMode) -> ApiResult<Arc<Snapshot>> {
     figures::current(&s.snapshot)
+        .map(|snap| snap.of(data))
         .ok_or_else(|| ApiError::busy("the figures are being computed; try again in a few seconds"))
+}
+
+/// Which data the figures rest on.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DataQuery {
+    /// `reviewed` (default: 审核数据, hours the data review marked invalid
+    /// left out) or `raw` (原始数据, as received).
+    #[serde(default)]
+    #[param(value_type = Option<String>)]
+    pub data: DataMode,
 }
 
 fn labelled<T>(s: &HttpState, body: T) -> Labelled<T> {
@@ -43,7 +57,7 @@ fn labelled<T>(s: &HttpState, body: T) -> Labelled<T> {
         (status = 503, description = "The first figures are still being computed")
     ))]
 pub async fn public_now(State(s): State<HttpState>) -> ApiResult<Response> {
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, DataMode::Reviewed)?;
     Ok(json(&labelled(&s, &snap.now)))
 }
 
@@ -56,15 +70,19 @@ pub struct Overview<'a> {
 }
 
 /// The overview: the public view plus the area's last 24 hours.
-#[utoipa::path(get, path = "/api/v1/overview", tag = "data",
+#[utoipa::path(get, path = "/api/v1/overview", tag = "data", params(DataQuery),
     responses(
         (status = 200, description = "As /api/v1/public/now, plus last24: the area's hourly reports", body = Labelled<Overview>),
         (status = 401, description = "No session or token"),
         (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
-pub async fn overview(State(s): State<HttpState>, caller: Caller) -> ApiResult<Response> {
+pub async fn overview(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Query(d): Query<DataQuery>,
+) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, d.data)?;
     let body = Overview {
         now: &snap.now,
         last24: &snap.last24,
@@ -86,7 +104,7 @@ pub struct StationsQuery {
 }
 
 /// Stations with their latest hour (optionally of one township).
-#[utoipa::path(get, path = "/api/v1/stations", tag = "data", params(StationsQuery),
+#[utoipa::path(get, path = "/api/v1/stations", tag = "data", params(StationsQuery, DataQuery),
     responses(
         (status = 200, description = "Every station (of the township) and its latest hour", body = Labelled<Stations>),
         (status = 401, description = "No session or token"),
@@ -96,10 +114,11 @@ pub struct StationsQuery {
 pub async fn stations(
     State(s): State<HttpState>,
     caller: Caller,
+    Query(d): Query<DataQuery>,
     Query(q): Query<StationsQuery>,
 ) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, d.data)?;
     let Some(town) = q.township.as_deref() else {
         return Ok(json(&labelled(
             &s,
@@ -142,7 +161,7 @@ pub struct StationHourly {
 
 /// A station's hourly real-time reports over its last `days` days.
 #[utoipa::path(get, path = "/api/v1/stations/{code}/hourly", tag = "data",
-    params(("code" = String, Path, description = "Site code"), HourlyQuery),
+    params(("code" = String, Path, description = "Site code"), HourlyQuery, DataQuery),
     responses(
         (status = 200, description = "The hours, each labelled by its end (+08:00)", content((StationHourly = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "Bad days or format"),
@@ -153,12 +172,13 @@ pub struct StationHourly {
 pub async fn station_hourly(
     State(s): State<HttpState>,
     caller: Caller,
+    Query(d): Query<DataQuery>,
     Path(code): Path<String>,
     Query(q): Query<HourlyQuery>,
 ) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
     let days = within("days", q.days, 1, 31)?.unwrap_or(7);
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, d.data)?;
     let i = station_index(&snap, &code)?;
     let hours = snap.station_hours(i, days);
     match q.format.unwrap_or_default() {
@@ -189,7 +209,7 @@ pub struct StationDaily {
 
 /// A station's daily records of a year (default: the year evaluated).
 #[utoipa::path(get, path = "/api/v1/stations/{code}/daily", tag = "data",
-    params(("code" = String, Path, description = "Site code"), DailyQuery),
+    params(("code" = String, Path, description = "Site code"), DailyQuery, DataQuery),
     responses(
         (status = 200, description = "The days (O3 = max 8-h)", content((StationDaily = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "Bad year or format"),
@@ -200,12 +220,13 @@ pub struct StationDaily {
 pub async fn station_daily(
     State(s): State<HttpState>,
     caller: Caller,
+    Query(d): Query<DataQuery>,
     Path(code): Path<String>,
     Query(q): Query<DailyQuery>,
 ) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
     let year = within("year", q.year, 1900, 9999)?;
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, d.data)?;
     let i = station_index(&snap, &code)?;
     let year = year.or_else(|| snap.year());
     let days = year.map_or_else(Vec::new, |y| snap.daily(Some(i), y));
@@ -235,7 +256,7 @@ pub struct StationRose {
 
 /// A station's pollution rose: PM2.5 by wind direction, year to date.
 #[utoipa::path(get, path = "/api/v1/stations/{code}/rose", tag = "data",
-    params(("code" = String, Path, description = "Site code")),
+    params(("code" = String, Path, description = "Site code"), DataQuery),
     responses(
         (status = 200, description = "{code, from, to, pollutant, hours, bins: [{dir, deg, hours, pm25, colour}]}; no bins when the station reports no wind direction (a01008)", body = StationRose),
         (status = 401, description = "No session or token"),
@@ -246,10 +267,11 @@ pub struct StationRose {
 pub async fn station_rose(
     State(s): State<HttpState>,
     caller: Caller,
+    Query(d): Query<DataQuery>,
     Path(code): Path<String>,
 ) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, d.data)?;
     let i = station_index(&snap, &code)?;
     let rose = snap
         .rose(i)
@@ -293,7 +315,7 @@ pub struct AreaDays {
 /// The area's series: its hourly reports over the last `days` days, or its
 /// daily records of a year (the area is the mean of the assessed stations).
 #[utoipa::path(get, path = "/api/v1/area/{interval}", tag = "data",
-    params(("interval" = Interval, Path, description = "hourly or daily"), AreaQuery),
+    params(("interval" = Interval, Path, description = "hourly or daily"), AreaQuery, DataQuery),
     responses(
         (status = 200, description = "{hours: [...]} or {days: [...]}, as the station series", content((Object = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "Bad interval, days, year or format"),
@@ -303,6 +325,7 @@ pub struct AreaDays {
 pub async fn area_series(
     State(s): State<HttpState>,
     caller: Caller,
+    Query(d): Query<DataQuery>,
     Path(interval): Path<String>,
     Query(q): Query<AreaQuery>,
 ) -> ApiResult<Response> {
@@ -313,7 +336,7 @@ pub async fn area_series(
         other => return Err(ApiError::bad(format!("`{other}`: use hourly or daily"))),
     };
     let format = q.format.unwrap_or_default();
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, d.data)?;
     match interval {
         Interval::Hourly => {
             let days = within("days", q.days, 1, 31)?.unwrap_or(1);
@@ -339,21 +362,25 @@ pub async fn area_series(
 }
 
 /// Target tracking for the year of the latest data.
-#[utoipa::path(get, path = "/api/v1/targets", tag = "data",
+#[utoipa::path(get, path = "/api/v1/targets", tag = "data", params(DataQuery),
     responses(
         (status = 200, description = "{year, as_of, status {pm25_mean, pm25_target, pm25_on_track, pm25_remaining_allowed, good_ratio, …}, tracking, months, label}", body = Labelled<TargetsView>),
         (status = 401, description = "No session or token"),
         (status = 503, description = "Not now: the first figures are being computed, or the database is busy; try again (Retry-After)")
     ))]
-pub async fn targets(State(s): State<HttpState>, caller: Caller) -> ApiResult<Response> {
+pub async fn targets(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Query(d): Query<DataQuery>,
+) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, d.data)?;
     Ok(json(&labelled(&s, &snap.targets)))
 }
 
 /// Stations (and townships) ranked by composite index, with PM2.5,
 /// good-day ratio and last year's.
-#[utoipa::path(get, path = "/api/v1/rankings", tag = "data", params(devices::ExportQuery),
+#[utoipa::path(get, path = "/api/v1/rankings", tag = "data", params(devices::ExportQuery, DataQuery),
     responses(
         (status = 200, description = "{year, from, to, stations: [...], townships: [...], label}", content((Labelled<Rankings> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, description = "No session or token"),
@@ -363,10 +390,11 @@ pub async fn targets(State(s): State<HttpState>, caller: Caller) -> ApiResult<Re
 pub async fn rankings(
     State(s): State<HttpState>,
     caller: Caller,
+    Query(d): Query<DataQuery>,
     Query(q): Query<super::devices::ExportQuery>,
 ) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, d.data)?;
     match q.format.unwrap_or_default() {
         Format::Json => Ok(json(&labelled(&s, &snap.rankings))),
         f => export::table(
@@ -391,7 +419,7 @@ pub struct PeriodQuery {
 /// Area and station statistics of a period: the same JSON as `lantian
 /// assess --database --json` (year to date by default; `from`/`to` for any
 /// period).
-#[utoipa::path(get, path = "/api/v1/assessment", tag = "data", params(PeriodQuery),
+#[utoipa::path(get, path = "/api/v1/assessment", tag = "data", params(PeriodQuery, DataQuery),
     responses(
         (status = 200, description = "The output of `lantian assess --json` (year to date, or from..to)", body = Object),
         (status = 400, description = "Bad or half-given dates, `to` before `from`, or a period longer than max_period_years"),
@@ -401,6 +429,7 @@ pub struct PeriodQuery {
 pub async fn assessment(
     State(s): State<HttpState>,
     caller: Caller,
+    Query(d): Query<DataQuery>,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Response> {
     caller.may(Action::ReadData, Object::County)?;
@@ -423,7 +452,7 @@ pub async fn assessment(
             )));
         }
     }
-    let snap = snapshot(&s)?;
+    let snap = snapshot(&s, d.data)?;
     let Some(a) = snap.assessment.as_ref() else {
         return Ok(json(&Value::Null));
     };

@@ -14,6 +14,7 @@ pub mod enterprises;
 pub mod journal;
 pub mod observations;
 pub mod public_reports;
+pub mod reviews;
 pub mod session;
 pub mod tickets;
 

@@ -1,0 +1,19 @@
+-- Data review (数据审核): hours of a station or outlet marked invalid (or
+-- as an exceptional event) by the monitoring staff, with a reason and
+-- evidence; a mark is restored, never deleted, so the trail stays.
+CREATE TABLE reviews (
+    id           BIGSERIAL PRIMARY KEY,
+    site_id      BIGINT NOT NULL REFERENCES sites(id),
+    code         TEXT,                  -- HJ 212 factor code; NULL: every pollutant
+    from_s       BIGINT NOT NULL,        -- UTC seconds, start of the first hour
+    to_s         BIGINT NOT NULL,        -- UTC seconds, end of the last hour (exclusive)
+    reason       TEXT NOT NULL,         -- calibration | fault | sand_dust | fireworks | other
+    note         TEXT NOT NULL,
+    evidence     TEXT NOT NULL DEFAULT '',
+    marked_by    TEXT NOT NULL,
+    marked_ms    BIGINT NOT NULL,
+    restored_by  TEXT,
+    restored_ms  BIGINT,
+    restore_note TEXT
+);
+CREATE INDEX reviews_site ON reviews (site_id, from_s);
