@@ -446,6 +446,28 @@ async fn dashboard_in_headless_chromium() {
         .await
         .unwrap();
     assert!(text.contains("在线"), "live devices are online");
+    // An admin manages devices here: a disable button per line, the form
+    // and the CSV upload.
+    let buttons = c
+        .find_all(Locator::Css("#devices button[data-toggle]"))
+        .await
+        .unwrap();
+    assert_eq!(buttons.len(), 21, "one disable button per device");
+    assert!(c.find(Locator::Css("#device-form")).await.is_ok());
+    assert!(c.find(Locator::Css("#device-csv")).await.is_ok());
+    // Forwarding up to the demo's sample city platform: connected, acknowledged.
+    let mut acked = 0u64;
+    for _ in 0..40 {
+        c.goto(&format!("{base}/#/devices")).await.unwrap();
+        let row = wait_for(&c, "#forward tbody tr", "devices").await;
+        let cells = row.find_all(Locator::Css("td")).await.unwrap();
+        acked = cells[5].text().await.unwrap().trim().parse().unwrap_or(0);
+        if acked > 0 && row.attr("data-connected").await.unwrap().as_deref() == Some("true") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(acked > 0, "the sample city acknowledged forwarded uploads");
     shot(&c, "06-devices").await;
 
     // 企业: the 20 sample firms, labelled as samples; 报警: the injected

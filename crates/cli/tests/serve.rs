@@ -199,16 +199,28 @@ fn import_then_assess_equals_assessing_the_files() {
 
 /// Starts `lantian serve` on free ports; returns the child and the HJ 212 address.
 fn serve(db: &str) -> (Child, String) {
+    let (child, hj, _) = serve_with(db, "127.0.0.1:0", None);
+    (child, hj)
+}
+
+/// Starts `lantian serve` with its HJ 212 listener on `hj212` and an
+/// optional config file; returns the child and its HJ 212 and HTTP addresses.
+fn serve_with(db: &str, hj212: &str, config: Option<&Path>) -> (Child, String, String) {
+    let mut args = vec![
+        "serve".to_string(),
+        "--database".into(),
+        db.into(),
+        "--hj212".into(),
+        hj212.into(),
+        "--http".into(),
+        "127.0.0.1:0".into(),
+    ];
+    if let Some(c) = config {
+        args.push("--config".into());
+        args.push(c.display().to_string());
+    }
     let mut child = Command::new(bin())
-        .args([
-            "serve",
-            "--database",
-            db,
-            "--hj212",
-            "127.0.0.1:0",
-            "--http",
-            "127.0.0.1:0",
-        ])
+        .args(&args)
         .env("LANTIAN_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -216,15 +228,46 @@ fn serve(db: &str) -> (Child, String) {
         .expect("spawn serve");
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
+    let (hj, http) = loop {
         let line = lines.next().expect("serve printed its addresses").unwrap();
         if let Some(rest) = line.strip_prefix("lantian serve: HJ 212 on ") {
-            break rest.split(',').next().unwrap().to_string();
+            let (hj, rest) = rest.split_once(',').unwrap();
+            let http = rest
+                .trim()
+                .strip_prefix("HTTP on ")
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap();
+            break (hj.to_string(), http.to_string());
         }
     };
     // Keep draining stderr so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (child, addr)
+    (child, hj, http)
+}
+
+/// A plain HTTP GET (no client crate): the body.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(addr) else {
+        return String::new();
+    };
+    let _ = write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    );
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default()
+}
+
+/// A metric's value for one label set, e.g. `lantian_forward_backlog{target="city"}`.
+fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok()))
 }
 
 fn register(dir: &Path, db: &str, devices: &str) {
@@ -393,5 +436,113 @@ fn sigkill_under_load_loses_nothing_acknowledged() {
         let v: Value = serde_json::from_str(ok(&audit).trim()).unwrap();
         assert_eq!(v["missing"], 0, "{db}: {v}");
         assert_eq!(v["acked"], summary["acked"], "{db}");
+    }
+}
+
+/// A county `serve` forwards to a city `serve` (another lantian as the
+/// upper platform); the city is killed (SIGKILL) in the middle of the
+/// county's intake and restarted on the same port and database. Afterwards
+/// every frame the county acknowledged to its devices is at the city, with
+/// the same values, none twice (`lantian audit acks --against`).
+#[test]
+fn forwarding_to_a_city_survives_the_city_being_killed() {
+    let county_dir = tempdir("fwd-county");
+    let city_dir = tempdir("fwd-city");
+    let pairs: Vec<(String, String)> = databases(&county_dir, "fwd_county")
+        .into_iter()
+        .zip(databases(&city_dir, "fwd_city"))
+        .collect();
+    for (county, city) in pairs {
+        register(&county_dir, &county, "5");
+        register(&city_dir, &city, "5");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let city_addr = port.to_string();
+        let (city_child, _, _) = serve_with(&city, &city_addr, None);
+        let config = county_dir.join("county.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[[forward]]\nname = \"city\"\ntarget = \"{city_addr}\"\nprotocol = \"2017\"\ndevices = \"*\"\nwindow = 16\nack_timeout_s = 2\n"
+            ),
+        )
+        .unwrap();
+        let (county_child, county_hj, county_http) =
+            serve_with(&county, "127.0.0.1:0", Some(&config));
+        let acks = county_dir.join("acks.txt");
+        let f = fixture();
+        let sim = Command::new(bin())
+            .args([
+                "simulate",
+                "--target",
+                &county_hj,
+                "--from",
+                f.to_str().unwrap(),
+                "--devices",
+                "5",
+                "--duration",
+                "5",
+                "--ack-log",
+                acks.to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        let mut city_child = city_child;
+        city_child.kill().unwrap(); // SIGKILL, frames in flight
+        let _ = city_child.wait();
+        std::thread::sleep(Duration::from_millis(1500));
+        let (city_child, _, _) = serve_with(&city, &city_addr, None);
+        let out = sim.wait_with_output().unwrap();
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let sent = summary["acked"].as_u64().unwrap();
+        assert!(sent > 200, "{county}: load: {summary}");
+        // The county catches up: everything acknowledged by the city.
+        let series = |name: &str| format!("{name}{{target=\"city\"}}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(90);
+        let m = loop {
+            let m = http_get(&county_http, "/metrics");
+            let backlog = metric(&m, &series("lantian_forward_backlog"));
+            let acked = metric(&m, &series("lantian_forward_acked_total")).unwrap_or(0.0);
+            if backlog == Some(0.0) && acked >= sent as f64 {
+                break m;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{county}: the forwarder did not catch up ({sent} sent by the devices): {m}"
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        };
+        // Frames in flight at the kill were sent again (how many depends on
+        // the moment; the audit below is what must hold).
+        eprintln!(
+            "{county}: {sent} frames; re-sent after the kill: {:?}",
+            metric(&m, &series("lantian_forward_resent_total"))
+        );
+        stop(county_child);
+        stop(city_child);
+        let audit = run(&[
+            "audit",
+            "acks",
+            "--database",
+            &city,
+            "--against",
+            &county,
+            acks.to_str().unwrap(),
+        ]);
+        let v: Value = serde_json::from_str(ok(&audit).trim()).unwrap();
+        assert_eq!(
+            (
+                v["acked"].as_u64(),
+                v["missing"].as_u64(),
+                v["different"].as_u64()
+            ),
+            (Some(sent), Some(0), Some(0)),
+            "{county} → {city}: {v}"
+        );
     }
 }

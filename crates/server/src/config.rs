@@ -128,9 +128,136 @@ pub struct Config {
     /// Data review: drop fireworks-marked hours like sand-dust (default
     /// false: before 2026 only sand-dust was deducted).
     pub review_deduct_fireworks: bool,
+    /// Forwarding up (数据转发): one `[[forward]]` table per upper platform.
+    pub forward: Vec<ForwardTarget>,
+    /// Freshness data alarms: how often devices and feeds are judged
+    /// (seconds; 0: never), and the thresholds of `lantian_sources::freshness`
+    /// (a device with a line silent beyond `freshness_silent_s`, default
+    /// 7,200, or 3 × its real-time interval; an intake feed whose latest hour
+    /// ended more than `freshness_intake_silent_s` ago, default 10,800).
+    pub freshness_every_s: u64,
+    pub freshness_silent_s: i64,
+    pub freshness_intake_silent_s: i64,
+}
+
+/// Which devices a target is sent: `"*"` (every device with a line of its
+/// own — not the stations' intake devices, whose hours came from above) or
+/// a list of MNs (intake devices included when listed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ForwardDevices {
+    All(String),
+    List(Vec<String>),
+}
+
+impl Default for ForwardDevices {
+    fn default() -> Self {
+        ForwardDevices::All("*".into())
+    }
+}
+
+/// One upper platform (a city or province platform, or another lantian
+/// `serve`) that every committed upload of the chosen devices is forwarded
+/// to over HJ 212, re-sent until it answers 9014.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardTarget {
+    /// A name for the metrics, the 设备 page and `lantian audit acks`.
+    pub name: String,
+    /// host:port of the upper platform's HJ 212 listener.
+    pub target: String,
+    /// 2005, 2017 (default) or 2025: the frames' Flag version bits, and
+    /// for 2005 the factor codes of HJ/T 212-2005 where one exists.
+    #[serde(default = "default_forward_protocol")]
+    pub protocol: String,
+    #[serde(default)]
+    pub devices: ForwardDevices,
+    /// Local MN → the MN the upper platform knows the device by.
+    #[serde(default)]
+    pub mn: std::collections::BTreeMap<String, String>,
+    /// The upper platform's password for every device (default: each
+    /// device's own).
+    #[serde(default)]
+    pub pw: Option<String>,
+    /// Forward the whole outbox from its start (default: only what is
+    /// committed from the first start with this target on).
+    #[serde(default)]
+    pub from_start: bool,
+    /// Frames sent before their acknowledgements come back (default 64).
+    #[serde(default = "default_forward_window")]
+    pub window: usize,
+    /// Seconds an acknowledgement is waited for before the line is taken
+    /// as dropped and the unacknowledged frames are sent again (default 10).
+    #[serde(default = "default_forward_ack_timeout")]
+    pub ack_timeout_s: u64,
+    /// Seconds of lag (oldest unacknowledged upload) that raise the
+    /// target's data alarm (default 900).
+    #[serde(default = "default_forward_lag_alarm")]
+    pub lag_alarm_s: u64,
+}
+
+fn default_forward_protocol() -> String {
+    "2017".into()
+}
+fn default_forward_window() -> usize {
+    64
+}
+fn default_forward_ack_timeout() -> u64 {
+    10
+}
+fn default_forward_lag_alarm() -> u64 {
+    900
+}
+
+impl ForwardTarget {
+    /// The target's settings checked (name, address, protocol, devices).
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.name.trim().is_empty() || self.name.contains(char::is_whitespace) {
+            anyhow::bail!("[[forward]] name `{}`: a word without spaces", self.name);
+        }
+        if !self.target.contains(':') {
+            anyhow::bail!(
+                "[[forward]] {}: target `{}` is not host:port",
+                self.name,
+                self.target
+            );
+        }
+        if !["2005", "2017", "2025"].contains(&self.protocol.as_str()) {
+            anyhow::bail!(
+                "[[forward]] {}: protocol `{}`: 2005, 2017 or 2025",
+                self.name,
+                self.protocol
+            );
+        }
+        if let ForwardDevices::All(s) = &self.devices
+            && s != "*"
+        {
+            anyhow::bail!(
+                "[[forward]] {}: devices `{s}`: \"*\" or a list of MNs",
+                self.name
+            );
+        }
+        if self.window == 0 || self.window > 4096 {
+            anyhow::bail!(
+                "[[forward]] {}: window {}: 1 to 4096",
+                self.name,
+                self.window
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Config {
+    /// The freshness thresholds.
+    pub fn freshness(&self) -> lantian_sources::freshness::Settings {
+        lantian_sources::freshness::Settings {
+            silent_after_s: self.freshness_silent_s.max(60),
+            intake_silent_after_s: self.freshness_intake_silent_s.max(60),
+            ..Default::default()
+        }
+    }
+
     /// How the data review's marks become figures.
     pub fn review(&self) -> lantian_assess::review::ReviewSettings {
         lantian_assess::review::ReviewSettings {
@@ -233,6 +360,10 @@ impl Default for Config {
             sources_settings: Vec::new(),
             review_dust_in_day_counts: false,
             review_deduct_fireworks: false,
+            forward: Vec::new(),
+            freshness_every_s: 60,
+            freshness_silent_s: 7_200,
+            freshness_intake_silent_s: 10_800,
         }
     }
 }

@@ -128,6 +128,12 @@ impl Cursor {
         self.advance(None);
     }
 
+    /// Moves the floor over a gap older than [`GAP_WAIT_MS`] at `now_ms`
+    /// (a row that will never come: its batch rolled back).
+    pub fn settle(&mut self, now_ms: i64) {
+        self.advance(Some(now_ms));
+    }
+
     /// Moves the floor over applied ids, and over a gap older than
     /// [`GAP_WAIT_MS`] at `now_ms` (when given).
     fn advance(&mut self, now_ms: Option<i64>) {

@@ -128,6 +128,10 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let feed = feed::channel();
     // Subscribed before the writers start, so no batch is missed.
     let figures_feed = feed.subscribe();
+    for t in &cfg.forward {
+        t.check()?;
+    }
+    let forward_feeds: Vec<_> = cfg.forward.iter().map(|_| feed.subscribe()).collect();
     let sources_feed = feed.subscribe();
     let supervisor = jobs::sources::Supervisor::new(cfg.supervisor()?);
     let sources_live = supervisor.live.clone();
@@ -255,6 +259,33 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         stop_rx.clone(),
     ));
 
+    // Forwarding up, one task per [[forward]] target.
+    if let Ok(mut g) = metrics.forward.lock() {
+        *g = vec![jobs::forward::Status::default(); cfg.forward.len()];
+    }
+    let mut forward_tasks = JoinSet::new();
+    for (i, (t, rx)) in cfg.forward.iter().zip(forward_feeds).enumerate() {
+        forward_tasks.spawn(jobs::forward::run(
+            store.clone(),
+            t.clone(),
+            i,
+            metrics.forward.clone(),
+            rx,
+            stop_rx.clone(),
+        ));
+    }
+
+    // Freshness data alarms.
+    let fresh_task = (cfg.freshness_every_s > 0).then(|| {
+        tokio::spawn(jobs::freshness::run(
+            store.clone(),
+            metrics.forward.clone(),
+            cfg.freshness(),
+            Duration::from_secs(cfg.freshness_every_s),
+            stop_rx.clone(),
+        ))
+    });
+
     let task_metrics = metrics.clone();
     let task = tokio::spawn(async move {
         let metrics = task_metrics;
@@ -306,6 +337,10 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         let _ = src_task.await;
         let _ = tickets_task.await;
         let _ = hooks_task.await;
+        while forward_tasks.join_next().await.is_some() {}
+        if let Some(t) = fresh_task {
+            let _ = t.await;
+        }
         tracing::info!("stopped");
         Ok(())
     });

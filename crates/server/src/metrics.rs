@@ -34,6 +34,8 @@ pub struct Metrics {
     pub push_values_stored: AtomicU64,
     pub push_rows_refused: AtomicU64,
     pub push_duplicates: AtomicU64,
+    /// Each forwarding target's state (`jobs::forward`).
+    pub forward: crate::jobs::forward::Statuses,
 }
 
 impl Metrics {
@@ -165,6 +167,57 @@ impl Metrics {
             "counter",
             self.push_rows_refused.load(Relaxed),
         );
+        let forward = match self.forward.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        if !forward.is_empty() {
+            type Pick = fn(&crate::jobs::forward::Status) -> i64;
+            let series: [(&str, &str, &str, Pick); 6] = [
+                (
+                    "lantian_forward_sent_total",
+                    "Frames forwarded (re-sends included).",
+                    "counter",
+                    |x| x.sent as i64,
+                ),
+                (
+                    "lantian_forward_acked_total",
+                    "Forwarded frames the upper platform acknowledged (9014).",
+                    "counter",
+                    |x| x.acked as i64,
+                ),
+                (
+                    "lantian_forward_resent_total",
+                    "Frames sent again after a dropped line or a missing 9014.",
+                    "counter",
+                    |x| x.resent as i64,
+                ),
+                (
+                    "lantian_forward_backlog",
+                    "Uploads read from the outbox and not acknowledged yet.",
+                    "gauge",
+                    |x| x.backlog as i64,
+                ),
+                (
+                    "lantian_forward_lag_seconds",
+                    "Age of the oldest unacknowledged upload (0: none).",
+                    "gauge",
+                    |x| x.lag_s,
+                ),
+                (
+                    "lantian_forward_connected",
+                    "1 while the line to the upper platform is up.",
+                    "gauge",
+                    |x| i64::from(x.connected),
+                ),
+            ];
+            for (name, help, kind, pick) in series {
+                let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}");
+                for t in &forward {
+                    let _ = writeln!(s, "{name}{{target=\"{}\"}} {}", t.name, pick(t));
+                }
+            }
+        }
         let _ = writeln!(
             s,
             "# HELP lantian_frames_total Frames received, by verdict.\n# TYPE lantian_frames_total counter"

@@ -51,10 +51,15 @@ pub enum Rule {
     TreatmentOff,
     /// 餐饮: 风机开、净化器关.
     PurifierOff,
+    /// 数据中断: a device or station silent beyond its expected interval
+    /// (`freshness`).
+    Silent,
+    /// 转发滞后: the feed to an upper platform lags (`freshness`).
+    FeedLag,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 15] = [
         Rule::Exceedance,
         Rule::Constant,
         Rule::Zero,
@@ -68,6 +73,8 @@ impl Rule {
         Rule::OverRange,
         Rule::TreatmentOff,
         Rule::PurifierOff,
+        Rule::Silent,
+        Rule::FeedLag,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -85,6 +92,8 @@ impl Rule {
             Rule::OverRange => "over_range",
             Rule::TreatmentOff => "treatment_off",
             Rule::PurifierOff => "purifier_off",
+            Rule::Silent => "silent",
+            Rule::FeedLag => "feed_lag",
         }
     }
 
@@ -103,6 +112,8 @@ impl Rule {
             Rule::OverRange => "超量程",
             Rule::TreatmentOff => "生产开、治污停",
             Rule::PurifierOff => "风机开、净化器关",
+            Rule::Silent => "数据中断(超时未上报)",
+            Rule::FeedLag => "上级平台转发滞后",
         }
     }
 

@@ -25,6 +25,7 @@
 pub mod alarm;
 pub mod check;
 pub mod flags;
+pub mod freshness;
 pub mod grade;
 pub mod judge;
 pub mod limits;

@@ -628,6 +628,26 @@ impl Store {
         })
     }
 
+    /// The stored values of a device's uploads at `data_time` (every CN),
+    /// as (cn, code, field, raw, flag), sorted: what forwarding is checked by.
+    pub async fn upload_values(
+        &self,
+        mn: &str,
+        data_time: i64,
+    ) -> Result<Vec<(i64, String, String, String, Option<String>)>> {
+        read!(self, |c| {
+            Ok(sqlx::query_as(
+                "SELECT v.cn, v.code, v.field, v.raw, v.flag FROM vals v JOIN uploads u \
+                 ON u.device_id = v.device_id AND u.cn = v.cn AND u.data_time = v.ts \
+                 WHERE u.mn = $1 AND u.data_time = $2 ORDER BY v.cn, v.code, v.field",
+            )
+            .bind(mn)
+            .bind(data_time)
+            .fetch_all(&mut *c)
+            .await?)
+        })
+    }
+
     /// Uploads that arrived as re-sends (HJ 212-2025 `RF=1`).
     pub async fn late_uploads(&self) -> Result<i64> {
         read!(self, |c| {

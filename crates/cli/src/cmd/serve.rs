@@ -362,16 +362,26 @@ pub fn device(cmd: DeviceCommand) -> Result<()> {
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
     /// Check that every acknowledged frame of an ack log (`MN QN DataTime`
-    /// per line, as `lantian simulate --ack-log` writes) is stored.
+    /// per line, as `lantian simulate --ack-log` writes) is stored; with
+    /// `--against`, also that its values are the same as in that database
+    /// (an upper platform's database checked against the county's that
+    /// forwarded to it: nothing lost, nothing changed, nothing twice).
     Acks {
         #[arg(long, default_value = DEFAULT_DB)]
         database: String,
+        /// The database the frames were first stored in (the county's).
+        #[arg(long)]
+        against: Option<String>,
         file: PathBuf,
     },
 }
 
 pub fn audit(cmd: AuditCommand) -> Result<()> {
-    let AuditCommand::Acks { database, file } = cmd;
+    let AuditCommand::Acks {
+        database,
+        against,
+        file,
+    } = cmd;
     let f =
         std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut lines = Vec::new();
@@ -388,23 +398,49 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
             .with_context(|| format!("{}:{}: bad DataTime `{dt}`", file.display(), i + 1))?;
         lines.push((mn.to_string(), t.unix_seconds(8 * 3600)));
     }
-    let missing = runtime()?.block_on(async move {
+    let compare = against.is_some();
+    let (acked, missing, different) = runtime()?.block_on(async move {
         let store = Store::connect(&database).await?;
+        let first = match &against {
+            Some(url) => Some(Store::connect(url).await?),
+            None => None,
+        };
         let mut missing = Vec::new();
+        let mut different = Vec::new();
         for (mn, ts) in &lines {
             if !store.upload_exists(mn, *ts).await? {
                 missing.push((mn.clone(), *ts));
+                continue;
+            }
+            if let Some(first) = &first
+                && store.upload_values(mn, *ts).await? != first.upload_values(mn, *ts).await?
+            {
+                different.push((mn.clone(), *ts));
             }
         }
-        anyhow::Ok((lines.len(), missing))
+        anyhow::Ok((lines.len(), missing, different))
     })?;
-    let (acked, missing) = missing;
     for (mn, ts) in missing.iter().take(20) {
         eprintln!("missing: MN {mn} at {ts} (UTC seconds)");
     }
-    println!("{}", json!({"acked": acked, "missing": missing.len()}));
+    for (mn, ts) in different.iter().take(20) {
+        eprintln!(
+            "different: MN {mn} at {ts} (UTC seconds): the values are not those of --against"
+        );
+    }
+    if compare {
+        println!(
+            "{}",
+            json!({"acked": acked, "missing": missing.len(), "different": different.len()})
+        );
+    } else {
+        println!("{}", json!({"acked": acked, "missing": missing.len()}));
+    }
     if !missing.is_empty() {
         bail!("{} acknowledged uploads are not stored", missing.len());
+    }
+    if !different.is_empty() {
+        bail!("{} uploads differ from --against", different.len());
     }
     Ok(())
 }

@@ -144,6 +144,7 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(devices::devices, devices::add))
         .routes(routes!(devices::import))
         .routes(routes!(devices::set_enabled))
+        .routes(routes!(devices::forward))
         .routes(routes!(devices::loggers))
         .routes(routes!(devices::approve))
         .routes(routes!(journal::frames))

@@ -3,6 +3,8 @@
 //! at shutdown.
 
 pub mod figures;
+pub mod forward;
+pub mod freshness;
 pub mod retention;
 pub mod sources;
 pub mod tickets;

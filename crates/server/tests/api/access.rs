@@ -23,6 +23,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/devices", "", "AA----A"),
     ("GET", "/api/v1/devices?format=csv", "", "AA----A"),
     ("GET", "/api/v1/loggers", "", "AA----A"),
+    ("GET", "/api/v1/forward", "", "AA----A"),
     ("GET", "/api/v1/frames", "", "AA----A"),
     ("GET", "/api/v1/quarantine", "", "AA----A"),
     (

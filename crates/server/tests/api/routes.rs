@@ -14,6 +14,7 @@ const EXPECTED: &[(&str, &str, bool)] = &[
     ("post", "/api/v1/devices", false),
     ("post", "/api/v1/devices/import", false),
     ("put", "/api/v1/devices/{mn}/enabled", false),
+    ("get", "/api/v1/forward", false),
     ("get", "/api/v1/loggers", false),
     ("post", "/api/v1/loggers/approve", false),
     ("get", "/api/v1/frames", false),

@@ -4,6 +4,13 @@
 
 const WORDS = {
   'brand': ['空气质量', 'Air quality'],
+  'dev.disable': ['停用', 'Disable'], 'dev.enable': ['启用', 'Enable'], 'dev.add': ['添加或修改设备', 'Add or change a device'],
+  'dev.password': ['密码', 'Password'], 'dev.site': ['站点编码', 'Site code'], 'dev.sitename': ['站点名称', 'Site name'],
+  'dev.save': ['保存', 'Save'], 'dev.upload': ['批量导入 CSV：', 'Import a CSV:'], 'dev.added': ['已保存', 'Saved'],
+  'dev.imported': ['已导入', 'Imported'], 'dev.refused': ['拒收', 'refused'], 'dev.row': ['第', 'row'],
+  'fw.title': ['数据转发（上级平台）', 'Forwarding to the upper platforms'], 'fw.name': ['名称', 'Name'], 'fw.target': ['地址', 'Address'],
+  'fw.sent': ['已发送', 'Sent'], 'fw.acked': ['已确认', 'Acknowledged'], 'fw.resent': ['重发', 'Re-sent'], 'fw.backlog': ['积压', 'Backlog'],
+  'fw.lag': ['滞后', 'Lag'], 'fw.error': ['最近错误', 'Last error'],
   'rv.title': ['数据审核记录', 'Data review'], 'rv.raw': ['原始数据（未审核）', 'Raw data (not reviewed)'],
   'rv.how': ['统计数据默认采用审核数据：标记为无效的时段（校准、故障、其他）不参与任何统计；沙尘时段按规定扣除；烟花爆竹时段默认保留。勾选“原始数据”查看未审核结果。',
     'Figures use reviewed data by default: hours marked invalid (calibration, fault, other) leave every statistic; sand-dust hours are deducted as the rules say; fireworks hours are kept by default. Tick "raw data" for the unreviewed figures.'],

@@ -359,6 +359,43 @@ pub fn run(a: Args) -> Result<()> {
         reviews::seed(&store, a.live_from).await?;
         drop(store);
 
+        // A sample city platform: a second lantian, with the stations
+        // registered, that the county forwards its stations' uploads to.
+        let city_path = std::env::temp_dir().join(format!("lantian-demo-city-{}.db", std::process::id()));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", city_path.display()));
+        }
+        let city_db = format!("sqlite://{}", city_path.display());
+        let city_store = Store::connect(&city_db).await?;
+        register(&city_store, &stations).await?;
+        drop(city_store);
+        let mut city_cfg = Config::load(
+            None,
+            &Overrides {
+                database: Some(city_db),
+                hj212: Some("127.0.0.1:0".into()),
+                http: Some("127.0.0.1:0".into()),
+            },
+        )?;
+        city_cfg.label = "示例市级平台（接收县级转发的样例数据）".into();
+        city_cfg.freshness_every_s = 0;
+        city_cfg.node = "city-sample".into();
+        let city = lantian_server::start(city_cfg).await?;
+        cfg.forward = vec![lantian_server::config::ForwardTarget {
+            name: "city-sample".into(),
+            target: city.hj212_addr.to_string(),
+            protocol: "2017".into(),
+            devices: lantian_server::config::ForwardDevices::List(
+                (0..stations.len()).map(|i| simulate::ambient_device(PREFIX, i).0).collect(),
+            ),
+            mn: Default::default(),
+            pw: None,
+            from_start: false,
+            window: 64,
+            ack_timeout_s: 10,
+            lag_alarm_s: 900,
+        }];
+
         let running = lantian_server::start(cfg).await?;
         // The pages have figures to show before their address is printed.
         eprintln!("computing the first figures…");
@@ -404,6 +441,7 @@ pub fn run(a: Args) -> Result<()> {
         println!("  enterprises:  http://{http}/#/sources   (污染源: 20 示例企业 in Biyang's townships, {stacks_n} CEMS stacks played; sample firms)");
         println!("  alerts:       http://{http}/#/alerts    (应急: a sample episode, yellow raised to orange by the forecast)");
         println!("  review:       http://{http}/#/station/{}   (审核: a sample calibration mark; log in as shenhe to mark or restore)", reviews::STATION);
+        println!("  forwarding:   http://{http}/#/devices   (数据转发: the stations' uploads go up to a sample city platform, a second lantian on {} — its public page http://{}/#/public)", city.hj212_addr, city.http_addr);
         println!("  tickets:      http://{http}/#/tickets   (工单: {} 示例工单 in every state, one overdue; sample tickets)", seeded.tickets);
         println!("  report:       http://{http}/#/report    (举报, no login); follow one: http://{http}/#/report/{} (closed), …/{} (new)", seeded.closed_code, seeded.new_code);
         println!();
@@ -430,6 +468,10 @@ pub fn run(a: Args) -> Result<()> {
         running.wait().await?;
         replay.abort();
         stack_replay.abort();
+        city.shutdown().await?;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", city_path.display()));
+        }
         anyhow::Ok(())
     })
 }

@@ -478,3 +478,26 @@ pub async fn set_enabled(
     }
     Ok(json(&req))
 }
+
+/// Every forwarding target's state.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ForwardStatuses {
+    pub targets: Vec<crate::jobs::forward::Status>,
+}
+
+/// Forwarding up (数据转发): each `[[forward]]` target's line, counts,
+/// backlog and lag (also on `/metrics`).
+#[utoipa::path(get, path = "/api/v1/forward", tag = "devices",
+    responses(
+        (status = 200, description = "The targets, in the order configured (empty when none)", body = ForwardStatuses),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not an admin, bureau or reviewer user")
+    ))]
+pub async fn forward(State(s): State<HttpState>, caller: Caller) -> ApiResult<Response> {
+    caller.may(Action::ReadDevices, Object::County)?;
+    let targets = match s.metrics.forward.lock() {
+        Ok(g) => g.clone(),
+        Err(p) => p.into_inner().clone(),
+    };
+    Ok(json(&ForwardStatuses { targets }))
+}
