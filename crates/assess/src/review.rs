@@ -15,7 +15,10 @@
 //!   in the good-day and heavy-pollution ratios while deducting it from
 //!   PM10, PM2.5 and the composite index: [`ReviewSettings::dust_in_day_counts`]
 //!   chooses that variant (the day counts, their ratios and the good-day
-//!   and heavy-day targets then come from the series with dust kept).
+//!   and heavy-day targets of the evaluated periods then come from the
+//!   series with dust kept; a custom period asked of the API and the
+//!   targets' month-by-month view are not merged yet and keep dust
+//!   deducted).
 //! - Fireworks: before 2026 only sand-dust was deducted, so a fireworks
 //!   mark is kept in every statistic unless
 //!   [`ReviewSettings::deduct_fireworks`] says otherwise (the mark still
@@ -152,7 +155,14 @@ fn day_counts_from(a: &mut Assessment, kept: &Assessment) {
         e.good_ratio = k.good_ratio;
         e.heavy_ratio = k.heavy_ratio;
     };
-    for (p, kp) in a.periods.iter_mut().zip(&kept.periods) {
+    for p in a.periods.iter_mut() {
+        let Some(kp) = kept
+            .periods
+            .iter()
+            .find(|k| k.from == p.from && k.to == p.to)
+        else {
+            continue;
+        };
         take(&mut p.area, &kp.area);
         if let (Some(e), Some(k)) = (p.area_previous.as_mut(), kp.area_previous.as_ref()) {
             take(e, k);

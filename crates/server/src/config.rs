@@ -194,6 +194,16 @@ pub struct ForwardTarget {
     /// target's data alarm (default 900).
     #[serde(default = "default_forward_lag_alarm")]
     pub lag_alarm_s: u64,
+    /// Sends of one upload without a 9014 before it is given up (logged,
+    /// counted, recorded; default 20; 0: never). An upper platform that
+    /// does not know a device never answers it, and one such upload must
+    /// not hold the others up for ever.
+    #[serde(default = "default_forward_max_tries")]
+    pub max_tries: u32,
+}
+
+fn default_forward_max_tries() -> u32 {
+    20
 }
 
 fn default_forward_protocol() -> String {

@@ -173,7 +173,7 @@ impl Metrics {
         };
         if !forward.is_empty() {
             type Pick = fn(&crate::jobs::forward::Status) -> i64;
-            let series: [(&str, &str, &str, Pick); 6] = [
+            let series: [(&str, &str, &str, Pick); 7] = [
                 (
                     "lantian_forward_sent_total",
                     "Frames forwarded (re-sends included).",
@@ -191,6 +191,12 @@ impl Metrics {
                     "Frames sent again after a dropped line or a missing 9014.",
                     "counter",
                     |x| x.resent as i64,
+                ),
+                (
+                    "lantian_forward_given_up_total",
+                    "Uploads given up: never acknowledged after max_tries sends, or too long for a frame.",
+                    "counter",
+                    |x| x.given_up as i64,
                 ),
                 (
                     "lantian_forward_backlog",

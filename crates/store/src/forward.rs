@@ -79,7 +79,31 @@ impl Store {
         })
     }
 
-    /// Which of `keys` the target has had acknowledged.
+    /// Uploads the forwarder gave up on (never acknowledged): recorded
+    /// with `acked_ms` 0, so they are not sent again after a restart and
+    /// can be listed.
+    pub async fn record_forward_given_up(&self, target: &str, given_up: &[Ack]) -> Result<()> {
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            for a in given_up {
+                sqlx::query(
+                    "INSERT INTO forward_acks (target, device_id, cn, data_time, acked_ms, tries) VALUES ($1, $2, $3, $4, 0, $5) \
+                     ON CONFLICT (target, device_id, cn, data_time) DO NOTHING",
+                )
+                .bind(target)
+                .bind(a.key.0)
+                .bind(a.key.1)
+                .bind(a.key.2)
+                .bind(a.tries)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Which of `keys` the target has had acknowledged (or given up).
     pub async fn forward_acked(
         &self,
         target: &str,

@@ -688,11 +688,16 @@ impl Store {
                 .await?
                 .rows_affected();
             // The outbox serves subscribers that fell behind; two days is
-            // far more than any needs.
-            sqlx::query("DELETE FROM commits WHERE at_ms < $1")
-                .bind(now_ms - 2 * 86_400_000)
-                .execute(p)
-                .await?;
+            // far more than any needs — but it is also the forwarding
+            // queue: rows above a forwarding target's floor (not yet
+            // acknowledged by its upper platform) stay however old.
+            sqlx::query(
+                "DELETE FROM commits WHERE at_ms < $1 \
+                 AND id <= COALESCE((SELECT MIN(floor) FROM forward_cursors), id)",
+            )
+            .bind(now_ms - 2 * 86_400_000)
+            .execute(p)
+            .await?;
             Ok(SweepOutcome {
                 frames,
                 quarantine,

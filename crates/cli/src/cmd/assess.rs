@@ -46,6 +46,10 @@ pub struct Args {
     /// every statistic, the 考核 and ranking basis).
     #[arg(long, requires = "database")]
     pub dust_in_day_counts: bool,
+    /// With --database: drop fireworks-marked hours like sand-dust (default:
+    /// kept, as before 2026 only sand-dust was deducted).
+    #[arg(long, requires = "database")]
+    pub deduct_fireworks: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub format: Format,
     /// Stations left out of the area value (background/control sites such as
@@ -312,7 +316,7 @@ fn assess(args: &Args) -> Result<Assessment> {
     };
     let review = lantian_assess::review::ReviewSettings {
         dust_in_day_counts: args.dust_in_day_counts,
-        ..Default::default()
+        deduct_fireworks: args.deduct_fireworks,
     };
     let mode = if args.raw {
         lantian_assess::review::DataMode::Raw

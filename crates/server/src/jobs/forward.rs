@@ -60,6 +60,9 @@ pub struct Status {
     pub acked: u64,
     /// Frames sent again after a dropped line or a missing 9014.
     pub resent: u64,
+    /// Uploads given up: never acknowledged after `max_tries` sends, or
+    /// not expressible as a frame (logged each).
+    pub given_up: u64,
     /// Uploads read from the outbox and not acknowledged yet.
     pub backlog: u64,
     /// Seconds since the oldest unacknowledged upload was received (0: none).
@@ -200,6 +203,8 @@ struct Forwarder {
     queued: BTreeSet<i64>,
     /// Acknowledgements not yet recorded; whether the floor moved since.
     acks: Vec<Ack>,
+    /// Uploads given up (never acknowledged), not yet recorded.
+    gave_up: Vec<Ack>,
     floor_moved: bool,
     qn: Qn,
     status: Status,
@@ -269,14 +274,25 @@ impl Forwarder {
             let todo: Vec<UploadKey> = mine.into_iter().filter(|k| !acked.contains(k)).collect();
             let mut items = Vec::new();
             if !todo.is_empty() {
-                let (devices, t, qn) = (&self.devices, &self.t, &mut self.qn);
+                let (devices, t, qn, unframed) = (
+                    &self.devices,
+                    &self.t,
+                    &mut self.qn,
+                    &mut self.status.given_up,
+                );
                 self.store
                     .uploads_by_keys(&todo, &mut |u| {
                         let Some(d) = devices.get(&u.device_id) else {
                             return;
                         };
                         let q = qn.next();
-                        if let Some(frame) = frame_of(&u, d, t, &q) {
+                        let Some(frame) = frame_of(&u, d, t, &q) else {
+                            tracing::error!(target = %t.name, mn = d.spec.mn.as_str(), cn = u.cn, data_time = u.data_time,
+                                "this upload cannot be written as one HJ 212 frame (too long); not forwarded");
+                            *unframed += 1;
+                            return;
+                        };
+                        {
                             items.push(Item {
                                 commit: row.id,
                                 key: (u.device_id, u.cn, u.data_time),
@@ -323,12 +339,35 @@ impl Forwarder {
             key: item.key,
             tries: item.tries,
         });
-        if let Some(n) = self.left.get_mut(&item.commit) {
+        self.done_with(item.commit);
+    }
+
+    /// An upload sent `max_tries` times without a 9014 (the upper platform
+    /// does not know the device, or refuses the frame): logged, counted,
+    /// recorded with `acked_ms` 0, and no longer holding the others up.
+    fn give_up(&mut self, item: Item) {
+        let mn = self
+            .devices
+            .get(&item.key.0)
+            .map_or("?", |d| d.spec.mn.as_str());
+        tracing::error!(target = %self.t.name, mn, cn = item.key.1, data_time = item.key.2, tries = item.tries,
+            "the upper platform never acknowledged this upload; given up (check the device is registered there)");
+        self.status.given_up += 1;
+        self.gave_up.push(Ack {
+            key: item.key,
+            tries: item.tries,
+        });
+        self.done_with(item.commit);
+    }
+
+    /// One upload of outbox row `commit` is done with (acknowledged or given up).
+    fn done_with(&mut self, commit: i64) {
+        if let Some(n) = self.left.get_mut(&commit) {
             *n -= 1;
             if *n == 0 {
-                self.left.remove(&item.commit);
-                self.queued.remove(&item.commit);
-                self.cursor.mark(item.commit);
+                self.left.remove(&commit);
+                self.queued.remove(&commit);
+                self.cursor.mark(commit);
                 self.floor_moved = true;
             }
         }
@@ -346,12 +385,31 @@ impl Forwarder {
     }
 
     async fn record(&mut self) {
+        if !self.gave_up.is_empty() {
+            match self
+                .store
+                .record_forward_given_up(&self.t.name, &self.gave_up)
+                .await
+            {
+                Ok(()) => self.gave_up.clear(),
+                Err(e) => {
+                    tracing::warn!(target = %self.t.name, error = %e, "recording given-up uploads failed; retrying")
+                }
+            }
+        }
         if self.acks.is_empty() && !self.floor_moved {
             return;
         }
+        // The floor kept is below every row still queued: the cursor may
+        // have passed a queued row as a gap (a line down for minutes), and
+        // a restart must read it again.
+        let floor = match self.queued.first() {
+            Some(&q) => self.cursor.floor().min(q - 1),
+            None => self.cursor.floor(),
+        };
         match self
             .store
-            .record_forward(&self.t.name, &self.acks, self.cursor.floor())
+            .record_forward(&self.t.name, &self.acks, floor)
             .await
         {
             Ok(()) => {
@@ -421,6 +479,7 @@ pub async fn run(
         left: HashMap::new(),
         queued: BTreeSet::new(),
         acks: Vec::new(),
+        gave_up: Vec::new(),
         floor_moved: false,
         qn: Qn(0),
         status,
@@ -433,6 +492,8 @@ pub async fn run(
     let mut buf = vec![0u8; 8192];
     let mut last_record = Instant::now();
     loop {
+        // The feed only wakes the forwarder; what to send is in the outbox.
+        while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = feed.try_recv() {}
         if let Err(e) = f.fill().await {
             tracing::warn!(target = %f.t.name, error = %e, "reading the outbox failed");
         }
@@ -469,6 +530,10 @@ pub async fn run(
                 let Some(mut i) = f.queue.pop_front() else {
                     break;
                 };
+                if f.t.max_tries > 0 && i.tries >= i64::from(f.t.max_tries) {
+                    f.give_up(i);
+                    continue;
+                }
                 if i.tries > 0 {
                     f.status.resent += 1;
                 }
@@ -565,6 +630,7 @@ mod tests {
             window: 64,
             ack_timeout_s: 10,
             lag_alarm_s: 900,
+            max_tries: 20,
         }
     }
 

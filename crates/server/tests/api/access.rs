@@ -24,8 +24,8 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/devices?format=csv", "", "AA----A"),
     ("GET", "/api/v1/loggers", "", "AA----A"),
     ("GET", "/api/v1/forward", "", "AA----A"),
-    ("GET", "/api/v1/frames", "", "AA----A"),
-    ("GET", "/api/v1/quarantine", "", "AA----A"),
+    ("GET", "/api/v1/frames", "", "AA-----"),
+    ("GET", "/api/v1/quarantine", "", "AA-----"),
     (
         "POST",
         "/api/v1/loggers/approve",
@@ -87,7 +87,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
         "AA-----",
     ),
     ("POST", "/api/v1/inbox/read", r#"{"ids":[]}"#, "AAAAAAA"),
-    ("GET", "/api/v1/reviews", "", "AAAAA-A"),
+    ("GET", "/api/v1/reviews", "", "AAAA--A"),
     (
         "POST",
         "/api/v1/reviews",

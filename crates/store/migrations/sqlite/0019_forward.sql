@@ -1,7 +1,8 @@
 -- Forwarding up (数据转发): per upper-platform target, how far through the
 -- commit outbox it has forwarded everything (the floor: every outbox row
 -- up to it is acknowledged), and each upload the upper platform
--- acknowledged (9014), so a restart resends nothing acknowledged.
+-- acknowledged (9014), so a restart resends nothing acknowledged
+-- (acked_ms 0: given up after `tries` sends, never acknowledged).
 CREATE TABLE forward_cursors (
     target      TEXT PRIMARY KEY,
     floor       INTEGER NOT NULL,

@@ -354,6 +354,16 @@ pub fn run(a: Args) -> Result<()> {
             store.add_user("admin", &hash, "admin", None, "demo").await?;
         }
         let staff = tickets::users(&store).await?;
+        // An upper platform's integration, bound to Dongsi: its token pushes hours.
+        let feed_token = lantian_server::auth::generate_token()?;
+        if store.user("jieru").await?.is_none() {
+            let pw = lantian_server::auth::generate_password()?;
+            let hash = lantian_server::auth::hash_password(&pw).map_err(anyhow::Error::msg)?;
+            store.add_user("jieru", &hash, "integration", Some(reviews::STATION), "demo").await?;
+        }
+        store
+            .add_token("jieru", &lantian_server::auth::token_hash(&feed_token), Some("demo"), "demo")
+            .await?;
         let seeded = tickets::seed(&store, chrono::Utc::now().timestamp_millis()).await?;
         alerts::seed(&store, chrono::Utc::now().timestamp_millis()).await?;
         reviews::seed(&store, a.live_from).await?;
@@ -394,6 +404,7 @@ pub fn run(a: Args) -> Result<()> {
             window: 64,
             ack_timeout_s: 10,
             lag_alarm_s: 900,
+            max_tries: 20,
         }];
 
         let running = lantian_server::start(cfg).await?;
@@ -438,6 +449,8 @@ pub fn run(a: Args) -> Result<()> {
             println!("                {name} / {pw}   ({role}{})", scope.map(|s| format!(": {s}")).unwrap_or_default());
         }
         println!("  HJ 212:       {} (simulated stations upload here)", running.hj212_addr);
+        println!("  push:         curl -H 'Authorization: Bearer {feed_token}' -H 'Content-Type: text/csv' --data-binary $'station,time,pollutant,value\\n{},2014-12-31 24:00,PM2.5,35\\n' http://{http}/api/v1/observations", reviews::STATION);
+        println!("                (数据接入: user jieru, an integration bound to {}: pushed hours go to the station's intake device; where the station has the hour already, the figures keep the first)", reviews::STATION);
         println!("  enterprises:  http://{http}/#/sources   (污染源: 20 示例企业 in Biyang's townships, {stacks_n} CEMS stacks played; sample firms)");
         println!("  alerts:       http://{http}/#/alerts    (应急: a sample episode, yellow raised to orange by the forecast)");
         println!("  review:       http://{http}/#/station/{}   (审核: a sample calibration mark; log in as shenhe to mark or restore)", reviews::STATION);
