@@ -67,9 +67,9 @@ export async function show(main, code) {
       ${stations.map(x => html`<option value=${x.code} ?selected=${x.code === s.code}>${x.name}</option>`)}</select>
       <span class="chip" style=${chipStyle(s)}>AQI ${fmt(s.aqi)}</span> <span class="muted">${s.as_of ?? ''}</span>
       <label class="muted"><input type="checkbox" id="raw" .checked=${raw} @change=${toggle}> ${t('rv.raw')}</label></p>
-    <div class="card"><h2>${t('hourly')} ${exportLinks(`${at}/hourly?days=7`)}</h2><div id="hourly" class="chart tall"></div></div>
+    <div class="card"><h2>${t('hourly')} ${exportLinks(`${at}/hourly?days=7${q}`)}</h2><div id="hourly" class="chart tall"></div></div>
     <div class="grid" style="margin-top:1rem">
-      <div class="card"><h2>${t('calendar')} ${exportLinks(`${at}/daily`)}</h2>
+      <div class="card"><h2>${t('calendar')} ${exportLinks(`${at}/daily${raw ? '?data=raw' : ''}`)}</h2>
         ${days.year ? html`<div id="calendar" class="chart" data-days=${calendarDays.length}></div>` : nothing(t('nodata'))}</div>
       <div class="card"><h2>${t('rose')}</h2>
         ${rose.hours ? html`<div id="rose" class="chart" data-hours=${rose.hours}></div>` : html`<p class="state" id="rose-none">${t('norose')}</p>`}</div>
