@@ -97,9 +97,18 @@ async fn load_registry(store: &Store, registry: &Registry) -> anyhow::Result<usi
 
 /// A QN for a command the platform starts: now, Beijing time, with milliseconds.
 pub fn qn_now() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(8))
-        .format("%Y%m%d%H%M%S%3f")
-        .to_string()
+    qn_at(chrono::Utc::now().timestamp_millis())
+}
+
+/// The QN of a Unix-ms instant: Beijing time, with milliseconds.
+pub fn qn_at(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            (t + chrono::Duration::hours(8))
+                .format("%Y%m%d%H%M%S%3f")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// Opens the database, binds both listeners and starts serving.

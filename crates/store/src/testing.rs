@@ -55,3 +55,29 @@ pub async fn databases(test: &str) -> Vec<String> {
     }
     urls
 }
+
+/// A device of an ambient station as tests register it: `mn`, password
+/// `123456`, site `site` (named after itself, no township, counted in the
+/// area), HJ 212 CRC, auto protocol.
+pub fn ambient_spec(mn: &str, site: &str) -> crate::DeviceSpec {
+    crate::DeviceSpec {
+        mn: lantian_types::Mn::parse(mn).expect("a test MN"),
+        password: "123456".into(),
+        site: crate::Site {
+            code: lantian_types::SiteCode::parse(site).expect("a test site code"),
+            name: site.into(),
+            kind: lantian_types::SiteKind::Ambient,
+            township: None,
+            lon: None,
+            lat: None,
+            assessment: true,
+        },
+        kind: lantian_types::DeviceKind::Ambient,
+        protocol: lantian_types::Protocol::Auto,
+        crc: lantian_types::CrcDialect::Hj212,
+        unit_overrides: String::new(),
+        rtd_interval_s: None,
+        min_interval_min: None,
+        sm4_key_sealed: None,
+    }
+}

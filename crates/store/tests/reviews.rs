@@ -20,26 +20,7 @@ fn mark(site: &str, from_s: i64, to_s: i64, note: &str) -> NewReview {
 async fn marks_are_checked_listed_restored_once_and_audited() {
     for url in lantian_store::testing::databases("reviews").await {
         let store = lantian_store::Store::connect(&url).await.unwrap();
-        let dev = lantian_store::DeviceSpec {
-            mn: lantian_types::Mn::parse("MN0000000001").unwrap(),
-            password: "123456".into(),
-            site: lantian_store::Site {
-                code: lantian_types::SiteCode::parse("S1").unwrap(),
-                name: "城关站".into(),
-                kind: "ambient".parse().unwrap(),
-                township: None,
-                lon: None,
-                lat: None,
-                assessment: true,
-            },
-            kind: "ambient".parse().unwrap(),
-            protocol: "auto".parse().unwrap(),
-            crc: "hj212".parse().unwrap(),
-            unit_overrides: String::new(),
-            rtd_interval_s: None,
-            min_interval_min: None,
-            sm4_key_sealed: None,
-        };
+        let dev = lantian_store::testing::ambient_spec("MN0000000001", "S1");
         store.add_device(&dev, "t").await.unwrap();
         let t0 = 1_735_660_800; // 2025-01-01 00:00 +08:00
         for (m, says) in [

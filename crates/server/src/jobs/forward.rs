@@ -177,13 +177,7 @@ impl Qn {
     fn next(&mut self) -> String {
         let now = chrono::Utc::now().timestamp_millis();
         self.0 = (self.0 + 1).max(now);
-        chrono::DateTime::from_timestamp_millis(self.0)
-            .map(|t| {
-                t.with_timezone(&lantian_types::time::beijing())
-                    .format("%Y%m%d%H%M%S%3f")
-                    .to_string()
-            })
-            .unwrap_or_default()
+        crate::qn_at(self.0)
     }
 }
 
@@ -635,26 +629,7 @@ mod tests {
     }
 
     fn device() -> Device {
-        let spec = lantian_store::DeviceSpec {
-            mn: lantian_types::Mn::parse("MN100").unwrap(),
-            password: "123456".into(),
-            site: lantian_store::Site {
-                code: lantian_types::SiteCode::parse("DS").unwrap(),
-                name: "DS".into(),
-                kind: "ambient".parse().unwrap(),
-                township: None,
-                lon: None,
-                lat: None,
-                assessment: true,
-            },
-            kind: DeviceKind::Ambient,
-            protocol: "auto".parse().unwrap(),
-            crc: "hj212".parse().unwrap(),
-            unit_overrides: String::new(),
-            rtd_interval_s: None,
-            min_interval_min: None,
-            sm4_key_sealed: None,
-        };
+        let spec = lantian_store::testing::ambient_spec("MN100", "DS");
         Device {
             id: 7,
             spec,

@@ -155,26 +155,8 @@ mod tests {
     const H: i64 = 3_600_000;
 
     fn device(mn: &str, last_seen_ms: Option<i64>) -> lantian_store::Device {
-        let spec = lantian_store::DeviceSpec {
-            mn: lantian_types::Mn::parse(mn).unwrap(),
-            password: "x".into(),
-            site: lantian_store::Site {
-                code: lantian_types::SiteCode::parse("S1").unwrap(),
-                name: "城关站".into(),
-                kind: "ambient".parse().unwrap(),
-                township: Some("泌水街道".into()),
-                lon: None,
-                lat: None,
-                assessment: true,
-            },
-            kind: "ambient".parse().unwrap(),
-            protocol: "auto".parse().unwrap(),
-            crc: "hj212".parse().unwrap(),
-            unit_overrides: String::new(),
-            rtd_interval_s: None,
-            min_interval_min: None,
-            sm4_key_sealed: None,
-        };
+        let mut spec = lantian_store::testing::ambient_spec(mn, "S1");
+        spec.site.township = Some("泌水街道".into());
         lantian_store::Device {
             id: 1,
             enabled: true,

@@ -13,7 +13,7 @@ use lantian_assess::input::{AMBIENT_CODES, parse_end_time};
 use lantian_standards::pollutant::Pollutant;
 use lantian_store::reviews::{NewReview, ReviewRow};
 use lantian_types::ReviewReason;
-use lantian_types::time::{shanghai_ms, utc_seconds};
+use lantian_types::time::{shanghai_minute, shanghai_ms, utc_seconds};
 
 use super::json;
 use crate::http::HttpState;
@@ -77,9 +77,7 @@ pub struct ReviewView {
 }
 
 fn minute(s: i64) -> String {
-    shanghai_ms(s * 1000)
-        .map(|t| t.chars().take(16).collect::<String>().replace('T', " "))
-        .unwrap_or_default()
+    shanghai_minute(s * 1000)
 }
 
 impl ReviewView {
