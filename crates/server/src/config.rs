@@ -474,4 +474,74 @@ mod tests {
             "target_heavy_ratio_at_most `0,3` is not a number"
         );
     }
+
+    #[test]
+    fn forward_tables_parse_and_a_bad_one_is_named() {
+        let dir = std::env::temp_dir().join(format!("lantian-fwd-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(
+            &file,
+            "[[forward]]\nname = \"city\"\ntarget = \"10.0.0.1:5000\"\ndevices = [\"MN1\"]\n[forward.mn]\nMN1 = \"UP1\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), &Overrides::default()).unwrap();
+        let t = &c.forward[0];
+        assert_eq!(
+            (t.protocol.as_str(), t.window, t.ack_timeout_s, t.max_tries),
+            ("2017", 64, 10, 20)
+        );
+        assert_eq!(t.devices, ForwardDevices::List(vec!["MN1".into()]));
+        assert_eq!(t.mn.get("MN1").map(String::as_str), Some("UP1"));
+        t.check().unwrap();
+        for (bad, says) in [
+            (
+                ForwardTarget {
+                    protocol: "2019".into(),
+                    ..t.clone()
+                },
+                "protocol `2019`",
+            ),
+            (
+                ForwardTarget {
+                    target: "city".into(),
+                    ..t.clone()
+                },
+                "not host:port",
+            ),
+            (
+                ForwardTarget {
+                    devices: ForwardDevices::All("all".into()),
+                    ..t.clone()
+                },
+                "devices `all`",
+            ),
+            (
+                ForwardTarget {
+                    window: 0,
+                    ..t.clone()
+                },
+                "window 0",
+            ),
+            (
+                ForwardTarget {
+                    name: "a b".into(),
+                    ..t.clone()
+                },
+                "without spaces",
+            ),
+        ] {
+            let e = bad.check().unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        }
+        // An unknown key in a [[forward]] table is refused, not ignored.
+        std::fs::write(
+            &file,
+            "[[forward]]\nname = \"city\"\ntarget = \"h:1\"\nwindw = 3\n",
+        )
+        .unwrap();
+        let e = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+        assert!(format!("{e:#}").contains("windw"), "{e:#}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
