@@ -28,6 +28,9 @@ pub enum Flag {
     P,
     /// Any other flag.
     Other,
+    /// Not an HJ 212 flag: the hour was marked invalid by a data review
+    /// (数据审核, lantian's `reviews`). Shown as `R`, never read from data.
+    Reviewed,
 }
 
 /// What an hour with a flag is good for.
@@ -56,6 +59,7 @@ pub const FLAGS: &[(Flag, &str, Use)] = &[
     (Flag::B, "仪器与数采仪通讯异常", Use::Exclude),
     (Flag::P, "电源故障 (2005)", Use::Exclude),
     (Flag::Other, "未知标记", Use::Exclude),
+    (Flag::Reviewed, "审核标记无效 (数据审核)", Use::Exclude),
     (Flag::Absent, "无数据", Use::Exclude),
 ];
 
@@ -100,6 +104,7 @@ impl Flag {
             Flag::B => "B",
             Flag::P => "P",
             Flag::Other => "?",
+            Flag::Reviewed => "R",
         }
     }
 }
@@ -123,5 +128,8 @@ mod tests {
         assert_eq!(Flag::parse(""), Flag::N);
         assert_eq!(Flag::parse("X"), Flag::Other);
         assert_eq!(Flag::parse("T").use_of(), Use::OverRange);
+        // A review mark is lantian's, never read from a frame.
+        assert_eq!(Flag::parse("R"), Flag::Other);
+        assert_eq!(Flag::Reviewed.use_of(), Use::Exclude);
     }
 }

@@ -348,6 +348,30 @@ impl Hours {
             .unwrap_or(false)
     }
 
+    /// Marks the hours of slots `[from, to)` reviewed invalid
+    /// ([`Flag::Reviewed`]): of one factor, or of every factor when `code`
+    /// is `None`. An hour with no row stays missing (a review does not
+    /// make data). The values are kept (the evidence shows them); no rule
+    /// judges a reviewed hour (the flag table excludes it), and the flag
+    /// anomalies (M/C/D runs) do not count it.
+    pub fn mark_reviewed(&mut self, code: Option<&str>, from: i64, to: i64) {
+        let (a, b) = (from.max(self.start), to.min(self.start + self.len as i64));
+        if a >= b {
+            return;
+        }
+        let (a, b) = ((a - self.start) as usize, (b - self.start) as usize);
+        for (c, col) in self.codes.iter_mut() {
+            if code.is_some_and(|x| x != c) {
+                continue;
+            }
+            for f in &mut col.flags[a..b] {
+                if f.is_present() {
+                    *f = Flag::Reviewed;
+                }
+            }
+        }
+    }
+
     /// Sets the device's corrected value of an hour.
     pub fn set_zs(&mut self, code: &str, slot: i64, zs: Fixed) {
         self.cover(slot, slot);
@@ -974,11 +998,51 @@ mod tests {
             standard: "t".into(),
             clause: "t".into(),
         };
-        let ev = judge(&h, &[limit], &Settings::default(), (0, 9));
+        let ev = judge(
+            &h,
+            std::slice::from_ref(&limit),
+            &Settings::default(),
+            (0, 9),
+        );
         let ex: Vec<_> = ev.iter().filter(|e| e.rule == Rule::Exceedance).collect();
         assert_eq!(ex.len(), 1);
         // 45 × 12 / 9 = 60 > 50.
         assert_eq!((ex[0].hours, ex[0].max), (3, Some(Decimal::from(60))));
         assert_eq!(ex[0].evidence[0].values["corrected"], "60");
+
+        // A review marking the middle exceeding hour of SO2 invalid splits
+        // the run in two (hours 3 and 5); marking O2 invalid over hours
+        // 3–4 leaves only hour 5 judgeable (no valid O2, no correction);
+        // marking every factor 0–10 leaves nothing; missing hours stay
+        // missing (the missing-hours rule sees no new data).
+        let judge_marked = |marks: &[(Option<&str>, i64, i64)]| {
+            let mut h = h.clone();
+            for (c, a, b) in marks {
+                h.mark_reviewed(*c, *a, *b);
+            }
+            let ev = judge(
+                &h,
+                std::slice::from_ref(&limit),
+                &Settings::default(),
+                (0, 9),
+            );
+            ev.into_iter()
+                .filter(|e| e.rule == Rule::Exceedance)
+                .map(|e| (slot_of(e.start), e.hours))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(judge_marked(&[]), vec![(3, 3)]);
+        assert_eq!(
+            judge_marked(&[(Some("a21026"), 4, 5)]),
+            vec![(3, 1), (5, 1)]
+        );
+        assert_eq!(judge_marked(&[(Some(O2_CODE), 3, 5)]), vec![(5, 1)]);
+        assert_eq!(judge_marked(&[(None, 0, 10)]), vec![]);
+        // Outside the window: nothing changes.
+        assert_eq!(judge_marked(&[(None, 20, 30), (None, -5, 0)]), vec![(3, 3)]);
+        let mut m = h.clone();
+        m.mark_reviewed(None, 4, 5);
+        assert_eq!(m.codes["a21026"].flags[4], Flag::Reviewed);
+        assert_eq!(m.codes["a21026"].flags[3], Flag::N);
     }
 }

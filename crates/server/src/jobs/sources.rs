@@ -152,6 +152,10 @@ struct MeterGroup {
     meters: Vec<(lantian_sources::register::Meter, Windows)>,
 }
 
+/// A review mark over an outlet's hours: (factor code or every factor,
+/// first slot, end slot exclusive).
+type Mark = (Option<String>, i64, i64);
+
 /// A meter's windows: window index → (sum of kW, samples).
 type Windows = BTreeMap<i64, (Decimal, u32)>;
 
@@ -162,6 +166,12 @@ pub struct Supervisor {
     stamp: i64,
     /// Device id → MN (of every registered device).
     devices: HashMap<i64, String>,
+    /// Site code → the MNs of its devices.
+    site_mns: HashMap<String, Vec<String>>,
+    /// Active review marks (数据审核) by outlet MN: (code or every
+    /// factor, first slot, end slot exclusive); and the ids they came from.
+    marks: HashMap<String, Vec<Mark>>,
+    mark_ids: Vec<i64>,
     /// Outlet MN → its stack.
     stacks: HashMap<String, Stack>,
     /// Credit code → meters.
@@ -203,6 +213,9 @@ impl Supervisor {
             settings_json,
             stamp: -1,
             devices: HashMap::new(),
+            site_mns: HashMap::new(),
+            marks: HashMap::new(),
+            mark_ids: vec![-1],
             stacks: HashMap::new(),
             groups: HashMap::new(),
             meter_of: HashMap::new(),
@@ -222,6 +235,7 @@ impl Supervisor {
         self.cursor = Cursor::starting_at(store.last_commit_id().await?);
         self.reload_register(store).await?;
         self.read_devices(store).await?;
+        self.reload_marks(store).await?;
         const KINDS: [&str; 5] = ["cems", "fume", "electricity", "vocs", "other"];
         // The window is of the data's own clock: the latest hour any
         // outlet sent.
@@ -244,13 +258,65 @@ impl Supervisor {
     }
 
     async fn read_devices(&mut self, store: &Store) -> Result<(), lantian_store::Error> {
-        self.devices = store
-            .devices_bulk()
-            .await?
+        let devices = store.devices_bulk().await?;
+        self.site_mns.clear();
+        for d in &devices {
+            self.site_mns
+                .entry(d.spec.site.code.to_string())
+                .or_default()
+                .push(d.spec.mn.to_string());
+        }
+        self.devices = devices
             .into_iter()
             .map(|d| (d.id, d.spec.mn.to_string()))
             .collect();
         Ok(())
+    }
+
+    /// Reads the active review marks when they changed: a mark names a
+    /// site (the outlet's device's site), so every outlet of that site
+    /// whose marks changed is judged again over its whole window. Alarms
+    /// raised before a mark stay as they are (closing one is the bureau's
+    /// act, with its reason); no new alarm rests on a reviewed hour.
+    pub async fn reload_marks(&mut self, store: &Store) -> Result<bool, lantian_store::Error> {
+        let rows = store.reviews(None, true).await?;
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        if ids == self.mark_ids {
+            return Ok(false);
+        }
+        self.set_marks(&rows);
+        self.mark_ids = ids;
+        Ok(true)
+    }
+
+    /// Takes the active review marks (see [`Self::reload_marks`]).
+    pub fn set_marks(&mut self, rows: &[lantian_store::reviews::ReviewRow]) {
+        let mut marks: HashMap<String, Vec<Mark>> = HashMap::new();
+        for r in rows.iter().filter(|r| r.restored_ms.is_none()) {
+            for mn in self.site_mns.get(&r.site_code).into_iter().flatten() {
+                marks.entry(mn.clone()).or_default().push((
+                    r.code.clone(),
+                    slot_of_utc(r.from_s),
+                    slot_of_utc(r.to_s),
+                ));
+            }
+        }
+        for v in marks.values_mut() {
+            v.sort();
+        }
+        let old = std::mem::replace(&mut self.marks, marks);
+        let changed: HashSet<&String> = old
+            .keys()
+            .chain(self.marks.keys())
+            .filter(|mn| old.get(*mn) != self.marks.get(*mn))
+            .collect();
+        for mn in changed {
+            if let Some(st) = self.stacks.get_mut(mn) {
+                st.changed_from = i64::MIN;
+                self.dirty.insert(mn.clone());
+            }
+        }
     }
 
     /// Reads the register when it changed since the last read; every
@@ -505,10 +571,19 @@ impl Supervisor {
             // Only the days that changed are judged again (older events
             // were raised when they happened); see `judge::judge_since`.
             let recent = std::mem::replace(&mut st.changed_from, i64::MAX).min(now);
+            // Hours a data review marked invalid are judged as such.
+            let reviewed = self.marks.get(&mn).map(|marks| {
+                let mut h = st.hours.clone();
+                for (code, from, to) in marks {
+                    h.mark_reviewed(code.as_deref(), *from, *to);
+                }
+                h
+            });
+            let hours = reviewed.as_ref().unwrap_or(&st.hours);
             let events = if recent == i64::MIN {
-                judge::judge(&st.hours, &st.limits, &self.s.rules, span)
+                judge::judge(hours, &st.limits, &self.s.rules, span)
             } else {
-                judge::judge_since(&st.hours, &st.limits, &self.s.rules, span, recent)
+                judge::judge_since(hours, &st.limits, &self.s.rules, span, recent)
             };
             let owner = format!("{}/{}", st.credit, st.outlet);
             for e in events {
@@ -523,7 +598,7 @@ impl Supervisor {
             }
             live_updates.push((
                 st.credit.clone(),
-                outlet_live(&mn, st, self.s.live_hours, now),
+                outlet_live(&mn, st, hours, self.s.live_hours, now),
             ));
         }
         let groups: Vec<String> = self.dirty_groups.drain().collect();
@@ -673,6 +748,8 @@ impl Supervisor {
         }
         if !self.unknown.is_empty() {
             self.read_devices(store).await?;
+            // New devices may be the sites of marks already read.
+            self.mark_ids = vec![-1];
             for u in std::mem::take(&mut self.unknown) {
                 self.apply(&feed::stored_of(&u));
             }
@@ -723,8 +800,7 @@ fn push_alarm(
     });
 }
 
-fn outlet_live(mn: &str, st: &Stack, hours: usize, now: i64) -> OutletLive {
-    let h = &st.hours;
+fn outlet_live(mn: &str, st: &Stack, h: &Hours, hours: usize, now: i64) -> OutletLive {
     let from = now.saturating_sub(hours as i64 - 1).max(h.start);
     let to = now.min(h.start + h.len as i64 - 1);
     let mut o = OutletLive {
@@ -814,6 +890,11 @@ pub async fn run(
                 }
                 if let Err(e) = sup.catch_up(&store).await {
                     tracing::warn!(error = %e, "source supervision: reading the commit outbox failed");
+                }
+                // After the catch-up: a device it met for the first time
+                // may be the site of a mark.
+                if let Err(e) = sup.reload_marks(&store).await {
+                    tracing::warn!(error = %e, "source supervision: reading the review marks failed");
                 }
                 let t = std::time::Instant::now();
                 let alarms = sup.judge();

@@ -418,3 +418,140 @@ async fn an_exceeding_stack_raises_an_alarm_its_firm_answers() {
         srv.shutdown().await.unwrap();
     }
 }
+
+/// An outlet's hours a reviewer marked invalid (calibration) raise no
+/// alarm: the kiln's PM 45, 46, 47 mg/m³ against 30 with the first two
+/// hours marked leave one exceeding hour (47); restoring the mark judges
+/// the three again (an alarm of 3 hours from 02:00; the first stays open
+/// for the bureau to close with its reason).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviewed_outlet_hours_are_not_judged() {
+    for url in databases("sources_reviewed").await {
+        let (srv, store) = start_with(&url, |c| {
+            c.registry_refresh_s = 1;
+            c.sources_every_s = 1;
+        })
+        .await;
+        store
+            .add_device(&cems("LTCEMS0000009"), "test")
+            .await
+            .unwrap();
+        let a = srv.http_addr;
+        let bureau = user_with_token(&store, "chen", "bureau", None).await;
+        let reviewer = user_with_token(&store, "li", "reviewer", None).await;
+        let towns = r#"[{"name":"羊册镇","code":"411726102"}]"#;
+        assert_eq!(
+            call(a, "PUT", "/api/v1/townships", &bureau, towns).await.0,
+            200
+        );
+        let fa = code("91411726MA4000009");
+        let book = lantian_sources::workbook::write_xlsx(&[
+            table(
+                "企业",
+                &["统一社会信用代码", "企业名称", "乡镇街道"],
+                &[&[&fa, "示例窑厂", "羊册镇"]],
+            ),
+            table(
+                "排口",
+                &["统一社会信用代码", "排口编号", "名称", "设备MN"],
+                &[&[&fa, "DA001", "窑炉", "LTCEMS0000009"]],
+            ),
+            table(
+                "排放限值",
+                &["统一社会信用代码", "排口编号", "因子编码", "限值(mg/m3)"],
+                &[&[&fa, "DA001", "a34013", "30"]],
+            ),
+        ])
+        .unwrap();
+        let (st, rep) = upload_bytes(a, "/api/v1/enterprises/import", &bureau, &book).await;
+        assert_eq!(
+            (st, &rep["created"]),
+            (200, &serde_json::json!(1)),
+            "{url}: {rep}"
+        );
+
+        // The calibration of 01:00–03:00 (data times 01 and 02), marked
+        // before the data come.
+        let mark = serde_json::json!({
+            "station": "S-LTCEMS0000009", "pollutant": "a34013",
+            "from": "2026-01-05 01:00", "to": "2026-01-05 03:00",
+            "reason": "calibration", "note": "季度校准", "evidence": "JZ-2026-01"
+        });
+        let (st, m) = call(a, "POST", "/api/v1/reviews", &reviewer, &mark.to_string()).await;
+        assert_eq!(st, 201, "{url}: {m}");
+        let mark_id = m["id"].as_i64().unwrap();
+
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        let mut s = TcpStream::connect(srv.hj212_addr).await.unwrap();
+        for (i, (h, v)) in [("01", "45"), ("02", "46"), ("03", "47"), ("04", "20")]
+            .iter()
+            .enumerate()
+        {
+            s.write_all(&upload(
+                &format!("202601050{i}00000009"),
+                "LTCEMS0000009",
+                "123456",
+                "2061",
+                5,
+                &format!("20260105{h}0000"),
+                &format!("a34013-Avg={v},a34013-Flag=N"),
+            ))
+            .await
+            .unwrap();
+        }
+        assert_eq!(replies(&mut s, Duration::from_millis(800)).await.len(), 4);
+
+        let alarm_of = |want_hours: i64| {
+            let bureau = bureau.clone();
+            let url = url.clone();
+            async move {
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+                loop {
+                    let (_, v) =
+                        call(a, "GET", "/api/v1/alarms?rule=exceedance", &bureau, "").await;
+                    let l = v.as_array().cloned().unwrap_or_default();
+                    if let Some(x) = l.iter().find(|x| x["hours"] == want_hours) {
+                        return (x.clone(), l.len());
+                    }
+                    assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "{url}: no alarm of {want_hours} hours: {v}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+            }
+        };
+        let (alarm, n) = alarm_of(1).await;
+        assert_eq!(n, 1, "{url}: one alarm");
+        assert_eq!(
+            (
+                alarm["start"].as_str(),
+                alarm["end"].as_str(),
+                alarm["max_value"].as_str()
+            ),
+            (
+                Some("2026-01-05 04:00"),
+                Some("2026-01-05 04:00"),
+                Some("47")
+            ),
+            "{url}: only the hour after the calibration"
+        );
+
+        // Restored: the three hours are judged again.
+        let (st, r) = call(
+            a,
+            "POST",
+            &format!("/api/v1/reviews/{mark_id}/restore"),
+            &reviewer,
+            r#"{"note":"校准记录不符"}"#,
+        )
+        .await;
+        assert_eq!(st, 200, "{url}: {r}");
+        let (alarm, _) = alarm_of(3).await;
+        assert_eq!(
+            (alarm["start"].as_str(), alarm["max_value"].as_str()),
+            (Some("2026-01-05 02:00"), Some("47")),
+            "{url}: {alarm}"
+        );
+    }
+}
