@@ -53,6 +53,11 @@ pub struct Assessment {
     pub hours: Vec<StationHours>,
     /// What the caller should hear about (an --exclude that matched nothing).
     pub warnings: Vec<String>,
+    /// The same data with sand-dust hours kept, whose day counts, ratios
+    /// and day targets every period of this assessment takes (the CNEMC
+    /// variant of the review, `review::ReviewSettings::dust_in_day_counts`);
+    /// `None`: the day counts are this data's own.
+    pub day_counts: Option<Box<Assessment>>,
 }
 
 fn matches_station(name: &str, pattern: &str) -> bool {
@@ -222,6 +227,7 @@ pub fn assess(dataset: Dataset, req: &Request) -> std::result::Result<Assessment
         area,
         hours,
         warnings,
+        day_counts: None,
     })
 }
 
@@ -344,14 +350,29 @@ impl Assessment {
         to: NaiveDate,
         stop: &dyn Fn() -> bool,
     ) -> Option<PeriodResult> {
-        evaluate_period(
+        let mut p = evaluate_period(
             &self.records,
             &self.area,
             &self.settings,
             self.first_day,
             (from, to),
             stop,
-        )
+        )?;
+        if let Some(k) = &self.day_counts {
+            let kp = k.period_until(from, to, stop)?;
+            review::take_day_counts(&mut p, &self.names, &kp, &k.names);
+        }
+        Some(p)
+    }
+
+    /// The area's evaluation of `from..=to` (its day counts from
+    /// [`Assessment::day_counts`] when the review keeps dust in them).
+    pub fn area_evaluation(&self, from: NaiveDate, to: NaiveDate) -> evaluate::Evaluation {
+        let mut e = evaluate::evaluate(&self.area, from, to, &self.settings);
+        if let Some(k) = &self.day_counts {
+            review::take_days(&mut e, &evaluate::evaluate(&k.area, from, to, &k.settings));
+        }
+        e
     }
 }
 

@@ -15,10 +15,10 @@
 //!   in the good-day and heavy-pollution ratios while deducting it from
 //!   PM10, PM2.5 and the composite index: [`ReviewSettings::dust_in_day_counts`]
 //!   chooses that variant (the day counts, their ratios and the good-day
-//!   and heavy-day targets of the evaluated periods then come from the
-//!   series with dust kept; a custom period asked of the API and the
-//!   targets' month-by-month view are not merged yet and keep dust
-//!   deducted).
+//!   and heavy-day targets then come from the series with dust kept: of
+//!   the evaluated periods, of any period asked later — the API's
+//!   `from`/`to`, the targets' month-by-month view — through
+//!   `Assessment::day_counts`).
 //! - Fireworks: before 2026 only sand-dust was deducted, so a fireworks
 //!   mark is kept in every statistic unless
 //!   [`ReviewSettings::deduct_fireworks`] says otherwise (the mark still
@@ -142,49 +142,68 @@ pub fn assess_reviewed(
     if let Some(k) = kept
         && let Ok(k) = crate::assess(k, req)
     {
-        day_counts_from(&mut a, &k);
+        day_counts_from(&mut a, k);
     }
     Ok(a)
 }
 
-/// Day counts, their ratios and the day targets of `kept` into `a`.
-fn day_counts_from(a: &mut Assessment, kept: &Assessment) {
-    let take = |e: &mut lantian_standards::evaluate::Evaluation,
-                k: &lantian_standards::evaluate::Evaluation| {
-        e.days = k.days;
-        e.good_ratio = k.good_ratio;
-        e.heavy_ratio = k.heavy_ratio;
-    };
+/// The day counts and their ratios of `k` into `e`.
+pub(crate) fn take_days(
+    e: &mut lantian_standards::evaluate::Evaluation,
+    k: &lantian_standards::evaluate::Evaluation,
+) {
+    e.days = k.days;
+    e.good_ratio = k.good_ratio;
+    e.heavy_ratio = k.heavy_ratio;
+}
+
+/// The day counts of the period `k` (of the stations `k_names`) into the
+/// same period `p` (of the stations `names`), station by station.
+pub(crate) fn take_day_counts(
+    p: &mut crate::PeriodResult,
+    names: &[String],
+    k: &crate::PeriodResult,
+    k_names: &[String],
+) {
+    take_days(&mut p.area, &k.area);
+    if let (Some(e), Some(x)) = (p.area_previous.as_mut(), k.area_previous.as_ref()) {
+        take_days(e, x);
+    }
+    for (i, name) in names.iter().enumerate() {
+        let Some(j) = k_names.iter().position(|n| n == name) else {
+            continue;
+        };
+        if let (Some(e), Some(x)) = (p.stations.get_mut(i), k.stations.get(j)) {
+            take_days(e, x);
+        }
+        if let (Some(Some(e)), Some(Some(x))) =
+            (p.stations_previous.get_mut(i), k.stations_previous.get(j))
+        {
+            take_days(e, x);
+        }
+    }
+}
+
+/// Day counts, their ratios and the day targets of `kept` into `a`, and
+/// `kept` kept in `a` for any other period asked of it later.
+fn day_counts_from(a: &mut Assessment, mut kept: Assessment) {
     for p in a.periods.iter_mut() {
-        let Some(kp) = kept
+        if let Some(kp) = kept
             .periods
             .iter()
             .find(|k| k.from == p.from && k.to == p.to)
-        else {
-            continue;
-        };
-        take(&mut p.area, &kp.area);
-        if let (Some(e), Some(k)) = (p.area_previous.as_mut(), kp.area_previous.as_ref()) {
-            take(e, k);
-        }
-        for (i, name) in a.names.iter().enumerate() {
-            let Some(j) = kept.names.iter().position(|n| n == name) else {
-                continue;
-            };
-            if let (Some(e), Some(k)) = (p.stations.get_mut(i), kp.stations.get(j)) {
-                take(e, k);
-            }
-            if let (Some(Some(e)), Some(Some(k))) =
-                (p.stations_previous.get_mut(i), kp.stations_previous.get(j))
-            {
-                take(e, k);
-            }
+        {
+            take_day_counts(p, &a.names, kp, &kept.names);
         }
     }
     if let (Some(t), Some(k)) = (a.targets.as_mut(), kept.targets.as_ref()) {
         t.good_days = k.good_days.clone();
         t.heavy_days = k.heavy_days.clone();
     }
+    // Only the daily records are read again (periods, months).
+    kept.dataset = Dataset::default();
+    kept.hours = Vec::new();
+    a.day_counts = Some(Box::new(kept));
 }
 
 #[cfg(test)]
@@ -310,6 +329,20 @@ mod tests {
         };
         let a = run(&dust, keep, DataMode::Reviewed);
         assert_eq!(figures(&a), (d(30), 2, 3, 1, Some("66.7".parse().unwrap())));
+        // Any other period asked of it later merges the same way: day 2
+        // alone has no PM2.5 (deducted) but counts as a heavy day.
+        let p = a.period(day(2), day(2));
+        let e = &p.stations[0];
+        assert_eq!(e.pollutant(Pollutant::Pm25).valid_days, 0);
+        assert_eq!((e.days.valid, e.days.heavy_or_worse), (1, 1));
+        assert_eq!((p.area.days.valid, p.area.days.heavy_or_worse), (1, 1));
+        let m = a.area_evaluation(day(1), day(3));
+        assert_eq!((m.days.valid, m.days.heavy_or_worse), (3, 1));
+        assert_eq!(m.pollutant(Pollutant::Pm25).mean, Some(d(30)));
+        // Without the variant the same period has no valid day.
+        let b = run(&dust, ReviewSettings::default(), DataMode::Reviewed);
+        assert_eq!(b.period(day(2), day(2)).stations[0].days.valid, 0);
+        assert_eq!(b.area_evaluation(day(1), day(3)).days.valid, 2);
         // Fireworks are kept unless deducted by setting.
         let fw = [day2(ReviewReason::Fireworks, None)];
         let a = run(&fw, ReviewSettings::default(), DataMode::Reviewed);

@@ -629,8 +629,7 @@ impl Snapshot {
             if a.area.iter().all(|r| r.date < from || r.date > to) {
                 return (None, None);
             }
-            let e: Evaluation =
-                lantian_standards::evaluate::evaluate(&a.area, from, to, &a.settings);
+            let e: Evaluation = a.area_evaluation(from, to);
             (
                 e.pollutant(Pollutant::Pm25).mean,
                 (e.days.valid > 0).then_some(e.days.good),
