@@ -99,6 +99,41 @@ struct SiteRow {
     assessment: i64,
 }
 
+/// Intake values made ready for [`Store::commit_intake`] by
+/// [`Store::prepare_intake`].
+#[derive(Debug)]
+pub struct PreparedIntake {
+    groups: Vec<UploadRec>,
+    total: u64,
+    received_ms: i64,
+    late: bool,
+    upload_rows: Vec<String>,
+    val_rows: Vec<String>,
+}
+
+/// The value rows of `us` as the JSON text the inserts unpack. A value's
+/// number is its text read as a float by the database (the text is a
+/// validated decimal); rows in the key's order (device, code, time), so
+/// each insert lands beside the last.
+fn val_rows(us: &[UploadRec]) -> Result<String> {
+    let mut rows: Vec<ValueJson<'_>> = us
+        .iter()
+        .flat_map(|u| {
+            u.values.iter().map(move |v| {
+                (
+                    u.device_id,
+                    u.data_time,
+                    v.code.as_str(),
+                    v.raw.as_str(),
+                    v.flag.as_deref(),
+                )
+            })
+        })
+        .collect();
+    rows.sort_unstable_by(|a, b| (a.0, a.2, a.1).cmp(&(b.0, b.2, b.1)));
+    serde_json::to_string(&rows).map_err(|e| crate::Error::Invalid(e.to_string()))
+}
+
 impl Store {
     /// The intake device of site `code`, created with it when the site has
     /// none (audited as `actor`). An unknown site is registered from
@@ -213,6 +248,15 @@ impl Store {
         late: bool,
         actor: &str,
     ) -> Result<IntakeOutcome> {
+        let prepared = Self::prepare_intake(values, late)?;
+        self.commit_intake(prepared, node, actor).await
+    }
+
+    /// The CPU half of [`Store::write_intake`]: values grouped into
+    /// uploads, sorted, and the rows serialised for the database. Touches
+    /// no database, so a back-fill prepares its next batch while the last
+    /// one commits (`lantian import`).
+    pub fn prepare_intake(values: Vec<IntakeValue>, late: bool) -> Result<PreparedIntake> {
         let received_ms = now_ms();
         let total = values.len() as u64;
         // The call's uploads: values grouped by (device, hour), in the
@@ -255,6 +299,55 @@ impl Store {
         // Rows in key order: two writers of the same hours lock them in
         // the same order (PostgreSQL waits, never deadlocks).
         groups.sort_by_key(|g| (g.device_id, g.data_time));
+        let upload_rows = groups
+            .chunks(CHUNK)
+            .map(|chunk| {
+                let rows: Vec<UploadJson<'_>> = chunk
+                    .iter()
+                    .map(|u| {
+                        (
+                            u.device_id,
+                            u.data_time,
+                            u.mn.as_str(),
+                            u.received_ms,
+                            i64::from(u.late),
+                            crate::journal::pack(&u.values),
+                        )
+                    })
+                    .collect();
+                serde_json::to_string(&rows).map_err(|e| crate::Error::Invalid(e.to_string()))
+            })
+            .collect::<Result<Vec<String>>>()?;
+        // Every hour's values, for the usual case of hours all new.
+        let val_rows = groups
+            .chunks(CHUNK / 6)
+            .map(val_rows)
+            .collect::<Result<Vec<String>>>()?;
+        Ok(PreparedIntake {
+            groups,
+            total,
+            received_ms,
+            late,
+            upload_rows,
+            val_rows,
+        })
+    }
+
+    /// The database half of [`Store::write_intake`]: one transaction.
+    pub async fn commit_intake(
+        &self,
+        prepared: PreparedIntake,
+        node: &str,
+        actor: &str,
+    ) -> Result<IntakeOutcome> {
+        let PreparedIntake {
+            groups,
+            total,
+            received_ms,
+            late,
+            upload_rows,
+            val_rows: all_val_rows,
+        } = prepared;
         if groups.is_empty() {
             return Ok(IntakeOutcome {
                 duplicates: total,
@@ -293,61 +386,35 @@ impl Store {
                  FROM jsonb_array_elements($1::jsonb) e ON CONFLICT DO NOTHING RETURNING device_id, ts, code",
             ),
         };
-        // A value's number is its text read as a float by the database
-        // (the text is a validated decimal); rows in the key's order
-        // (device, code, time), so each insert lands beside the last.
-        let val_rows = |us: &[UploadRec]| -> Result<String> {
-            let mut rows: Vec<ValueJson<'_>> = us
-                .iter()
-                .flat_map(|u| {
-                    u.values.iter().map(move |v| {
-                        (
-                            u.device_id,
-                            u.data_time,
-                            v.code.as_str(),
-                            v.raw.as_str(),
-                            v.flag.as_deref(),
-                        )
-                    })
-                })
-                .collect();
-            rows.sort_unstable_by(|a, b| (a.0, a.2, a.1).cmp(&(b.0, b.2, b.1)));
-            serde_json::to_string(&rows).map_err(|e| crate::Error::Invalid(e.to_string()))
-        };
         on!(self, write, |p| {
             let mut tx = p.begin_write().await?;
             // Uploads first: RETURNING names the hours new to the store.
             let mut inserted: HashSet<(i64, i64)> = HashSet::new();
-            for chunk in groups.chunks(CHUNK) {
-                let rows: Vec<UploadJson<'_>> = chunk
-                    .iter()
-                    .map(|u| {
-                        (
-                            u.device_id,
-                            u.data_time,
-                            u.mn.as_str(),
-                            u.received_ms,
-                            i64::from(u.late),
-                            crate::journal::pack(&u.values),
-                        )
-                    })
-                    .collect();
-                let rows = serde_json::to_string(&rows)
-                    .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+            for rows in upload_rows {
                 let keys: Vec<(i64, i64)> = sqlx::query_as(uploads_sql)
                     .bind(rows)
                     .fetch_all(&mut *tx)
                     .await?;
                 inserted.extend(keys);
             }
+            let all_new = inserted.len() == groups.len();
             let (fresh, known): (Vec<UploadRec>, Vec<UploadRec>) = groups
                 .into_iter()
                 .partition(|u| inserted.contains(&(u.device_id, u.data_time)));
             let mut stored = 0u64;
-            // A new hour: all its values are new.
-            for chunk in fresh.chunks(CHUNK / 6) {
+            // A new hour: all its values are new (serialised beforehand
+            // when every hour is new, the back-fill's usual case).
+            let fresh_rows = if all_new {
+                all_val_rows
+            } else {
+                fresh
+                    .chunks(CHUNK / 6)
+                    .map(val_rows)
+                    .collect::<Result<Vec<String>>>()?
+            };
+            for rows in fresh_rows {
                 stored += sqlx::query(vals_sql)
-                    .bind(val_rows(chunk)?)
+                    .bind(rows)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();

@@ -104,6 +104,14 @@ pub fn run(args: Args) -> Result<()> {
         // A larger page cache while the indexes grow (measured: BENCHMARKS.md).
         let store = lantian_store::Store::connect_for_bulk(&args.database, 256 * 1024).await?;
         let mut sum = Summary::default();
+        // One batch commits (on the database's thread) while the next is
+        // built and serialised here: the two halves of a write overlap.
+        let mut pending: Option<tokio::task::JoinHandle<lantian_store::Result<_>>> = None;
+        let settle = |out: lantian_store::intake::IntakeOutcome, sum: &mut Summary| {
+            sum.stored += out.stored;
+            sum.duplicates += out.duplicates;
+            bar.inc(out.stored + out.duplicates);
+        };
         for st in &ds.stations {
             bar.set_message(st.name.clone());
             let Some((code, name)) = site_of(&st.name) else {
@@ -165,14 +173,20 @@ pub fn run(args: Args) -> Result<()> {
             while let Some(h) = hours.next() {
                 batch.extend(h);
                 if batch.len() >= chunk || hours.peek().is_none() {
-                    let out = store
-                        .write_intake(std::mem::take(&mut batch), "import", true, "cli")
-                        .await?;
-                    sum.stored += out.stored;
-                    sum.duplicates += out.duplicates;
-                    bar.inc(out.stored + out.duplicates);
+                    let prepared =
+                        lantian_store::Store::prepare_intake(std::mem::take(&mut batch), true)?;
+                    if let Some(h) = pending.take() {
+                        settle(h.await??, &mut sum);
+                    }
+                    let store = store.clone();
+                    pending = Some(tokio::spawn(async move {
+                        store.commit_intake(prepared, "import", "cli").await
+                    }));
                 }
             }
+        }
+        if let Some(h) = pending.take() {
+            settle(h.await??, &mut sum);
         }
         anyhow::Ok(sum)
     })?;
