@@ -55,6 +55,9 @@ enum Command {
     /// Heavy-pollution alerts: classify forecast days.
     #[command(subcommand)]
     Alert(cmd::alert::Command),
+    /// Straw and open-burning fire points: the ledger of a point list.
+    #[command(subcommand)]
+    Fires(cmd::fires::Command),
     /// Users and roles: add, passwd, list.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Enterprise(c) => cmd::enterprise::run(c),
         Command::Township(c) => cmd::enterprise::township(c),
         Command::Alert(c) => cmd::alert::run(c),
+        Command::Fires(c) => cmd::fires::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

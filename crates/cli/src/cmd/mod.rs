@@ -5,6 +5,7 @@ pub mod aqi;
 pub mod assess;
 pub mod demo;
 pub mod enterprise;
+pub mod fires;
 pub mod hj212;
 pub mod import;
 pub mod serve;

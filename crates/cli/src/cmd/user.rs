@@ -85,7 +85,7 @@ fn password_or_new(given: Option<String>) -> Result<(String, bool)> {
 
 /// `s` padded to `width` terminal columns (a Chinese character takes two),
 /// and one space.
-fn pad(s: &str, width: usize) -> String {
+pub(crate) fn pad(s: &str, width: usize) -> String {
     let w = unicode_width::UnicodeWidthStr::width(s);
     format!("{s}{} ", " ".repeat(width.saturating_sub(w)))
 }
