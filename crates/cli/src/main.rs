@@ -58,6 +58,9 @@ enum Command {
     /// Straw and open-burning fire points: the ledger of a point list.
     #[command(subcommand)]
     Fires(cmd::fires::Command),
+    /// The plan's measures as data: measures, draft.
+    #[command(subcommand)]
+    Plan(cmd::plan::Command),
     /// Users and roles: add, passwd, list.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Township(c) => cmd::enterprise::township(c),
         Command::Alert(c) => cmd::alert::run(c),
         Command::Fires(c) => cmd::fires::run(c),
+        Command::Plan(c) => cmd::plan::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

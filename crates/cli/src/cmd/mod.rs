@@ -8,6 +8,7 @@ pub mod enterprise;
 pub mod fires;
 pub mod hj212;
 pub mod import;
+pub mod plan;
 pub mod serve;
 pub mod simulate;
 pub mod sources;

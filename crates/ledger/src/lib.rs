@@ -1,0 +1,8 @@
+//! The plan as a living ledger (任务清单台账), pure. `plan` holds the
+//! plan's measures as a reviewed data file (`plans/biyang.toml` shipped),
+//! read with errors naming file, line and field, and drafted from a plan's
+//! text. No I/O.
+
+pub mod plan;
+
+pub use plan::{Measure, Plan, Target};
