@@ -1052,3 +1052,110 @@ fn plan_measures_match_the_plan_text() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// `lantian plan tasks`: the measures split per department and township,
+/// lights worked by hand on 2025-03-10 from the committed progress file
+/// (start 2025-01-01, rules 2026-1: report by the 5th, 20 points, 30 days,
+/// 2 missing → 红), bad rows named by line and column, and the 台账 xlsx
+/// with its usual columns.
+#[test]
+fn plan_tasks_lights_and_the_ledger_workbook() {
+    let f = fixtures().join("plan/progress.csv");
+    let tmp = std::env::temp_dir().join(format!("lantian-tasks-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let x = tmp.join("ledger.xlsx");
+    let out = lantian(&[
+        "plan",
+        "tasks",
+        "--township",
+        "羊册镇",
+        "--start",
+        "2025-01-01",
+        "--today",
+        "2025-03-10",
+        "--progress",
+        f.to_str().unwrap(),
+        "--xlsx",
+        x.to_str().unwrap(),
+        "--json",
+    ]);
+    let v = json_of(&out);
+    let light = |key: &str| {
+        let t = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["task"]["key"] == key)
+            .unwrap();
+        (
+            t["status"]["light"].as_str().unwrap().to_string(),
+            t["status"]["progress"].as_u64().unwrap(),
+        )
+    };
+    // 农业农村局 reported January and February: 20 % against 18 % of the
+    // time gone (68 of 364 days) → 绿.
+    assert_eq!(light("16/department:农业农村局"), ("green".into(), 20));
+    // 财政局 reported January only: February's (due 5 March) missing → 黄.
+    assert_eq!(light("16/department:财政局"), ("yellow".into(), 5));
+    // 生态环境分局 reported nothing: two due reports missing → 红.
+    assert_eq!(light("16/department:生态环境分局"), ("red".into(), 0));
+    // 羊册镇 reported done.
+    assert_eq!(light("16/township:羊册镇"), ("green".into(), 100));
+    // (二十一)'s deadline (2024-10-31) is gone before the start: 红.
+    assert_eq!(light("21/department:生态环境分局").0, "red");
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("line 5, column task: `99/department:无` is no task"),
+        "{e}"
+    );
+    assert!(
+        e.contains("line 6, column month: `2025-13` is not a month"),
+        "{e}"
+    );
+    // The workbook opens with the 台账 columns, a row per task.
+    let book = lantian_sources::workbook::read_xlsx(&std::fs::read(&x).unwrap()).unwrap();
+    assert_eq!(book[0].sheet, "任务清单台账");
+    assert_eq!(
+        book[0].header,
+        [
+            "序号",
+            "任务",
+            "牵头单位",
+            "配合单位",
+            "完成时限",
+            "进展情况",
+            "佐证材料",
+            "状态"
+        ]
+    );
+    assert_eq!(book[0].rows.len(), v.as_array().unwrap().len());
+    let row16 = &book[0]
+        .rows
+        .iter()
+        .find(|(_, r)| r[1].starts_with("（十六）") && r[5].contains("五化"))
+        .unwrap()
+        .1;
+    assert_eq!(
+        (row16[2].as_str(), row16[3].as_str(), row16[4].as_str()),
+        ("农业农村局", "财政局、生态环境分局", "2025-12-31")
+    );
+    assert_eq!(row16[6], "照片3张；台账");
+    // One owner's tasks only.
+    let v = json_of(&lantian(&[
+        "plan",
+        "tasks",
+        "--owner",
+        "department:财政局",
+        "--today",
+        "2025-03-10",
+        "--json",
+    ]));
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["task"]["owner"] == "department:财政局")
+    );
+    assert!(!v.as_array().unwrap().is_empty());
+    let _ = std::fs::remove_dir_all(&tmp);
+}

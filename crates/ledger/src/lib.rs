@@ -4,5 +4,6 @@
 //! text. No I/O.
 
 pub mod plan;
+pub mod tasks;
 
 pub use plan::{Measure, Plan, Target};
