@@ -77,8 +77,24 @@ pub fn townships(
         .map(|(town, idx)| {
             let chosen: Vec<&[DayRecord]> = idx.iter().map(|&i| a.records[i].as_slice()).collect();
             let recs = evaluate::area_records(&chosen, &a.settings);
-            let e = evaluate::evaluate(&recs, p.from, p.to, &a.settings);
-            let before = prev.map(|(f, t)| evaluate::evaluate(&recs, f, t, &a.settings));
+            let mut e = evaluate::evaluate(&recs, p.from, p.to, &a.settings);
+            let mut before = prev.map(|(f, t)| evaluate::evaluate(&recs, f, t, &a.settings));
+            // The review's dust-kept day counts (`Assessment::day_counts`).
+            if let Some(k) = &a.day_counts {
+                let kept: Vec<&[DayRecord]> = idx
+                    .iter()
+                    .filter_map(|&i| k.names.iter().position(|n| *n == a.names[i]))
+                    .map(|j| k.records[j].as_slice())
+                    .collect();
+                let krecs = evaluate::area_records(&kept, &k.settings);
+                crate::review::take_days(
+                    &mut e,
+                    &evaluate::evaluate(&krecs, p.from, p.to, &k.settings),
+                );
+                if let (Some(b), Some((f, t))) = (before.as_mut(), prev) {
+                    crate::review::take_days(b, &evaluate::evaluate(&krecs, f, t, &k.settings));
+                }
+            }
             (town, idx.len(), e, before)
         })
         .collect();

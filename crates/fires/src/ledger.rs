@@ -110,7 +110,12 @@ impl Totals {
             Kind::False => self.false_alarms += 1,
             Kind::Unknown => self.pending += 1,
         }
-        self.deduction_cny += charge;
+        // Saturates rather than overflows (amounts are bounded by the rule
+        // file; a sum past Decimal's range is not a real county's).
+        self.deduction_cny = self
+            .deduction_cny
+            .checked_add(charge)
+            .unwrap_or(Decimal::MAX);
     }
 }
 
@@ -149,6 +154,27 @@ pub struct Ledger {
 
 /// Books `points` against `areas` by `rules`.
 pub fn ledger(points: &[FirePoint], areas: &Areas, rules: &Rules) -> Ledger {
+    let names: Vec<String> = areas.areas.iter().map(|a| a.name.clone()).collect();
+    ledger_placed(
+        points,
+        &names,
+        rules,
+        &|p: &FirePoint| match areas.locate(p.lon, p.lat) {
+            Place::In(i) => Some(areas.areas[i].name.clone()),
+            Place::Outside => None,
+        },
+    )
+}
+
+/// As [`ledger`], with each point's township given by `place` (the
+/// platform's points keep the township the boundary version of their day
+/// gave them) and `names` the townships to list.
+pub fn ledger_placed(
+    points: &[FirePoint],
+    names: &[String],
+    rules: &Rules,
+    place: &dyn Fn(&FirePoint) -> Option<String>,
+) -> Ledger {
     let mut order: Vec<&FirePoint> = points.iter().collect();
     order.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
     // Merge: each point joins the earliest fire it is near.
@@ -168,8 +194,8 @@ pub fn ledger(points: &[FirePoint], areas: &Areas, rules: &Rules) -> Ledger {
         rules_version: rules.version.clone(),
         ..Ledger::default()
     };
-    for a in &areas.areas {
-        out.areas.entry(a.name.clone()).or_default();
+    for n in names {
+        out.areas.entry(n.clone()).or_default();
     }
     // n of each (township, year, type) charged so far.
     let mut counts: BTreeMap<(String, i32, Kind), u32> = BTreeMap::new();
@@ -179,10 +205,7 @@ pub fn ledger(points: &[FirePoint], areas: &Areas, rules: &Rules) -> Ledger {
             .map(|p| p.kind)
             .find(|k| *k != Kind::Unknown)
             .unwrap_or(Kind::Unknown);
-        let area = match areas.locate(first.lon, first.lat) {
-            Place::In(i) => Some(areas.areas[i].name.clone()),
-            Place::Outside => None,
-        };
+        let area = place(first);
         let label = area.clone().unwrap_or_else(|| "outside".to_string());
         for p in std::iter::once(first).chain(later.iter().copied()) {
             out.points.insert(p.id.clone(), label.clone());
@@ -247,6 +270,19 @@ impl std::fmt::Display for RowError {
     }
 }
 
+/// The line (from 1) of the record starting at `byte` of `text`: the
+/// csv reader's position of a record is before the blank lines it skips.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let at = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+    let before = text.as_bytes()[..at].iter().filter(|b| **b == b'\n').count();
+    let blank = text.as_bytes()[at..]
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r'))
+        .filter(|b| **b == b'\n')
+        .count();
+    (before + blank + 1) as u64
+}
+
 /// A point's time as lists write it (Beijing time): `2026-10-05 13:20`,
 /// with seconds, or with a `T`.
 pub fn parse_time(s: &str) -> Option<NaiveDateTime> {
@@ -266,10 +302,11 @@ pub fn parse_time(s: &str) -> Option<NaiveDateTime> {
 /// required, columns in any order). Good rows are returned with the bad
 /// rows' errors; a missing column is an error of the whole file.
 pub fn read_points(text: &str) -> Result<(Vec<FirePoint>, Vec<RowError>), String> {
+    let body = text.trim_start_matches('\u{feff}');
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        .from_reader(body.as_bytes());
     let header = rdr.headers().map_err(|e| format!("header: {e}"))?.clone();
     let col = |name: &str| {
         header
@@ -282,19 +319,20 @@ pub fn read_points(text: &str) -> Result<(Vec<FirePoint>, Vec<RowError>), String
     let mut good = Vec::new();
     let mut bad = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i as u64 + 2;
+    for rec in rdr.records() {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
                 bad.push(RowError {
-                    line,
+                    line: e.position().map_or(0, |p| line_at(body, p.byte())),
                     column: "-".into(),
                     reason: e.to_string(),
                 });
                 continue;
             }
         };
+        // The file's line (blank lines and quoted line breaks counted).
+        let line = rec.position().map_or(0, |p| line_at(body, p.byte()));
         let get = |c: usize| rec.get(c).unwrap_or("");
         let fail = |column: &str, reason: String| RowError {
             line,
@@ -306,7 +344,7 @@ pub fn read_points(text: &str) -> Result<(Vec<FirePoint>, Vec<RowError>), String
             bad.push(fail("id", "empty".into()));
             continue;
         }
-        if !seen.insert(id.clone()) {
+        if seen.contains(&id) {
             bad.push(fail("id", format!("`{id}` twice in the file")));
             continue;
         }
@@ -338,6 +376,7 @@ pub fn read_points(text: &str) -> Result<(Vec<FirePoint>, Vec<RowError>), String
             ));
             continue;
         };
+        seen.insert(id.clone());
         good.push(FirePoint {
             id,
             time,
@@ -517,5 +556,15 @@ mod tests {
                 .unwrap_err()
                 .contains("`lon`")
         );
+        // Lines are the file's: a blank line and a quoted line break
+        // counted; a refused row's id may come again, corrected.
+        let (good, bad) = read_points(
+            "id,time,lon,lat,source,type\n\n\
+             a,bad,0.2,0.2,\"s\nx\",straw\n\
+             a,2026-06-01 12:00,0.2,0.2,s,straw\n",
+        )
+        .unwrap();
+        assert_eq!(bad[0].line, 3);
+        assert_eq!(good.len(), 1);
     }
 }

@@ -11,5 +11,5 @@ pub mod ledger;
 pub mod rules;
 
 pub use areas::{Areas, Place};
-pub use ledger::{FirePoint, Kind, Ledger, Totals, ledger, read_points};
+pub use ledger::{FirePoint, Kind, Ledger, Totals, ledger, ledger_placed, read_points};
 pub use rules::Rules;

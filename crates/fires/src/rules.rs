@@ -84,9 +84,12 @@ impl Rules {
                     };
                     let money = |k: usize, field: &str| -> Result<Decimal, String> {
                         let s = get(k, field)?;
+                        // At most a trillion yuan a point: sums stay exact.
                         s.parse::<Decimal>()
                             .ok()
-                            .filter(|d| !d.is_sign_negative())
+                            .filter(|d| {
+                                !d.is_sign_negative() && *d <= Decimal::from(1_000_000_000_000i64)
+                            })
                             .ok_or_else(|| err(field, &format!("`{s}` is not an amount in CNY")))
                     };
                     let amount = money(4, "amount")?;
@@ -114,16 +117,20 @@ impl Rules {
                             distance_m = Some(
                                 v.parse::<f64>()
                                     .ok()
-                                    .filter(|x| x.is_finite() && *x >= 0.0)
-                                    .ok_or_else(|| err("value", "not a distance in metres"))?,
+                                    .filter(|x| x.is_finite() && (0.0..=100_000.0).contains(x))
+                                    .ok_or_else(|| {
+                                        err("value", "not a distance in metres (0–100000)")
+                                    })?,
                             )
                         }
                         "hours" => {
                             hours = Some(
                                 v.parse::<i64>()
                                     .ok()
-                                    .filter(|x| *x >= 0)
-                                    .ok_or_else(|| err("value", "not a whole number of hours"))?,
+                                    .filter(|x| (0..=24 * 366).contains(x))
+                                    .ok_or_else(|| {
+                                        err("value", "not a whole number of hours (0–8784)")
+                                    })?,
                             )
                         }
                         k => return Err(err("key", &format!("`{k}`: distance_m or hours"))),
@@ -262,6 +269,10 @@ mod tests {
             bad("merge\tspeed\t3"),
             "r.tsv:2: key: `speed`: distance_m or hours"
         );
+        // Bounded, so no sum can overflow: at most 10^12 CNY a point, a
+        // year of hours, 100 km.
+        assert!(bad("deduct\t2016-01-01\tstraw\tflat\t5e28").contains("not an amount"));
+        assert!(bad("merge\thours\t9223372036854775807").contains("0–8784"));
         assert_eq!(
             bad("deduct\t2016-01-01\tstraw\tflat\t1\nmerge\tdistance_m\t1\nmerge\thours\t1"),
             "r.tsv: no deduct line for other"

@@ -127,7 +127,13 @@ impl Plan {
 
     /// Reads a plan file; an error names the file, the line and the field.
     pub fn parse(text: &str, file: &str) -> Result<Plan, String> {
-        let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
+        let line_of = |at: usize| {
+            text.as_bytes()[..at.min(text.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1
+        };
         let raw: RawPlan = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(s.start));
             match line {

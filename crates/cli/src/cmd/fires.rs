@@ -115,7 +115,13 @@ fn ledger_cmd(a: LedgerArgs) -> Result<()> {
         row(name, t);
     }
     row("境外 outside", &l.outside);
-    let total: rust_decimal::Decimal = l.areas.values().map(|t| t.deduction_cny).sum();
+    let total = l
+        .areas
+        .values()
+        .try_fold(rust_decimal::Decimal::ZERO, |s, t| {
+            s.checked_add(t.deduction_cny)
+        })
+        .unwrap_or(rust_decimal::Decimal::MAX);
     println!("合计扣减 total deduction: {total} CNY");
     Ok(())
 }

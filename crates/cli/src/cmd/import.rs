@@ -112,82 +112,89 @@ pub fn run(args: Args) -> Result<()> {
             sum.duplicates += out.duplicates;
             bar.inc(out.stored + out.duplicates);
         };
-        for st in &ds.stations {
-            bar.set_message(st.name.clone());
-            let Some((code, name)) = site_of(&st.name) else {
-                let why = SiteCode::parse(&st.name).err().unwrap_or_default();
-                sum.refused_stations.push((st.name.clone(), why));
-                bar.inc(st.values as u64);
-                continue;
-            };
-            let register = (!args.no_register).then(|| Site {
-                code: code.clone(),
-                name,
-                kind: SiteKind::Ambient,
-                township: None,
-                lon: None,
-                lat: None,
-                assessment: !st.background,
-            });
-            let known_before = store.intake_device(code.as_str(), None, "import").await?;
-            // (A station of the files named by its code's first word is
-            // the store's site of that code.)
-            let device = match known_before {
-                Some(d) => d,
-                None => match store
-                    .intake_device(code.as_str(), register.as_ref(), "import")
-                    .await?
-                {
-                    Some(d) => {
-                        sum.registered.push(st.name.clone());
-                        d
-                    }
-                    None => {
-                        sum.refused_stations
-                            .push((st.name.clone(), "not registered (--no-register)".into()));
-                        bar.inc(st.values as u64);
-                        continue;
-                    }
-                },
-            };
-            // An hour's values go in one transaction (one upload each).
-            let mut hours: std::collections::BTreeMap<i64, Vec<IntakeValue>> =
-                std::collections::BTreeMap::new();
-            for (slot, p, v) in st.grid.iter() {
-                let code = AMBIENT_CODES
-                    .iter()
-                    .find(|(q, _)| *q == p)
-                    .map_or("", |(_, c)| *c);
-                hours.entry(slot).or_default().push(IntakeValue {
-                    device_id: device.device_id,
-                    mn: device.mn.clone(),
-                    // The slot is the local (Beijing) hour that starts there.
-                    data_time: slot * 3600 - 8 * 3600,
-                    code: code.to_string(),
-                    raw: v.normalize().to_string(),
-                    flag: None,
+        // The stations' loop; on its error the batch in flight is still
+        // awaited, so what it committed is counted and nothing is cut off.
+        let looped: anyhow::Result<()> = async {
+            for st in &ds.stations {
+                bar.set_message(st.name.clone());
+                let Some((code, name)) = site_of(&st.name) else {
+                    let why = SiteCode::parse(&st.name).err().unwrap_or_default();
+                    sum.refused_stations.push((st.name.clone(), why));
+                    bar.inc(st.values as u64);
+                    continue;
+                };
+                let register = (!args.no_register).then(|| Site {
+                    code: code.clone(),
+                    name,
+                    kind: SiteKind::Ambient,
+                    township: None,
+                    lon: None,
+                    lat: None,
+                    assessment: !st.background,
                 });
-            }
-            let mut batch: Vec<IntakeValue> = Vec::with_capacity(chunk + 6);
-            let mut hours = hours.into_values().peekable();
-            while let Some(h) = hours.next() {
-                batch.extend(h);
-                if batch.len() >= chunk || hours.peek().is_none() {
-                    let prepared =
-                        lantian_store::Store::prepare_intake(std::mem::take(&mut batch), true)?;
-                    if let Some(h) = pending.take() {
-                        settle(h.await??, &mut sum);
+                let known_before = store.intake_device(code.as_str(), None, "import").await?;
+                // (A station of the files named by its code's first word is
+                // the store's site of that code.)
+                let device = match known_before {
+                    Some(d) => d,
+                    None => match store
+                        .intake_device(code.as_str(), register.as_ref(), "import")
+                        .await?
+                    {
+                        Some(d) => {
+                            sum.registered.push(st.name.clone());
+                            d
+                        }
+                        None => {
+                            sum.refused_stations
+                                .push((st.name.clone(), "not registered (--no-register)".into()));
+                            bar.inc(st.values as u64);
+                            continue;
+                        }
+                    },
+                };
+                // An hour's values go in one transaction (one upload each).
+                let mut hours: std::collections::BTreeMap<i64, Vec<IntakeValue>> =
+                    std::collections::BTreeMap::new();
+                for (slot, p, v) in st.grid.iter() {
+                    let code = AMBIENT_CODES
+                        .iter()
+                        .find(|(q, _)| *q == p)
+                        .map_or("", |(_, c)| *c);
+                    hours.entry(slot).or_default().push(IntakeValue {
+                        device_id: device.device_id,
+                        mn: device.mn.clone(),
+                        // The slot is the local (Beijing) hour that starts there.
+                        data_time: slot * 3600 - 8 * 3600,
+                        code: code.to_string(),
+                        raw: v.normalize().to_string(),
+                        flag: None,
+                    });
+                }
+                let mut batch: Vec<IntakeValue> = Vec::with_capacity(chunk + 6);
+                let mut hours = hours.into_values().peekable();
+                while let Some(h) = hours.next() {
+                    batch.extend(h);
+                    if batch.len() >= chunk || hours.peek().is_none() {
+                        let prepared =
+                            lantian_store::Store::prepare_intake(std::mem::take(&mut batch), true)?;
+                        if let Some(h) = pending.take() {
+                            settle(h.await??, &mut sum);
+                        }
+                        let store = store.clone();
+                        pending = Some(tokio::spawn(async move {
+                            store.commit_intake(prepared, "import", "cli").await
+                        }));
                     }
-                    let store = store.clone();
-                    pending = Some(tokio::spawn(async move {
-                        store.commit_intake(prepared, "import", "cli").await
-                    }));
                 }
             }
+            anyhow::Ok(())
         }
+        .await;
         if let Some(h) = pending.take() {
             settle(h.await??, &mut sum);
         }
+        looped?;
         anyhow::Ok(sum)
     })?;
     bar.finish_and_clear();

@@ -181,8 +181,12 @@ fn read_progress(path: &PathBuf, keys: &std::collections::HashSet<&str>) -> Resu
         .from_reader(&bytes[..]);
     let mut out = Vec::new();
     let mut bad = 0;
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
+    for rec in rdr.records() {
+        // The file's line (blank lines and quoted line breaks counted).
+        let line = match &rec {
+            Ok(r) => r.position().map_or(0, |p| p.line()),
+            Err(e) => e.position().map_or(0, |p| p.line()),
+        };
         let fail = |col: &str, why: String| {
             eprintln!(
                 "refused: {}: line {line}, column {col}: {why}",

@@ -275,9 +275,10 @@ impl Supervisor {
 
     /// Reads the active review marks when they changed: a mark names a
     /// site (the outlet's device's site), so every outlet of that site
-    /// whose marks changed is judged again over its whole window. Alarms
-    /// raised before a mark stay as they are (closing one is the bureau's
-    /// act, with its reason); no new alarm rests on a reviewed hour.
+    /// whose marks changed is judged again over its whole window. An open
+    /// alarm is re-raised by its key (its first hour), narrowed to the
+    /// hours still judged; a mark over its first hour leaves it as it was
+    /// (closing it is the bureau's act, with its reason).
     pub async fn reload_marks(&mut self, store: &Store) -> Result<bool, lantian_store::Error> {
         let rows = store.reviews(None, true).await?;
         let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

@@ -80,12 +80,15 @@ pub struct PushRow {
     pub flag: Option<String>,
 }
 
-/// The data flags a push may carry (the flag table of `lantian-sources`).
+/// The data flags a push may carry (the HJ 212 flags of the flag table of
+/// `lantian-sources`: not its placeholder for unknown flags, not the
+/// review's own mark).
 fn known_flag(f: &str) -> bool {
+    use lantian_sources::flags::Flag;
     lantian_sources::flags::FLAGS
         .iter()
-        .map(|(flag, _, _)| flag.letter())
-        .any(|l| !l.is_empty() && l == f)
+        .filter(|(flag, _, _)| !matches!(flag, Flag::Other | Flag::Reviewed | Flag::Absent))
+        .any(|(flag, _, _)| flag.letter() == f)
 }
 
 /// The earliest day a pushed hour may have (a floor against times that no
