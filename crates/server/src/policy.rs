@@ -61,6 +61,16 @@ pub enum Action {
     /// townships; not firms — a mark of an outlet is the bureau's business
     /// with that firm —, not the public).
     ReadReviews,
+    /// Fire points, the fire ledger and the township boundaries (the
+    /// bureau and departments all — 农业农村局 leads straw burning —; a
+    /// township its own points and its own row of the ledger).
+    ReadFires,
+    /// Store fire points: satellite lists, camera alarms, patrol entries
+    /// (the bureau, admins, and a camera platform's integration).
+    ManageFires,
+    /// Verify a fire point (straw, other, false): the bureau any; a
+    /// township the points in it.
+    VerifyFire,
 }
 
 /// What an action is done to.
@@ -257,6 +267,31 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
             (Role::Reviewer, Reach::All),
         ],
     ),
+    (
+        Action::ReadFires,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::All),
+            (Role::Township, Reach::Own),
+        ],
+    ),
+    (
+        Action::ManageFires,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Integration, Reach::All),
+        ],
+    ),
+    (
+        Action::VerifyFire,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Township, Reach::Own),
+        ],
+    ),
 ];
 
 /// Why a caller is refused (the API's 403 text).
@@ -296,6 +331,11 @@ fn what(a: Action) -> &'static str {
         Action::ReadReviews => {
             "the data review's trail is for the bureau, departments and townships"
         }
+        Action::ReadFires => {
+            "fire points are for the bureau, departments and (their own) townships"
+        }
+        Action::ManageFires => "storing fire points is for the bureau and its integrations",
+        Action::VerifyFire => "verifying a fire point is for the bureau and its own township",
     }
 }
 
@@ -386,6 +426,9 @@ mod tests {
             (Action::PushObservations, "AA------"),
             (Action::ReviewData, "AA-----A"),
             (Action::ReadReviews, "AAAA---A"),
+            (Action::ReadFires, "AAA-----"),
+            (Action::ManageFires, "AA----A-"),
+            (Action::VerifyFire, "AA------"),
         ];
         for (action, want) in table {
             for (role, w) in Role::ALL.iter().zip(want.chars()) {
@@ -394,7 +437,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 21);
+        assert_eq!(RULES.len(), 24);
         assert_eq!(
             may(
                 Role::Township,
@@ -429,6 +472,24 @@ mod tests {
         assert!(may(Role::Enterprise, &other, Action::ActOnAlarm, firm).is_err());
         assert!(may(Role::Township, &town, Action::ActOnAlarm, firm).is_err());
         assert!(may(Role::Enterprise, &own, Action::ManageSources, firm).is_err());
+    }
+
+    /// A fire point is its township's: read and verified by it, never by
+    /// a neighbour; departments read all, verify none.
+    #[test]
+    fn a_fire_point_belongs_to_its_township() {
+        let here = Object::Township("泌水街道");
+        let town = Scope::Township("泌水街道".into());
+        let other = Scope::Township("花园街道".into());
+        let dept = Scope::Department("农业农村局".into());
+        for action in [Action::ReadFires, Action::VerifyFire] {
+            assert!(may(Role::Township, &town, action, here).is_ok());
+            assert!(may(Role::Township, &other, action, here).is_err());
+            assert!(may(Role::Bureau, &Scope::County, action, here).is_ok());
+        }
+        assert!(may(Role::Department, &dept, Action::ReadFires, here).is_ok());
+        assert!(may(Role::Department, &dept, Action::VerifyFire, here).is_err());
+        assert!(may(Role::Township, &town, Action::ManageFires, here).is_err());
     }
 
     /// A ticket is reached by its assignee and, for reading, by the

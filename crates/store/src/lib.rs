@@ -45,6 +45,7 @@ pub mod analysis;
 pub mod audit;
 pub mod documents;
 pub mod enterprises;
+pub mod fires;
 pub mod forward;
 pub mod intake;
 pub mod journal;
@@ -216,6 +217,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0017_intake", include_str!("../migrations/sqlite/0017_intake.sql")),
     ("0018_reviews", include_str!("../migrations/sqlite/0018_reviews.sql")),
     ("0019_forward", include_str!("../migrations/sqlite/0019_forward.sql")),
+    ("0020_fires", include_str!("../migrations/sqlite/0020_fires.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -238,6 +240,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0017_intake", include_str!("../migrations/postgres/0017_intake.sql")),
     ("0018_reviews", include_str!("../migrations/postgres/0018_reviews.sql")),
     ("0019_forward", include_str!("../migrations/postgres/0019_forward.sql")),
+    ("0020_fires", include_str!("../migrations/postgres/0020_fires.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

@@ -125,6 +125,7 @@ impl HttpState {
         (name = "sources", description = "The enterprise register, stacks judged against their limits, and alarms (the bureau; a township its firms; a firm itself)"),
         (name = "alerts", description = "Forecasts and heavy-pollution alerts: the level by the rules, the lifecycle (the bureau; everyone logged in reads)"),
         (name = "review", description = "Data review (数据审核): marking hours invalid or as exceptional events, restoring them, the trail (reviewers, the bureau and admins mark; logged-in users read)"),
+        (name = "fires", description = "Fire points (火点台账): township boundaries, points from satellite lists, cameras and patrols, verification, the ledger of deductions by township and month"),
         (name = "tickets", description = "Problem tickets (the closed loop), their files, SLA figures and each user's inbox (the bureau; an assignee its own)")
     )
 )]
@@ -134,7 +135,7 @@ pub struct ApiDoc;
 /// handler's `#[utoipa::path]`.
 pub fn api() -> OpenApiRouter<HttpState> {
     use routes::{
-        alarms, alerts, boundary, data, devices, enterprises, journal, observations,
+        alarms, alerts, boundary, data, devices, enterprises, fires, journal, observations,
         public_reports, reviews, session, tickets,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -193,6 +194,10 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(observations::push))
         .routes(routes!(reviews::list, reviews::mark))
         .routes(routes!(reviews::restore))
+        .routes(routes!(fires::put_boundaries, fires::get_boundaries))
+        .routes(routes!(fires::add, fires::list))
+        .routes(routes!(fires::verify))
+        .routes(routes!(fires::ledger))
         .routes(routes!(alerts::add_forecast, alerts::forecasts))
         .routes(routes!(alerts::list, alerts::propose))
         .routes(routes!(alerts::get))

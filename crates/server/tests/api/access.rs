@@ -88,6 +88,11 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ),
     ("POST", "/api/v1/inbox/read", r#"{"ids":[]}"#, "AAAAAAA"),
     ("GET", "/api/v1/reviews", "", "AAAA--A"),
+    ("GET", "/api/v1/fires", "", "AAAA---"),
+    ("GET", "/api/v1/fires/ledger", "", "AAAA---"),
+    ("GET", "/api/v1/townships/boundaries", "", "AAAA---"),
+    ("POST", "/api/v1/fires", "[]", "AA-----"),
+    ("PUT", "/api/v1/townships/boundaries", "{}", "AA-----"),
     (
         "POST",
         "/api/v1/reviews",

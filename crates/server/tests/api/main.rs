@@ -10,6 +10,7 @@ mod access;
 mod alerts;
 mod data;
 mod devices;
+mod fires;
 mod forward;
 mod observations;
 mod reviews;

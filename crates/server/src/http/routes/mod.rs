@@ -11,6 +11,7 @@ pub mod boundary;
 pub mod data;
 pub mod devices;
 pub mod enterprises;
+pub mod fires;
 pub mod journal;
 pub mod observations;
 pub mod public_reports;

@@ -1,0 +1,32 @@
+-- Township boundaries (versioned: each upload a row; the latest places
+-- points) and fire points (火点台账): satellite lists, camera alarms and
+-- patrol entries, each placed in its township when stored, verified once
+-- (straw, other open burning, false alarm) with who and when.
+CREATE TABLE township_boundaries (
+    id            INTEGER PRIMARY KEY,
+    geojson       TEXT NOT NULL,
+    name_property TEXT NOT NULL,
+    townships     TEXT NOT NULL,          -- the names, 、-joined
+    uploaded_by   TEXT NOT NULL,
+    uploaded_ms   INTEGER NOT NULL
+);
+CREATE TABLE fire_points (
+    id           INTEGER PRIMARY KEY,
+    source       TEXT NOT NULL,          -- satellite, camera, patrol, report, …
+    ext_id       TEXT NOT NULL,          -- the list's or the camera's id
+    detected_s   INTEGER NOT NULL,       -- UTC seconds
+    lon          REAL NOT NULL,
+    lat          REAL NOT NULL,
+    township     TEXT,                   -- NULL: outside every township
+    boundary_id  INTEGER REFERENCES township_boundaries(id),
+    kind         TEXT NOT NULL DEFAULT 'unknown',   -- straw | other | false | unknown
+    note         TEXT NOT NULL DEFAULT '',
+    verified_by  TEXT,
+    verified_ms  INTEGER,
+    sample       INTEGER NOT NULL DEFAULT 0,
+    created_by   TEXT NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    UNIQUE (source, ext_id)
+);
+CREATE INDEX fire_points_time ON fire_points (detected_s);
+CREATE INDEX fire_points_township ON fire_points (township, detected_s);

@@ -1,0 +1,217 @@
+//! Fire points (火点台账) and the township boundaries that place them: a
+//! boundary upload is a new version (the latest places new points); a
+//! point is stored once per (source, id) with the township it fell in, and
+//! verified once, in one transaction with its audit row (two verifying at
+//! once: one wins, the other gets a conflict).
+
+use crate::{BeginWrite, Error, Result, Store, now_ms, on, read};
+
+/// A boundary version.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BoundaryRow {
+    pub id: i64,
+    pub geojson: String,
+    pub name_property: String,
+    pub townships: String,
+    pub uploaded_by: String,
+    pub uploaded_ms: i64,
+}
+
+/// A point to store.
+#[derive(Debug, Clone)]
+pub struct NewFire {
+    pub source: String,
+    pub ext_id: String,
+    pub detected_s: i64,
+    pub lon: f64,
+    pub lat: f64,
+    /// The township it fell in (`None`: outside every township, or no
+    /// boundaries yet).
+    pub township: Option<String>,
+    pub boundary_id: Option<i64>,
+    /// straw, other, false or unknown (as the source says; a camera alarm
+    /// is unknown until verified).
+    pub kind: String,
+    pub sample: bool,
+}
+
+/// A stored point.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FireRow {
+    pub id: i64,
+    pub source: String,
+    pub ext_id: String,
+    pub detected_s: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub township: Option<String>,
+    pub kind: String,
+    pub note: String,
+    pub verified_by: Option<String>,
+    pub verified_ms: Option<i64>,
+    pub sample: i64,
+    pub created_by: String,
+    pub created_ms: i64,
+}
+
+const COLUMNS: &str = "id, source, ext_id, detected_s, lon, lat, township, kind, note, verified_by, \
+     verified_ms, sample, created_by, created_ms";
+
+impl Store {
+    /// Stores a boundary version as `actor`; returns its id.
+    pub async fn put_township_boundaries(
+        &self,
+        geojson: &str,
+        name_property: &str,
+        townships: &[String],
+        actor: &str,
+    ) -> Result<i64> {
+        let now = now_ms();
+        let names = townships.join("、");
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO township_boundaries (geojson, name_property, townships, uploaded_by, uploaded_ms) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(geojson)
+            .bind(name_property)
+            .bind(&names)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let detail = format!("township boundaries v{id}: {names}");
+            crate::audit::audit_row!(&mut *tx, actor, "boundary.townships", Some(detail.as_str()))?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// The latest boundary version.
+    pub async fn township_boundaries(&self) -> Result<Option<BoundaryRow>> {
+        read!(self, |c| {
+            Ok(sqlx::query_as(
+                "SELECT id, geojson, name_property, townships, uploaded_by, uploaded_ms \
+                 FROM township_boundaries ORDER BY id DESC LIMIT 1",
+            )
+            .fetch_optional(&mut *c)
+            .await?)
+        })
+    }
+
+    /// Stores points as `actor`, each once per (source, id); returns how
+    /// many were new. One transaction with its audit row.
+    pub async fn add_fire_points(&self, points: &[NewFire], actor: &str) -> Result<u64> {
+        if points.is_empty() {
+            return Ok(0);
+        }
+        let now = now_ms();
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            let mut stored = 0;
+            for f in points {
+                stored += sqlx::query(
+                    "INSERT INTO fire_points (source, ext_id, detected_s, lon, lat, township, boundary_id, kind, sample, created_by, created_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (source, ext_id) DO NOTHING",
+                )
+                .bind(&f.source)
+                .bind(&f.ext_id)
+                .bind(f.detected_s)
+                .bind(f.lon)
+                .bind(f.lat)
+                .bind(f.township.as_deref())
+                .bind(f.boundary_id)
+                .bind(&f.kind)
+                .bind(i64::from(f.sample))
+                .bind(actor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            if stored > 0 {
+                let detail = format!("{stored} fire points stored of {}", points.len());
+                crate::audit::audit_row!(&mut *tx, actor, "fire.add", Some(detail.as_str()))?;
+            }
+            tx.commit().await?;
+            Ok(stored)
+        })
+    }
+
+    /// Points detected in `[from_s, to_s)`, of one township (or all),
+    /// oldest first.
+    pub async fn fire_points(
+        &self,
+        township: Option<&str>,
+        from_s: i64,
+        to_s: i64,
+    ) -> Result<Vec<FireRow>> {
+        let mut sql =
+            format!("SELECT {COLUMNS} FROM fire_points WHERE detected_s >= $1 AND detected_s < $2");
+        if township.is_some() {
+            sql.push_str(" AND township = $3");
+        }
+        sql.push_str(" ORDER BY detected_s, id");
+        read!(self, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(from_s)
+                .bind(to_s);
+            if let Some(t) = township {
+                q = q.bind(t);
+            }
+            Ok(q.fetch_all(&mut *c).await?)
+        })
+    }
+
+    pub async fn fire_point(&self, id: i64) -> Result<Option<FireRow>> {
+        read!(self, |c| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM fire_points WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?)
+        })
+    }
+
+    /// Verifies a point as `actor` (straw, other or false, with a note).
+    /// `Ok(false)`: no such point; a point verified already is a conflict.
+    pub async fn verify_fire(&self, id: i64, kind: &str, note: &str, actor: &str) -> Result<bool> {
+        if !matches!(kind, "straw" | "other" | "false") {
+            return Err(Error::Invalid(format!("`{kind}`: straw, other or false")));
+        }
+        let now = now_ms();
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            let r = sqlx::query(
+                "UPDATE fire_points SET kind = $1, note = $2, verified_by = $3, verified_ms = $4 \
+                 WHERE id = $5 AND verified_ms IS NULL",
+            )
+            .bind(kind)
+            .bind(note.trim())
+            .bind(actor)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if r.rows_affected() != 1 {
+                let exists: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM fire_points WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                return match exists {
+                    None => Ok(false),
+                    Some(_) => Err(Error::Conflict(format!(
+                        "fire point {id} was verified already; reload it"
+                    ))),
+                };
+            }
+            let detail = format!("fire point {id}: {kind}: {}", note.trim());
+            crate::audit::audit_row!(&mut *tx, actor, "fire.verify", Some(detail.as_str()))?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+}
