@@ -274,7 +274,10 @@ impl std::fmt::Display for RowError {
 /// csv reader's position of a record is before the blank lines it skips.
 fn line_at(text: &str, byte: u64) -> u64 {
     let at = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
-    let before = text.as_bytes()[..at].iter().filter(|b| **b == b'\n').count();
+    let before = text.as_bytes()[..at]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count();
     let blank = text.as_bytes()[at..]
         .iter()
         .take_while(|b| matches!(b, b'\n' | b'\r'))
