@@ -793,6 +793,25 @@ async fn dashboard_in_headless_chromium() {
         "the forecast gives orange"
     );
     shot(&c, "11-alerts").await;
+
+    // 火点: the sample points on the synthetic township squares, the
+    // ledger by township (羊册镇: the verified straw point, 500,000), the
+    // sample label.
+    c.goto(&format!("{base}/#/fires")).await.unwrap();
+    wait_for(&c, "#fire-map[data-geo='14'] canvas", "fires-map").await;
+    wait_for(&c, "#sample-fires", "fires-sample").await;
+    let row = wait_for(&c, "#fire-ledger tr[data-town=羊册镇]", "fires-ledger")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("500,000"), "{row}");
+    let points = c
+        .find_all(Locator::Css("#fire-points tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(points.len(), 10, "every sample point listed");
+    shot(&c, "12-fires").await;
     c.close().await.unwrap();
     let c = browser(driver.1, 1366, 768, false).await;
     c.goto(&format!("{base}/#/public")).await.unwrap();
@@ -821,6 +840,26 @@ async fn dashboard_in_headless_chromium() {
         "{text}"
     );
     wait_for(&c, "#inbox", "township-inbox").await;
+    // Its own fire points only, each with the verify buttons if pending.
+    c.goto(&format!("{base}/#/fires")).await.unwrap();
+    let list = wait_for(&c, "#fire-points tbody", "township-fires")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("羊册镇") && !list.contains("泌水街道"),
+        "{list}"
+    );
+    wait_for(
+        &c,
+        "#fire-points tr[data-kind=unknown] button[data-verify=straw]",
+        "township-verify",
+    )
+    .await;
+    shot(&c, "12b-township-fires").await;
+    c.goto(&format!("{base}/#/tickets")).await.unwrap();
+    wait_for(&c, "#tickets tbody", "township-tickets-again").await;
     c.find(Locator::Css("#tickets tr[data-state=assigned] a"))
         .await
         .unwrap()
