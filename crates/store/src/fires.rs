@@ -49,13 +49,14 @@ pub struct FireRow {
     pub note: String,
     pub verified_by: Option<String>,
     pub verified_ms: Option<i64>,
+    pub ticket_id: Option<i64>,
     pub sample: i64,
     pub created_by: String,
     pub created_ms: i64,
 }
 
 const COLUMNS: &str = "id, source, ext_id, detected_s, lon, lat, township, kind, note, verified_by, \
-     verified_ms, sample, created_by, created_ms";
+     verified_ms, ticket_id, sample, created_by, created_ms";
 
 impl Store {
     /// Stores a boundary version as `actor`; returns its id.

@@ -33,6 +33,11 @@ pub struct NewTicket {
     /// alarm moves to `escalated` in the same transaction, or neither
     /// happens (a conflict when someone moved the alarm first).
     pub escalates_alarm: Option<(i64, String)>,
+    /// The fire point this ticket hands to its township, with the verdict
+    /// (straw or other) and note: the point is verified and linked in the
+    /// same transaction, or neither happens (a conflict when someone
+    /// verified it first).
+    pub verifies_fire: Option<(i64, String, String)>,
     pub sample: bool,
 }
 
@@ -337,6 +342,27 @@ impl Store {
                 .await?;
                 let detail = format!("alarm {alarm}: {from} → escalated (ticket {id})");
                 crate::audit::audit_row!(&mut *tx, actor, "alarm.escalate", Some(detail.as_str()))?;
+            }
+            if let Some((fire, kind, note)) = &t.verifies_fire {
+                let r = sqlx::query(
+                    "UPDATE fire_points SET kind = $1, note = $2, verified_by = $3, verified_ms = $4, ticket_id = $5 \
+                     WHERE id = $6 AND verified_ms IS NULL",
+                )
+                .bind(kind)
+                .bind(note.trim())
+                .bind(actor)
+                .bind(at_ms)
+                .bind(id)
+                .bind(fire)
+                .execute(&mut *tx)
+                .await?;
+                if r.rows_affected() != 1 {
+                    return Err(Error::Conflict(format!(
+                        "fire point {fire} was verified already; reload it"
+                    )));
+                }
+                let detail = format!("fire point {fire}: {kind}: {} (ticket {id})", note.trim());
+                crate::audit::audit_row!(&mut *tx, actor, "fire.verify", Some(detail.as_str()))?;
             }
             for n in notices {
                 let n = Notice {

@@ -45,6 +45,12 @@ async fn fire_points_are_placed_verified_by_their_township_and_charged() {
         let nongye = user_with_token(&store, "nongye", "department", Some("农业农村局")).await;
         let firm = user_with_token(&store, "qiye", "enterprise", Some("91411726MA40000001")).await;
 
+        let towns =
+            r#"[{"name":"羊册镇","code":"411726102"},{"name":"泌水街道","code":"411726002"}]"#;
+        assert_eq!(
+            call(a, "PUT", "/api/v1/townships", &bureau, towns).await.0,
+            200
+        );
         // Boundaries: a township without a name is refused by feature.
         let (st, v) = call(
             a,
@@ -178,6 +184,42 @@ async fn fire_points_are_placed_verified_by_their_township_and_charged() {
             "{url}: {v}"
         );
         assert_eq!(v["verified_by"], "yangce");
+        assert!(
+            v["ticket_id"].is_null(),
+            "{url}: a false alarm opens no ticket"
+        );
+        // The straw point became 羊册镇's ticket (source fire_point), in the
+        // verification's transaction.
+        let (_, own) = call(a, "GET", "/api/v1/fires?year=2026", &yangce, "").await;
+        let y2row = own["fires"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["ext_id"] == "Y2")
+            .unwrap()
+            .clone();
+        let ticket = y2row["ticket_id"].as_i64().expect("a ticket for Y2");
+        let (st, tk) = call(a, "GET", &format!("/api/v1/tickets/{ticket}"), &yangce, "").await;
+        assert_eq!(st, 200, "{url}: {tk}");
+        assert_eq!(
+            (tk["source"].as_str(), tk["assignee"].as_str()),
+            (Some("fire_point"), Some("township:羊册镇")),
+            "{tk}"
+        );
+        assert_eq!(
+            call(a, "GET", &format!("/api/v1/tickets/{ticket}"), &mishui, "")
+                .await
+                .0,
+            403
+        );
+        let (_, tickets) = call(a, "GET", "/api/v1/tickets", &bureau, "").await;
+        let n = tickets["tickets"].as_array().map_or(0, |l| {
+            l.iter().filter(|t| t["source"] == "fire_point").count()
+        });
+        assert_eq!(
+            n, 1,
+            "{url}: the losing verification left no ticket: {tickets}"
+        );
 
         // The ledger, by hand (the plan's rates): 羊册镇 Y1 straw + Y2
         // straw (the camera alarm CAM-9, at Y2 20 min later, is the

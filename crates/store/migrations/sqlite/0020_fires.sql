@@ -22,6 +22,7 @@ CREATE TABLE fire_points (
     kind         TEXT NOT NULL DEFAULT 'unknown',   -- straw | other | false | unknown
     note         TEXT NOT NULL DEFAULT '',
     verified_by  TEXT,
+    ticket_id    INTEGER REFERENCES tickets(id),   -- the township's ticket (straw, other)
     verified_ms  INTEGER,
     sample       INTEGER NOT NULL DEFAULT 0,
     created_by   TEXT NOT NULL,

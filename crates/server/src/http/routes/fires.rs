@@ -289,6 +289,8 @@ pub struct FireView {
     pub verified_by: Option<String>,
     pub verified_at: Option<String>,
     pub note: String,
+    /// The township's ticket opened on verification.
+    pub ticket_id: Option<i64>,
     pub sample: bool,
 }
 
@@ -309,6 +311,7 @@ impl FireView {
             verified_by: r.verified_by.clone(),
             verified_at: r.verified_ms.map(shanghai_minute),
             note: r.note.clone(),
+            ticket_id: r.ticket_id,
             sample: r.sample != 0,
         }
     }
@@ -439,7 +442,54 @@ pub async fn verify(
     let kind = Kind::parse(&req.kind)
         .filter(|k| *k != Kind::Unknown)
         .ok_or_else(|| ApiError::bad(format!("type: `{}`: straw, other or false", req.kind)))?;
-    if !s
+    // A burning point (straw, other) in a registered township becomes that
+    // township's ticket (source fire_point, due by the ticket rules), the
+    // verification and the ticket in one transaction; a false alarm, a
+    // point outside, or a township not in the register is verified alone.
+    let registered = match &row.township {
+        Some(t) => s.store.townships().await?.iter().any(|k| &k.name == t),
+        None => false,
+    };
+    if matches!(kind, Kind::Straw | Kind::Other) && registered {
+        let t = row.township.clone().unwrap_or_default();
+        let ticket = super::tickets::NewTicketRequest {
+            title: format!(
+                "火点处置：{}（{} {}）",
+                kind.name_zh(),
+                row.source,
+                row.ext_id
+            ),
+            description: format!(
+                "{} 发现于 {}，位置 {:.5}, {:.5}。核实：{}",
+                row.source,
+                shanghai_minute(row.detected_s * 1000),
+                row.lon,
+                row.lat,
+                req.note.trim()
+            ),
+            source: Some("fire_point".into()),
+            source_ref: Some(format!("fire:{id}")),
+            severity: None,
+            township: Some(t.clone()),
+            lon: Some(row.lon),
+            lat: Some(row.lat),
+            address: None,
+            assign: Some(super::tickets::AssignTo {
+                to: format!("township:{t}"),
+                due: None,
+            }),
+        };
+        let verdict = (id, kind.as_str().to_string(), req.note.clone());
+        super::tickets::open_linked(
+            &s,
+            &caller.user.username,
+            ticket,
+            None,
+            Some(verdict),
+            row.sample != 0,
+        )
+        .await?;
+    } else if !s
         .store
         .verify_fire(id, kind.as_str(), &req.note, &caller.user.username)
         .await?

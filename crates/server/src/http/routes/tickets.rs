@@ -591,6 +591,19 @@ pub async fn open(
     escalates_alarm: Option<(i64, String)>,
     sample: bool,
 ) -> ApiResult<i64> {
+    open_linked(s, actor, req, escalates_alarm, None, sample).await
+}
+
+/// As [`open`], also verifying a fire point in the ticket's transaction
+/// (`verifies_fire`: the point, straw or other, the note).
+pub async fn open_linked(
+    s: &HttpState,
+    actor: &str,
+    req: NewTicketRequest,
+    escalates_alarm: Option<(i64, String)>,
+    verifies_fire: Option<(i64, String, String)>,
+    sample: bool,
+) -> ApiResult<i64> {
     let title = line(&req.title, "title", 120)?;
     if title.is_empty() {
         return Err(ApiError::bad("title: empty"));
@@ -665,6 +678,7 @@ pub async fn open(
         tracking_code: None,
         sealed_contact: None,
         escalates_alarm,
+        verifies_fire,
         sample,
     };
     Ok(s.store.create_ticket(&t, actor, now, &notices).await?)
