@@ -68,9 +68,11 @@ pub enum Action {
     /// Store fire points: satellite lists, camera alarms, patrol entries
     /// (the bureau, admins, and a camera platform's integration).
     ManageFires,
-    /// Verify a fire point (straw, other, false): the bureau any; a
-    /// township the points in it.
+    /// Verify a fire point (straw, other, false), or appeal its verdict:
+    /// the bureau any; a township the points in it.
     VerifyFire,
+    /// Decide a township's appeal against a fire point (the bureau).
+    DecideFireAppeal,
 }
 
 /// What an action is done to.
@@ -292,6 +294,10 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
             (Role::Township, Reach::Own),
         ],
     ),
+    (
+        Action::DecideFireAppeal,
+        &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
+    ),
 ];
 
 /// Why a caller is refused (the API's 403 text).
@@ -336,6 +342,7 @@ fn what(a: Action) -> &'static str {
         }
         Action::ManageFires => "storing fire points is for the bureau and its integrations",
         Action::VerifyFire => "verifying a fire point is for the bureau and its own township",
+        Action::DecideFireAppeal => "deciding an appeal is for the bureau",
     }
 }
 
@@ -429,6 +436,7 @@ mod tests {
             (Action::ReadFires, "AAA-----"),
             (Action::ManageFires, "AA----A-"),
             (Action::VerifyFire, "AA------"),
+            (Action::DecideFireAppeal, "AA------"),
         ];
         for (action, want) in table {
             for (role, w) in Role::ALL.iter().zip(want.chars()) {
@@ -437,7 +445,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 24);
+        assert_eq!(RULES.len(), 25);
         assert_eq!(
             may(
                 Role::Township,

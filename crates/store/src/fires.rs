@@ -50,13 +50,19 @@ pub struct FireRow {
     pub verified_by: Option<String>,
     pub verified_ms: Option<i64>,
     pub ticket_id: Option<i64>,
+    pub appeal_state: Option<String>,
+    pub appeal_reason: Option<String>,
+    pub appeal_by: Option<String>,
+    pub appeal_decided_by: Option<String>,
+    pub appeal_decision: Option<String>,
     pub sample: i64,
     pub created_by: String,
     pub created_ms: i64,
 }
 
 const COLUMNS: &str = "id, source, ext_id, detected_s, lon, lat, township, kind, note, verified_by, \
-     verified_ms, ticket_id, sample, created_by, created_ms";
+     verified_ms, ticket_id, appeal_state, appeal_reason, appeal_by, appeal_decided_by, appeal_decision, \
+     sample, created_by, created_ms";
 
 impl Store {
     /// Stores a boundary version as `actor`; returns its id.
@@ -173,6 +179,87 @@ impl Store {
             .bind(id)
             .fetch_optional(&mut *c)
             .await?)
+        })
+    }
+
+    /// The township appeals a verified point (once). `Ok(false)`: no such
+    /// point; not verified yet, or appealed already, is a conflict.
+    pub async fn appeal_fire(&self, id: i64, reason: &str, actor: &str) -> Result<bool> {
+        let now = now_ms();
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            let r = sqlx::query(
+                "UPDATE fire_points SET appeal_state = 'pending', appeal_reason = $1, appeal_by = $2, appeal_ms = $3 \
+                 WHERE id = $4 AND verified_ms IS NOT NULL AND appeal_state IS NULL",
+            )
+            .bind(reason.trim())
+            .bind(actor)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if r.rows_affected() != 1 {
+                let exists: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM fire_points WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                return match exists {
+                    None => Ok(false),
+                    Some(_) => Err(Error::Conflict(format!(
+                        "fire point {id} is not verified yet or was appealed already"
+                    ))),
+                };
+            }
+            let detail = format!("fire point {id} appealed: {}", reason.trim());
+            crate::audit::audit_row!(&mut *tx, actor, "fire.appeal", Some(detail.as_str()))?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// The bureau decides a pending appeal: upheld (the point is not
+    /// charged) or rejected. `Ok(false)`: no such point; no appeal pending
+    /// is a conflict.
+    pub async fn decide_fire_appeal(
+        &self,
+        id: i64,
+        upheld: bool,
+        note: &str,
+        actor: &str,
+    ) -> Result<bool> {
+        let now = now_ms();
+        let state = if upheld { "upheld" } else { "rejected" };
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            let r = sqlx::query(
+                "UPDATE fire_points SET appeal_state = $1, appeal_decided_by = $2, appeal_decided_ms = $3, appeal_decision = $4 \
+                 WHERE id = $5 AND appeal_state = 'pending'",
+            )
+            .bind(state)
+            .bind(actor)
+            .bind(now)
+            .bind(note.trim())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if r.rows_affected() != 1 {
+                let exists: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM fire_points WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                return match exists {
+                    None => Ok(false),
+                    Some(_) => Err(Error::Conflict(format!(
+                        "fire point {id} has no appeal pending"
+                    ))),
+                };
+            }
+            let detail = format!("fire point {id} appeal {state}: {}", note.trim());
+            crate::audit::audit_row!(&mut *tx, actor, "fire.appeal_decide", Some(detail.as_str()))?;
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

@@ -197,6 +197,8 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(fires::put_boundaries, fires::get_boundaries))
         .routes(routes!(fires::add, fires::list))
         .routes(routes!(fires::verify))
+        .routes(routes!(fires::appeal))
+        .routes(routes!(fires::decide))
         .routes(routes!(fires::ledger))
         .routes(routes!(alerts::add_forecast, alerts::forecasts))
         .routes(routes!(alerts::list, alerts::propose))

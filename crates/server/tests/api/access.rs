@@ -92,6 +92,12 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/fires/ledger", "", "AAAA---"),
     ("GET", "/api/v1/townships/boundaries", "", "AAAA---"),
     ("POST", "/api/v1/fires", "[]", "AA-----"),
+    (
+        "POST",
+        "/api/v1/fires/999999/appeal/decide",
+        r#"{"upheld":true,"note":"x"}"#,
+        "AA-----",
+    ),
     ("PUT", "/api/v1/townships/boundaries", "{}", "AA-----"),
     (
         "POST",

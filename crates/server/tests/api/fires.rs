@@ -261,8 +261,55 @@ async fn fire_points_are_placed_verified_by_their_township_and_charged() {
         );
         let other = "/api/v1/fires/ledger?year=2026&township=%E7%BE%8A%E5%86%8C%E9%95%87";
         assert_eq!(call(a, "GET", other, &mishui, "").await.0, 403);
+        // 羊册镇 appeals Y2 (a heat source, it says); the bureau upholds it:
+        // the point is no longer charged (booked as not burning).
+        let ap = format!("/api/v1/fires/{y2}/appeal");
+        let why = r#"{"reason":"复核为砖厂余热，非焚烧"}"#;
+        assert_eq!(call(a, "POST", &ap, &mishui, why).await.0, 403, "{url}");
+        assert_eq!(
+            call(
+                a,
+                "POST",
+                &format!("/api/v1/fires/{m2}/appeal"),
+                &mishui,
+                why
+            )
+            .await
+            .0,
+            409,
+            "{url}: not verified yet"
+        );
+        let (st, v) = call(a, "POST", &ap, &yangce, why).await;
+        assert_eq!(
+            (st, v["appeal_state"].as_str()),
+            (200, Some("pending")),
+            "{url}: {v}"
+        );
+        assert_eq!(
+            call(a, "POST", &ap, &yangce, why).await.0,
+            409,
+            "{url}: appealed once"
+        );
+        let decide = format!("{ap}/decide");
+        let yes = r#"{"upheld":true,"note":"热源核实属实"}"#;
+        assert_eq!(call(a, "POST", &decide, &yangce, yes).await.0, 403, "{url}");
+        let (st, v) = call(a, "POST", &decide, &bureau, yes).await;
+        assert_eq!(
+            (st, v["appeal_state"].as_str()),
+            (200, Some("upheld")),
+            "{url}: {v}"
+        );
+        assert_eq!(call(a, "POST", &decide, &bureau, yes).await.0, 409);
+        let (_, l) = call(a, "GET", "/api/v1/fires/ledger?year=2026", &bureau, "").await;
+        assert_eq!(
+            area(&l, "羊册镇"),
+            (Some(3), Some(1), Some(2), Some(0), "500000".into()),
+            "{url}: {l}"
+        );
         // The verification is in the audit log.
         let audit = store.audit_log(50).await.unwrap();
-        assert!(audit.iter().any(|r| r.action == "fire.verify"), "{url}");
+        for act in ["fire.verify", "fire.appeal", "fire.appeal_decide"] {
+            assert!(audit.iter().any(|r| r.action == act), "{url}: {act}");
+        }
     }
 }

@@ -50,6 +50,8 @@ const EXPECTED: &[(&str, &str, bool)] = &[
     ("get", "/api/v1/fires", false),
     ("post", "/api/v1/fires", false),
     ("post", "/api/v1/fires/{id}/verify", false),
+    ("post", "/api/v1/fires/{id}/appeal", false),
+    ("post", "/api/v1/fires/{id}/appeal/decide", false),
     ("get", "/api/v1/fires/ledger", false),
     ("get", "/api/v1/townships/boundaries", false),
     ("put", "/api/v1/townships/boundaries", false),

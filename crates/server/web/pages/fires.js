@@ -40,6 +40,25 @@ async function verify(main, year, f, kind) {
   await show(main, year);
 }
 
+async function appeal(main, year, f) {
+  const reason = prompt(t('fire.appealwhy'));
+  if (!reason) return;
+  try { await api(`/api/v1/fires/${f.id}/appeal`, { method: 'POST', body: JSON.stringify({ reason }) }); } catch (e) { alert(e.message); }
+  await show(main, year);
+}
+
+async function decide(main, year, f, upheld) {
+  const note = prompt(t('fire.note'));
+  if (!note) return;
+  try { await api(`/api/v1/fires/${f.id}/appeal/decide`, { method: 'POST', body: JSON.stringify({ upheld, note }) }); } catch (e) { alert(e.message); }
+  await show(main, year);
+}
+
+const appealCell = (main, year, f) => !f.verified ? '' : f.appeal_state === 'pending'
+  ? html`<br>${t('fire.appealed')}：${f.appeal_reason} <button data-decide="up" @click=${() => decide(main, year, f, true)}>${t('fire.uphold')}</button> <button data-decide="no" @click=${() => decide(main, year, f, false)}>${t('fire.reject')}</button>`
+  : f.appeal_state ? html`<br>${t('fire.appeal.' + f.appeal_state)}：${f.appeal_decision ?? ''}`
+  : html` <button data-appeal @click=${() => appeal(main, year, f)}>${t('fire.appeal')}</button>`;
+
 async function importList(main, year) {
   const csv = main.querySelector('#fire-csv').value;
   try {
@@ -81,7 +100,7 @@ export async function show(main, arg) {
       <th>${t('fire.source')}</th><th>${t('fire.town')}</th><th>${t('fire.kind')}</th><th>${t('fire.check')}</th></tr></thead>
       <tbody>${fires.map(f => html`<tr data-id=${f.id} data-kind=${f.kind}><td>${f.ext_id}${f.sample ? html` <span class="tag">${t('src.sampletag')}</span>` : ''}</td><td>${f.time}</td><td>${f.source}</td>
         <td>${f.township ?? html`<span class="muted">${t('fire.outside')}</span>`}</td><td>${f.kind_zh}</td>
-        <td>${f.verified ? html`${f.verified_by} ${f.verified_at} ${f.note}` : html`${['straw', 'other', 'false'].map(k => html`<button data-verify=${k} @click=${() => verify(main, year, f, k)}>${t('fire.' + k)}</button> `)}`}</td></tr>`)}</tbody></table>` : nothing(t('fire.none'))}</div>
+        <td>${f.verified ? html`${f.verified_by} ${f.verified_at} ${f.note}${f.ticket_id ? html` · <a href="#/tickets/${f.ticket_id}">${t('fire.ticket')} #${f.ticket_id}</a>` : ''}` : html`${['straw', 'other', 'false'].map(k => html`<button data-verify=${k} @click=${() => verify(main, year, f, k)}>${t('fire.' + k)}</button> `)}`}${appealCell(main, year, f)}</td></tr>`)}</tbody></table>` : nothing(t('fire.none'))}</div>
     <div class="card"><h2>${t('fire.import')}</h2><textarea id="fire-csv" rows="4" cols="80" placeholder="id,time,lon,lat,source,type"></textarea><br>
       <button class="primary" id="fire-import" @click=${() => importList(main, year)}>${t('fire.importbtn')}</button> <span id="fire-imported" class="muted"></span></div>`, main);
   await drawMap(main.querySelector('#fire-map'), fires);

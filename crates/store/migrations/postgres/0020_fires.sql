@@ -25,6 +25,15 @@ CREATE TABLE fire_points (
     ticket_id    BIGINT REFERENCES tickets(id),   -- the township's ticket (straw, other)
     verified_ms  BIGINT,
     sample       BIGINT NOT NULL DEFAULT 0,
+    -- An appeal (申诉) by the township against a verified point: pending,
+    -- then upheld (not charged) or rejected by the bureau.
+    appeal_state TEXT,                   -- NULL | pending | upheld | rejected
+    appeal_reason TEXT,
+    appeal_by    TEXT,
+    appeal_ms    BIGINT,
+    appeal_decided_by TEXT,
+    appeal_decided_ms BIGINT,
+    appeal_decision TEXT,
     created_by   TEXT NOT NULL,
     created_ms   BIGINT NOT NULL,
     UNIQUE (source, ext_id)

@@ -291,6 +291,12 @@ pub struct FireView {
     pub note: String,
     /// The township's ticket opened on verification.
     pub ticket_id: Option<i64>,
+    /// The township's appeal: pending, upheld (not charged) or rejected.
+    pub appeal_state: Option<String>,
+    pub appeal_reason: Option<String>,
+    pub appeal_by: Option<String>,
+    pub appeal_decided_by: Option<String>,
+    pub appeal_decision: Option<String>,
     pub sample: bool,
 }
 
@@ -312,6 +318,11 @@ impl FireView {
             verified_at: r.verified_ms.map(shanghai_minute),
             note: r.note.clone(),
             ticket_id: r.ticket_id,
+            appeal_state: r.appeal_state.clone(),
+            appeal_reason: r.appeal_reason.clone(),
+            appeal_by: r.appeal_by.clone(),
+            appeal_decided_by: r.appeal_decided_by.clone(),
+            appeal_decision: r.appeal_decision.clone(),
             sample: r.sample != 0,
         }
     }
@@ -325,7 +336,12 @@ impl FireView {
             lon: r.lon,
             lat: r.lat,
             source: r.source.clone(),
-            kind: Kind::parse(&r.kind).unwrap_or(Kind::Unknown),
+            // An upheld appeal books the point as not burning (not charged).
+            kind: if r.appeal_state.as_deref() == Some("upheld") {
+                Kind::False
+            } else {
+                Kind::parse(&r.kind).unwrap_or(Kind::Unknown)
+            },
         }
     }
 }
@@ -557,4 +573,99 @@ pub async fn ledger(
         "fires": l.fires,
         "rules": l.rules_version,
     })))
+}
+
+/// A township's appeal against a verified point.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealRequest {
+    /// Why (required): a heat source, across the border, a wrong verdict.
+    pub reason: String,
+}
+
+/// Appeal a verified point (the point's township, or the bureau for it).
+#[utoipa::path(post, path = "/api/v1/fires/{id}/appeal", tag = "fires",
+    params(("id" = i64, Path, description = "The point")), request_body = AppealRequest,
+    responses(
+        (status = 200, description = "Appealed: pending the bureau's decision", body = FireView),
+        (status = 400, description = "No reason"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not the bureau or the point's own township"),
+        (status = 404, description = "No such point"),
+        (status = 409, description = "Not verified yet, or appealed already")
+    ))]
+pub async fn appeal(
+    State(s): State<HttpState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Json(req): Json<AppealRequest>,
+) -> ApiResult<Response> {
+    let Some(row) = s.store.fire_point(id).await? else {
+        return Err(ApiError::NotFound(format!("no fire point {id}")));
+    };
+    match &row.township {
+        Some(t) => caller.may(Action::VerifyFire, Object::Township(t))?,
+        None => caller.may(Action::VerifyFire, Object::County)?,
+    }
+    if req.reason.trim().is_empty() {
+        return Err(ApiError::bad("reason: say why the verdict is wrong"));
+    }
+    if !s
+        .store
+        .appeal_fire(id, &req.reason, &caller.user.username)
+        .await?
+    {
+        return Err(ApiError::NotFound(format!("no fire point {id}")));
+    }
+    let row = s
+        .store
+        .fire_point(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no fire point {id}")))?;
+    Ok(json(&FireView::of(&row)))
+}
+
+/// The bureau's decision on an appeal.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// true: upheld (the point is not charged); false: rejected.
+    pub upheld: bool,
+    pub note: String,
+}
+
+/// Decide an appeal (the bureau).
+#[utoipa::path(post, path = "/api/v1/fires/{id}/appeal/decide", tag = "fires",
+    params(("id" = i64, Path, description = "The point")), request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "Decided", body = FireView),
+        (status = 400, description = "No note"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not the bureau"),
+        (status = 404, description = "No such point"),
+        (status = 409, description = "No appeal pending")
+    ))]
+pub async fn decide(
+    State(s): State<HttpState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Json(req): Json<DecisionRequest>,
+) -> ApiResult<Response> {
+    caller.may(Action::DecideFireAppeal, Object::County)?;
+    if req.note.trim().is_empty() {
+        return Err(ApiError::bad("note: say why"));
+    }
+    if !s
+        .store
+        .decide_fire_appeal(id, req.upheld, &req.note, &caller.user.username)
+        .await?
+    {
+        return Err(ApiError::NotFound(format!("no fire point {id}")));
+    }
+    let row = s
+        .store
+        .fire_point(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no fire point {id}")))?;
+    Ok(json(&FireView::of(&row)))
 }
