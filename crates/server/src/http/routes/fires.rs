@@ -417,6 +417,25 @@ pub async fn list(
     }))
 }
 
+/// A stored point, or 404.
+async fn point(s: &HttpState, id: i64) -> ApiResult<FireRow> {
+    s.store
+        .fire_point(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no fire point {id}")))
+}
+
+/// A point the caller may verify or appeal: the bureau any, a township
+/// the points in it (a point outside every township is the bureau's).
+async fn point_to_act_on(s: &HttpState, caller: &Caller, id: i64) -> ApiResult<FireRow> {
+    let row = point(s, id).await?;
+    match &row.township {
+        Some(t) => caller.may(Action::VerifyFire, Object::Township(t))?,
+        None => caller.may(Action::VerifyFire, Object::County)?,
+    }
+    Ok(row)
+}
+
 /// A verification.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -445,13 +464,7 @@ pub async fn verify(
     axum::extract::Path(id): axum::extract::Path<i64>,
     Json(req): Json<VerifyRequest>,
 ) -> ApiResult<Response> {
-    let Some(row) = s.store.fire_point(id).await? else {
-        return Err(ApiError::NotFound(format!("no fire point {id}")));
-    };
-    match &row.township {
-        Some(t) => caller.may(Action::VerifyFire, Object::Township(t))?,
-        None => caller.may(Action::VerifyFire, Object::County)?,
-    }
+    let row = point_to_act_on(&s, &caller, id).await?;
     if req.note.trim().is_empty() {
         return Err(ApiError::bad("note: say what was found"));
     }
@@ -512,11 +525,7 @@ pub async fn verify(
     {
         return Err(ApiError::NotFound(format!("no fire point {id}")));
     }
-    let row = s
-        .store
-        .fire_point(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no fire point {id}")))?;
+    let row = point(&s, id).await?;
     Ok((StatusCode::OK, json(&FireView::of(&row))).into_response())
 }
 
@@ -600,13 +609,7 @@ pub async fn appeal(
     axum::extract::Path(id): axum::extract::Path<i64>,
     Json(req): Json<AppealRequest>,
 ) -> ApiResult<Response> {
-    let Some(row) = s.store.fire_point(id).await? else {
-        return Err(ApiError::NotFound(format!("no fire point {id}")));
-    };
-    match &row.township {
-        Some(t) => caller.may(Action::VerifyFire, Object::Township(t))?,
-        None => caller.may(Action::VerifyFire, Object::County)?,
-    }
+    point_to_act_on(&s, &caller, id).await?;
     if req.reason.trim().is_empty() {
         return Err(ApiError::bad("reason: say why the verdict is wrong"));
     }
@@ -617,11 +620,7 @@ pub async fn appeal(
     {
         return Err(ApiError::NotFound(format!("no fire point {id}")));
     }
-    let row = s
-        .store
-        .fire_point(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no fire point {id}")))?;
+    let row = point(&s, id).await?;
     Ok(json(&FireView::of(&row)))
 }
 
@@ -662,10 +661,6 @@ pub async fn decide(
     {
         return Err(ApiError::NotFound(format!("no fire point {id}")));
     }
-    let row = s
-        .store
-        .fire_point(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no fire point {id}")))?;
+    let row = point(&s, id).await?;
     Ok(json(&FireView::of(&row)))
 }
