@@ -716,12 +716,24 @@ async fn dashboard_in_headless_chromium() {
     login(&c, &base, "bureau", demo.password_of("bureau")).await;
     wait_for(&c, "body[data-page=overview]", "bureau-overview").await;
     c.goto(&format!("{base}/#/tickets")).await.unwrap();
-    let rows = wait_for(&c, "#tickets tbody", "tickets")
+    let all_rows = wait_for(&c, "#tickets tbody", "tickets")
         .await
         .find_all(Locator::Css("tr"))
         .await
         .unwrap();
+    // The demo's seven, besides the ledger's escalations (任务逾期: the
+    // ledger job opens them seconds after the start).
+    let mut rows = Vec::new();
+    let mut escalated = 0;
+    for r in all_rows {
+        if r.text().await.unwrap().contains("任务逾期") {
+            escalated += 1;
+        } else {
+            rows.push(r);
+        }
+    }
     assert_eq!(rows.len(), 7, "the demo's sample tickets");
+    assert!(escalated > 0, "the ledger's red tasks escalated");
     let states: std::collections::BTreeSet<String> = {
         let mut out = std::collections::BTreeSet::new();
         for r in &rows {
@@ -812,6 +824,110 @@ async fn dashboard_in_headless_chromium() {
         .unwrap();
     assert_eq!(points.len(), 10, "every sample point listed");
     shot(&c, "12-fires").await;
+
+    // 任务台账: Biyang's plan split per department and township, sample
+    // reports leaving tasks in every state; a 红 task escalated to a
+    // ticket (the ledger job runs seconds after the start).
+    c.goto(&format!("{base}/#/ledger")).await.unwrap();
+    wait_for(&c, "#sample-ledger", "ledger-sample").await;
+    wait_for(&c, "#led-tasks tr[data-light=done]", "ledger-done").await;
+    wait_for(&c, "#led-tasks tr[data-light=yellow]", "ledger-yellow").await;
+    let red = wait_for(&c, "#led-tasks tr[data-light=red]", "ledger-red")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(red.contains("未报送"), "{red}");
+    let led = page_api(&c, "/api/v1/ledger/tasks").await;
+    let tasks = led["tasks"].as_array().unwrap();
+    assert!(
+        tasks.len() > 600,
+        "every measure per department and township"
+    );
+    assert!(
+        tasks.iter().any(|t| t["ticket_id"].is_i64()),
+        "a red task escalated"
+    );
+    shot(&c, "13-ledger").await;
+    // 考核: this month's scores with the items behind them.
+    c.goto(&format!("{base}/#/scores")).await.unwrap();
+    wait_for(&c, "#sample-scores", "scores-sample").await;
+    let row = wait_for(
+        &c,
+        "#sc-townships tr[data-owner='township:羊册镇']",
+        "scores-township",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(row.contains("红灯任务"), "{row}");
+    wait_for(&c, "#sc-departments tr", "scores-departments").await;
+    shot(&c, "14-scores").await;
+    c.close().await.unwrap();
+
+    // A department's user: its own tasks only, and it reports on one.
+    let c = browser(driver.1, 1366, 768, false).await;
+    login(&c, &base, "zhujian", demo.password_of("zhujian")).await;
+    wait_for(&c, "body[data-page=overview]", "department-overview").await;
+    c.goto(&format!("{base}/#/ledger")).await.unwrap();
+    wait_for(&c, "#led-tasks tbody", "department-ledger").await;
+    let keys: Vec<String> = {
+        let mut out = Vec::new();
+        for r in c
+            .find_all(Locator::Css("#led-tasks tbody tr"))
+            .await
+            .unwrap()
+        {
+            out.push(r.attr("data-key").await.unwrap().unwrap_or_default());
+        }
+        out
+    };
+    assert!(
+        !keys.is_empty()
+            && keys
+                .iter()
+                .all(|k| k.ends_with("/department:住房和城乡建设局")),
+        "{keys:?}"
+    );
+    c.find(Locator::Css("#led-tasks tbody tr a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "#report-form textarea", "department-report-form")
+        .await
+        .send_keys("本月完成工地扬尘检查 12 处")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#report-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Stored: the form says so and the report is listed.
+    let mut state = String::new();
+    for _ in 0..50 {
+        state = wait_for(&c, "#report-state", "department-report-state")
+            .await
+            .text()
+            .await
+            .unwrap();
+        if !state.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(state, "已报送");
+    let listed = wait_for(&c, "#task-reports", "department-reported")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains("本月完成工地扬尘检查 12 处"), "{listed}");
+    shot(&c, "13b-department-ledger").await;
     c.close().await.unwrap();
     let c = browser(driver.1, 1366, 768, false).await;
     c.goto(&format!("{base}/#/public")).await.unwrap();
@@ -825,7 +941,7 @@ async fn dashboard_in_headless_chromium() {
     shot(&c, "11b-public-alert").await;
     c.close().await.unwrap();
 
-    // The township user: its own tickets only (none of 住建局's), and it
+    // The township user: its own tickets only (none of 住房和城乡建设局's), and it
     // verifies its new assignment on the page.
     let c = browser(driver.1, 1366, 768, false).await;
     login(&c, &base, "yangce", demo.password_of("yangce")).await;
@@ -833,12 +949,18 @@ async fn dashboard_in_headless_chromium() {
     c.goto(&format!("{base}/#/tickets")).await.unwrap();
     let table = wait_for(&c, "#tickets tbody", "township-tickets").await;
     let text = table.text().await.unwrap();
-    assert!(!text.contains("住建局"), "not the department's: {text}");
-    assert_eq!(
-        table.find_all(Locator::Css("tr")).await.unwrap().len(),
-        4,
-        "{text}"
+    assert!(
+        !text.contains("住房和城乡建设局"),
+        "not the department's: {text}"
     );
+    // The demo's four, besides the ledger's escalations (任务逾期).
+    let mut own = 0;
+    for r in table.find_all(Locator::Css("tr")).await.unwrap() {
+        if !r.text().await.unwrap().contains("任务逾期") {
+            own += 1;
+        }
+    }
+    assert_eq!(own, 4, "{text}");
     wait_for(&c, "#inbox", "township-inbox").await;
     // Its own fire points only, each with the verify buttons if pending.
     c.goto(&format!("{base}/#/fires")).await.unwrap();
@@ -893,7 +1015,7 @@ async fn dashboard_in_headless_chromium() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|t| t["assignee"] != "department:住建局"),
+            .all(|t| t["assignee"] != "department:住房和城乡建设局"),
         "{all}"
     );
     c.close().await.unwrap();

@@ -1159,3 +1159,41 @@ fn plan_tasks_lights_and_the_ledger_workbook() {
     assert!(!v.as_array().unwrap().is_empty());
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// `plan import` puts a plan file in force in a database (the ledger of
+/// `serve` is kept by it); a broken file is refused with file, line and
+/// field, and nothing is imported.
+#[test]
+fn plan_import_puts_the_plan_in_force() {
+    let tmp = std::env::temp_dir().join(format!("lantian-plan-import-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let db = format!("sqlite://{}", tmp.join("p.db").display());
+    let plan = concat!(env!("CARGO_MANIFEST_DIR"), "/../ledger/plans/biyang.toml");
+    let bad = tmp.join("bad.toml");
+    let text = std::fs::read_to_string(plan).unwrap();
+    std::fs::write(&bad, text.replacen("clause = 16", "clause = \"十六\"", 1)).unwrap();
+    let out = lantian(&["plan", "import", "--database", &db, bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:") && err.contains("clause"), "{err}");
+    let out = lantian(&[
+        "plan",
+        "import",
+        "--database",
+        &db,
+        "--from",
+        "2026-03-15",
+        plan,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("plan 1: 泌阳县"), "{said}");
+    assert!(
+        said.contains("29 measures") && said.contains("reports owed from 2026-03"),
+        "{said}"
+    );
+}

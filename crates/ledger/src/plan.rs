@@ -135,10 +135,21 @@ impl Plan {
                 + 1
         };
         let raw: RawPlan = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(s.start));
-            match line {
-                Some(l) => format!("{file}:{l}: {}", e.message()),
-                None => format!("{file}: {}", e.message()),
+            let Some(span) = e.span() else {
+                return format!("{file}: {}", e.message());
+            };
+            // A value of the wrong type: its key is the field (the text
+            // before `=` on the value's line), named as the other errors do.
+            let start = text[..span.start.min(text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let key = text[start..]
+                .split_once('=')
+                .map(|(k, _)| k.trim())
+                .filter(|k| !k.is_empty() && !k.contains(['\n', '[', '"']));
+            match key {
+                Some(k) => format!("{file}:{}: {k}: {}", line_of(span.start), e.message()),
+                None => format!("{file}:{}: {}", line_of(span.start), e.message()),
             }
         })?;
         let err =
@@ -518,6 +529,10 @@ mod tests {
         let head = "[plan]\nname = \"p\"\ncounty = \"c\"\n";
         let bad = |body: &str| Plan::parse(&format!("{head}{body}"), "p.toml").unwrap_err();
         assert_eq!(
+            bad("[[measure]]\nclause = \"十六\"\ntitle = \"t\"\nresponsible = [\"乙\"]\n"),
+            "p.toml:5: clause: invalid type: string \"十六\", expected i64"
+        );
+        assert_eq!(
             bad("[[measure]]\nclause = 3\ntitle = \"t\"\nresponsible = []\n"),
             "p.toml:7: responsible: no department"
         );
@@ -541,7 +556,7 @@ mod tests {
         );
         assert!(
             bad("[[measure]]\nclause = 3\ntitel = \"t\"\n")
-                .starts_with("p.toml:6: unknown field `titel`"),
+                .starts_with("p.toml:6: titel: unknown field `titel`"),
             "{}",
             bad("[[measure]]\nclause = 3\ntitel = \"t\"\n")
         );

@@ -7,9 +7,12 @@
 //! - A measure gives one task per responsible department (its role lead,
 //!   partner or responsible as the plan says) and, where the plan says the
 //!   townships carry every measure (（三）), one per township.
-//! - A task's deadline is the latest deadline of its measure's targets,
-//!   else the plan's end (a setting of the caller: 2025-12-31 for a plan
-//!   to 2025). Its indicator and target are the measure's first target's.
+//! - A task's deadline is the latest deadline of its measure's targets
+//!   that falls within the ledger's period (start … end), else the
+//!   period's end: a ledger kept by year carries a measure whose dated
+//!   target has passed on as a standing task to the year's end (the plan
+//!   is one of "continuous improvement"). Its indicator and target are the
+//!   measure's first target's.
 //! - Status, first match wins: done (progress 100) → 绿 "完成"; past the
 //!   deadline → 红; `missing_reports_red` or more due reports missing in a
 //!   row → 红; one missing → 黄; progress `behind_points` behind the time
@@ -42,36 +45,22 @@ impl LedgerRules {
 
     /// Reads a rule file; the error names the file, the line and the key.
     pub fn parse(text: &str, file: &str) -> Result<LedgerRules, String> {
-        let (mut version, mut day, mut behind, mut soon, mut red) = (None, None, None, None, None);
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let f: Vec<&str> = line.split('\t').map(str::trim).collect();
-            let err = |why: &str| format!("{file}:{}: {}: {why}", i + 1, f[0]);
-            let v = f.get(1).copied().unwrap_or("");
-            let num = |lo: i64, hi: i64| {
-                v.parse::<i64>()
-                    .ok()
-                    .filter(|x| (lo..=hi).contains(x))
-                    .ok_or_else(|| err(&format!("`{v}` is not a whole number {lo}–{hi}")))
-            };
-            match f[0] {
-                "version" => version = Some(v.to_string()).filter(|s| !s.is_empty()),
-                "report_day" => day = Some(num(1, 28)? as u32),
-                "behind_points" => behind = Some(num(0, 100)? as u32),
-                "due_soon_days" => soon = Some(num(0, 366)?),
-                "missing_reports_red" => red = Some(num(1, 24)? as u32),
-                _ => return Err(err("unknown key")),
-            }
-        }
-        let need = |k: &str| format!("{file}: no {k} line");
+        let (version, n) = crate::rules::read(
+            text,
+            file,
+            &[
+                ("report_day", 1, 28),
+                ("behind_points", 0, 100),
+                ("due_soon_days", 0, 366),
+                ("missing_reports_red", 1, 24),
+            ],
+        )?;
         Ok(LedgerRules {
-            version: version.ok_or_else(|| need("version"))?,
-            report_day: day.ok_or_else(|| need("report_day"))?,
-            behind_points: behind.ok_or_else(|| need("behind_points"))?,
-            due_soon_days: soon.ok_or_else(|| need("due_soon_days"))?,
-            missing_reports_red: red.ok_or_else(|| need("missing_reports_red"))?,
+            version,
+            report_day: n["report_day"] as u32,
+            behind_points: n["behind_points"] as u32,
+            due_soon_days: n["due_soon_days"],
+            missing_reports_red: n["missing_reports_red"] as u32,
         })
     }
 }
@@ -121,6 +110,7 @@ pub fn split(
             .targets
             .iter()
             .filter_map(|t| t.deadline)
+            .filter(|d| (start..=plan_end).contains(d))
             .max()
             .unwrap_or(plan_end);
         let (indicator, target) = m.targets.first().map_or_else(
@@ -400,13 +390,17 @@ mod tests {
             (t.indicator.as_str(), t.target.as_str(), t.deadline),
             ("秸秆综合利用率", ">= 93%", d(2025, 12, 31))
         );
-        // (二十一)'s deadline is its latest target's.
+        // (二十一)'s deadline is its latest target's in the period; in a
+        // later year's ledger the measure stands to that year's end.
         assert!(
             tasks
                 .iter()
                 .filter(|t| t.clause == 21)
-                .all(|t| t.deadline == d(2024, 10, 31))
+                .all(|t| t.deadline == d(2025, 12, 31))
         );
+        let y2024 = split(&p, &[], d(2024, 1, 1), d(2024, 12, 31));
+        let t21: Vec<_> = y2024.iter().filter(|t| t.clause == 21).collect();
+        assert!(!t21.is_empty() && t21.iter().all(|t| t.deadline == d(2024, 10, 31)));
     }
 
     /// The lights worked by hand (report day 5, 20 points, 30 days, 2

@@ -90,6 +90,14 @@ pub struct Config {
     pub tickets_rules: String,
     /// How often the escalation ladder is checked (seconds).
     pub tickets_every_s: u64,
+    /// The task ledger's rule file (report day, lights; empty: the shipped
+    /// `crates/ledger/rules/ledger-2026-1.tsv`) and the assessment's
+    /// scheme (empty: `crates/ledger/rules/score-2026-1.tsv`).
+    pub ledger_rules: String,
+    pub score_rules: String,
+    /// How often the ledger's 红 tasks are escalated to tickets (seconds;
+    /// 0: never).
+    pub ledger_every_s: u64,
     /// How often due webhook deliveries are sent (seconds).
     pub webhooks_every_s: u64,
     /// Public reports (and Open311 requests, and their photos) one client
@@ -356,6 +364,9 @@ impl Default for Config {
             target_heavy_ratio_at_most: "0.3".into(),
             tickets_rules: String::new(),
             tickets_every_s: 60,
+            ledger_rules: String::new(),
+            score_rules: String::new(),
+            ledger_every_s: 3600,
             webhooks_every_s: 5,
             public_reports_per_hour: 5,
             alert_approve_yellow: "bureau".into(),
@@ -399,6 +410,26 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("tickets_rules {}: {e}", self.tickets_rules))?;
         lantian_tickets::rules::Rules::parse(&text)
             .map_err(|e| anyhow::anyhow!("tickets_rules {}: {e}", self.tickets_rules))
+    }
+
+    /// The ledger's rules and the assessment's scheme: the configured
+    /// files, or the shipped ones.
+    pub fn ledger_settings(&self) -> anyhow::Result<crate::http::routes::ledger::LedgerSettings> {
+        let read = |key: &str, path: &str| {
+            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{key} {path}: {e}"))
+        };
+        let mut out = crate::http::routes::ledger::LedgerSettings::default();
+        if !self.ledger_rules.is_empty() {
+            let text = read("ledger_rules", &self.ledger_rules)?;
+            out.rules = lantian_ledger::tasks::LedgerRules::parse(&text, &self.ledger_rules)
+                .map_err(anyhow::Error::msg)?;
+        }
+        if !self.score_rules.is_empty() {
+            let text = read("score_rules", &self.score_rules)?;
+            out.score = lantian_ledger::score::ScoreRules::parse(&text, &self.score_rules)
+                .map_err(anyhow::Error::msg)?;
+        }
+        Ok(out)
     }
 
     /// The alert approvers and the forecast bound, checked.

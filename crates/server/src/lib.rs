@@ -183,6 +183,8 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let ticket_rules = Arc::new(cfg.ticket_rules()?);
     http_state.ticket_rules = ticket_rules.clone();
     http_state.reports_per_hour = cfg.public_reports_per_hour.max(1);
+    let ledger = Arc::new(cfg.ledger_settings()?);
+    http_state.ledger = ledger.clone();
     let (approvers, bound) = cfg.alert_settings()?;
     http_state.approvers = Arc::new(approvers);
     http_state.forecast_bound = bound;
@@ -256,10 +258,21 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     // The tickets' escalation ladder.
     let tickets_task = tokio::spawn(jobs::tickets::run(
         store.clone(),
-        ticket_rules,
+        ticket_rules.clone(),
         Duration::from_secs(cfg.tickets_every_s.max(1)),
         stop_rx.clone(),
     ));
+
+    // The ledger's overdue tasks, escalated to tickets.
+    let ledger_task = (cfg.ledger_every_s > 0).then(|| {
+        tokio::spawn(jobs::ledger::run(
+            store.clone(),
+            ledger,
+            ticket_rules.clone(),
+            Duration::from_secs(cfg.ledger_every_s),
+            stop_rx.clone(),
+        ))
+    });
 
     let hooks_task = tokio::spawn(jobs::tickets::run_webhooks(
         store.clone(),
@@ -348,6 +361,9 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         let _ = hooks_task.await;
         while forward_tasks.join_next().await.is_some() {}
         if let Some(t) = fresh_task {
+            let _ = t.await;
+        }
+        if let Some(t) = ledger_task {
             let _ = t.await;
         }
         tracing::info!("stopped");

@@ -73,6 +73,17 @@ pub enum Action {
     VerifyFire,
     /// Decide a township's appeal against a fire point (the bureau).
     DecideFireAppeal,
+    /// Import the plan file the ledger is kept by (the bureau, admins).
+    ManagePlan,
+    /// The plan's measures and the monthly scores and ranks (考核 is
+    /// published among the county's offices and townships).
+    ReadPlan,
+    /// The ledger's tasks, their reports and evidence: the bureau all; a
+    /// department or township its own.
+    ReadTasks,
+    /// Report progress on a task, attach evidence: its own department or
+    /// township only (not the bureau: a report is the owner's word).
+    ReportOnTask,
 }
 
 /// What an action is done to.
@@ -298,6 +309,32 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
         Action::DecideFireAppeal,
         &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
     ),
+    (
+        Action::ManagePlan,
+        &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
+    ),
+    (
+        Action::ReadPlan,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::All),
+            (Role::Township, Reach::All),
+        ],
+    ),
+    (
+        Action::ReadTasks,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::Own),
+            (Role::Township, Reach::Own),
+        ],
+    ),
+    (
+        Action::ReportOnTask,
+        &[(Role::Department, Reach::Own), (Role::Township, Reach::Own)],
+    ),
 ];
 
 /// Why a caller is refused (the API's 403 text).
@@ -343,6 +380,14 @@ fn what(a: Action) -> &'static str {
         Action::ManageFires => "storing fire points is for the bureau and its integrations",
         Action::VerifyFire => "verifying a fire point is for the bureau and its own township",
         Action::DecideFireAppeal => "deciding an appeal is for the bureau",
+        Action::ManagePlan => "importing the plan is for the bureau and admins",
+        Action::ReadPlan => "the plan and the scores are for the bureau, departments and townships",
+        Action::ReadTasks => {
+            "the ledger's tasks are for the bureau and (their own) departments and townships"
+        }
+        Action::ReportOnTask => {
+            "reporting on a task is for its own department or township (the bureau reads)"
+        }
     }
 }
 
@@ -437,6 +482,10 @@ mod tests {
             (Action::ManageFires, "AA----A-"),
             (Action::VerifyFire, "AA------"),
             (Action::DecideFireAppeal, "AA------"),
+            (Action::ManagePlan, "AA------"),
+            (Action::ReadPlan, "AAAA----"),
+            (Action::ReadTasks, "AA------"),
+            (Action::ReportOnTask, "--------"),
         ];
         for (action, want) in table {
             for (role, w) in Role::ALL.iter().zip(want.chars()) {
@@ -445,7 +494,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 25);
+        assert_eq!(RULES.len(), 29);
         assert_eq!(
             may(
                 Role::Township,
@@ -455,6 +504,40 @@ mod tests {
             ),
             Err(Denied("devices are for the bureau and admins".into()))
         );
+    }
+
+    /// A task is read by the bureau and its own department or township,
+    /// reported on by its owner only: a neighbour department is refused.
+    #[test]
+    fn a_task_is_its_owners() {
+        let own = Scope::Department("住建局".into());
+        let other = Scope::Department("交通运输局".into());
+        let task = Object::Department("住建局");
+        for a in [Action::ReadTasks, Action::ReportOnTask] {
+            assert!(may(Role::Department, &own, a, task).is_ok());
+            assert!(may(Role::Department, &other, a, task).is_err());
+        }
+        let town = Scope::Township("羊册镇".into());
+        assert!(
+            may(
+                Role::Township,
+                &town,
+                Action::ReportOnTask,
+                Object::Township("羊册镇")
+            )
+            .is_ok()
+        );
+        assert!(
+            may(
+                Role::Township,
+                &town,
+                Action::ReportOnTask,
+                Object::Township("马谷田镇")
+            )
+            .is_err()
+        );
+        assert!(may(Role::Bureau, &Scope::County, Action::ReadTasks, task).is_ok());
+        assert!(may(Role::Bureau, &Scope::County, Action::ReportOnTask, task).is_err());
     }
 
     /// A firm is reached by its township's users and its own users, not by

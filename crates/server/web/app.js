@@ -12,6 +12,8 @@ import * as alerts from './pages/alerts.js';
 import * as devices from './pages/devices.js';
 import * as enterprise from './pages/enterprise.js';
 import * as fires from './pages/fires.js';
+import * as ledger from './pages/ledger.js';
+import * as scores from './pages/scores.js';
 import * as login from './pages/login.js';
 import * as overview from './pages/overview.js';
 import * as publicPage from './pages/public.js';
@@ -22,7 +24,7 @@ import * as station from './pages/station.js';
 import * as targets from './pages/targets.js';
 import * as tickets from './pages/tickets.js';
 
-const PAGES = { overview, targets, station, ranking, sources, enterprise, alarms, alerts, tickets, fires, devices, public: publicPage, report };
+const PAGES = { overview, targets, station, ranking, sources, enterprise, alarms, alerts, tickets, ledger, scores, fires, devices, public: publicPage, report };
 /** Pages open to everyone, without a login. */
 const OPEN = ['public', 'report'];
 /** Pages that refresh themselves once a minute. */

@@ -1,7 +1,37 @@
-//! Documents the operator uploads and the pages read, kept as sent: the
-//! county boundary GeoJSON (key `boundary`).
+//! Documents the operator uploads and the pages read, kept as sent (the
+//! county boundary GeoJSON, key `boundary`), and the bytes of attached
+//! files, kept once by their SHA-256 (`blobs`).
+
+use sha2::{Digest, Sha256};
 
 use crate::{BeginWrite, Result, Store, now_ms, on, read};
+
+/// The SHA-256 of a file's bytes in hex: the key of its row in `blobs`.
+pub(crate) fn sha256_hex(body: &[u8]) -> String {
+    Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Keeps a file's bytes once by their SHA-256 (inside the caller's
+/// transaction; a file sent twice is stored once).
+macro_rules! blob_row {
+    ($ex:expr, $hash:expr, $content_type:expr, $body:expr) => {{
+        let body: &[u8] = $body;
+        sqlx::query(
+            "INSERT INTO blobs (sha256, content_type, size, body) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind($hash)
+        .bind($content_type)
+        .bind(body.len() as i64)
+        .bind(body)
+        .execute($ex)
+        .await
+        .map(|_| ())
+    }};
+}
+pub(crate) use blob_row;
 
 impl Store {
     /// Stores (replacing) a document and audits it as `by`, in one transaction.

@@ -49,6 +49,7 @@ pub mod fires;
 pub mod forward;
 pub mod intake;
 pub mod journal;
+pub mod ledger;
 pub mod registry;
 pub mod reviews;
 pub mod testing;
@@ -218,6 +219,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0018_reviews", include_str!("../migrations/sqlite/0018_reviews.sql")),
     ("0019_forward", include_str!("../migrations/sqlite/0019_forward.sql")),
     ("0020_fires", include_str!("../migrations/sqlite/0020_fires.sql")),
+    ("0021_ledger", include_str!("../migrations/sqlite/0021_ledger.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -241,6 +243,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0018_reviews", include_str!("../migrations/postgres/0018_reviews.sql")),
     ("0019_forward", include_str!("../migrations/postgres/0019_forward.sql")),
     ("0020_fires", include_str!("../migrations/postgres/0020_fires.sql")),
+    ("0021_ledger", include_str!("../migrations/postgres/0021_ledger.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

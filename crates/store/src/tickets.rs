@@ -7,7 +7,6 @@
 //! inbox. The moment of a change is a parameter (`at_ms`).
 
 use lantian_tickets::machine::{Action, Finding, State};
-use sha2::{Digest, Sha256};
 
 use crate::{BeginWrite, Error, Result, Store, on, read};
 
@@ -38,6 +37,10 @@ pub struct NewTicket {
     /// same transaction, or neither happens (a conflict when someone
     /// verified it first).
     pub verifies_fire: Option<(i64, String, String)>,
+    /// The ledger task this ticket escalates (plan, task key, year): kept
+    /// once in the same transaction, or neither (a conflict when the task
+    /// was escalated first).
+    pub escalates_task: Option<(i64, String, i32)>,
     pub sample: bool,
 }
 
@@ -170,6 +173,7 @@ pub struct InboxRow {
 /// What the SLA figures need of a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketFacts {
+    pub id: i64,
     pub assignee: String,
     pub state: String,
     pub created_ms: i64,
@@ -363,6 +367,24 @@ impl Store {
                 }
                 let detail = format!("fire point {fire}: {kind}: {} (ticket {id})", note.trim());
                 crate::audit::audit_row!(&mut *tx, actor, "fire.verify", Some(detail.as_str()))?;
+            }
+            if let Some((plan, key, year)) = &t.escalates_task {
+                let r = sqlx::query(
+                    "INSERT INTO ledger_escalations (plan_id, task_key, year, ticket_id, at_ms) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (plan_id, task_key, year) DO NOTHING",
+                )
+                .bind(plan)
+                .bind(key)
+                .bind(i64::from(*year))
+                .bind(id)
+                .bind(at_ms)
+                .execute(&mut *tx)
+                .await?;
+                if r.rows_affected() != 1 {
+                    return Err(Error::Conflict(format!(
+                        "task {key} was escalated already in {year}"
+                    )));
+                }
             }
             for n in notices {
                 let n = Notice {
@@ -602,6 +624,7 @@ impl Store {
                 .into_iter()
                 .map(
                     |(id, assignee, state, created_ms, due_ms, ended_ms)| TicketFacts {
+                        id,
                         assignee,
                         state,
                         created_ms,
@@ -641,21 +664,10 @@ impl Store {
         at_ms: i64,
     ) -> Result<i64> {
         let name = lantian_types::text::plain(name, "file name", 120).map_err(Error::Invalid)?;
-        let hash: String = Sha256::digest(body)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hash = crate::documents::sha256_hex(body);
         on!(self, write, |p| {
             let mut tx = p.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO blobs (sha256, content_type, size, body) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(&hash)
-            .bind(content_type)
-            .bind(body.len() as i64)
-            .bind(body)
-            .execute(&mut *tx)
-            .await?;
+            crate::documents::blob_row!(&mut *tx, &hash, content_type, body)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO ticket_attachments (ticket_id, sha256, name, content_type, size, kind, at_ms, actor) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",

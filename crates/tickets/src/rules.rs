@@ -48,16 +48,19 @@ pub enum Source {
     AlertViolation,
     FirePoint,
     StationHotspot,
+    /// A task of the plan's ledger gone 红 (overdue).
+    LedgerTask,
 }
 
 impl Source {
-    pub const ALL: [Source; 6] = [
+    pub const ALL: [Source; 7] = [
         Source::Manual,
         Source::PublicReport,
         Source::SourceAlarm,
         Source::AlertViolation,
         Source::FirePoint,
         Source::StationHotspot,
+        Source::LedgerTask,
     ];
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -67,6 +70,7 @@ impl Source {
             Source::AlertViolation => "alert_violation",
             Source::FirePoint => "fire_point",
             Source::StationHotspot => "station_hotspot",
+            Source::LedgerTask => "ledger_task",
         }
     }
     pub const fn name_zh(self) -> &'static str {
@@ -77,6 +81,7 @@ impl Source {
             Source::AlertViolation => "预警违规",
             Source::FirePoint => "火点",
             Source::StationHotspot => "站点热点",
+            Source::LedgerTask => "任务逾期",
         }
     }
     pub fn parse(s: &str) -> Option<Source> {

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use chrono::Datelike;
 use lantian_ledger::plan::{self, Plan};
 use lantian_ledger::tasks;
 
@@ -19,6 +20,25 @@ pub enum Command {
     /// The task ledger: every measure split per department and township,
     /// each task's 绿/黄/红 on a day from its progress reports; the 台账 as xlsx.
     Tasks(TasksArgs),
+    /// Import a plan file into the database: the ledger of `serve` is kept
+    /// by it from now on (checked as it is read: file, line and field).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The database (sqlite://PATH or postgres://…).
+    #[arg(long)]
+    pub database: String,
+    /// The first month progress reports are owed for (YYYY-MM-DD; default
+    /// the first of this month, Beijing time).
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Who imports it (the audit log's actor).
+    #[arg(long, default_value = "admin")]
+    pub actor: String,
+    /// The plan file (TOML, as crates/ledger/plans/biyang.toml).
+    pub file: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,7 +98,45 @@ pub fn run(c: Command) -> Result<()> {
         Command::Measures(a) => measures(a),
         Command::Draft(a) => draft(a),
         Command::Tasks(a) => tasks(a),
+        Command::Import(a) => import(a),
     }
+}
+
+fn import(a: ImportArgs) -> Result<()> {
+    let p = load(Some(&a.file))?;
+    let text = std::fs::read_to_string(&a.file)?;
+    let from = a
+        .from
+        .unwrap_or_else(|| lantian_types::time::now_beijing().date())
+        .with_day(1)
+        .context("a first of the month")?;
+    let file = a
+        .file
+        .file_name()
+        .map_or_else(|| "plan.toml".into(), |n| n.to_string_lossy().to_string());
+    super::serve::runtime()?.block_on(async {
+        let store = lantian_store::Store::connect(&a.database).await?;
+        let id = store
+            .import_plan(
+                &p.county,
+                &p.name,
+                &file,
+                &text,
+                p.measures.len(),
+                &from.to_string(),
+                false,
+                &a.actor,
+            )
+            .await?;
+        println!(
+            "plan {id}: {} {} — {} measures, in force; reports owed from {}",
+            p.county,
+            p.name,
+            p.measures.len(),
+            from.format("%Y-%m")
+        );
+        anyhow::Ok(())
+    })
 }
 
 fn load(plan: Option<&PathBuf>) -> Result<Plan> {

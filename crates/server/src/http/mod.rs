@@ -71,6 +71,8 @@ pub struct HttpState {
     /// Limits of one push: body bytes and rows.
     pub push_max_bytes: usize,
     pub push_max_rows: usize,
+    /// The ledger's and the assessment's rule files.
+    pub ledger: Arc<routes::ledger::LedgerSettings>,
     /// Stations' intake devices, by site code (sites are never deleted).
     pub intake: Arc<
         std::sync::Mutex<std::collections::HashMap<String, lantian_store::intake::IntakeDevice>>,
@@ -101,6 +103,7 @@ impl HttpState {
             push_max_bytes: 8 * 1024 * 1024,
             push_max_rows: 100_000,
             intake: Arc::default(),
+            ledger: Arc::default(),
         }
     }
 }
@@ -135,7 +138,7 @@ pub struct ApiDoc;
 /// handler's `#[utoipa::path]`.
 pub fn api() -> OpenApiRouter<HttpState> {
     use routes::{
-        alarms, alerts, boundary, data, devices, enterprises, fires, journal, observations,
+        alarms, alerts, boundary, data, devices, enterprises, fires, journal, ledger, observations,
         public_reports, reviews, session, tickets,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -200,6 +203,12 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(fires::appeal))
         .routes(routes!(fires::decide))
         .routes(routes!(fires::ledger))
+        .routes(routes!(ledger::put_plan, ledger::get_plan))
+        .routes(routes!(ledger::list))
+        .routes(routes!(ledger::reports, ledger::report))
+        .routes(routes!(ledger::attach))
+        .routes(routes!(ledger::file))
+        .routes(routes!(ledger::scores))
         .routes(routes!(alerts::add_forecast, alerts::forecasts))
         .routes(routes!(alerts::list, alerts::propose))
         .routes(routes!(alerts::get))

@@ -5,6 +5,7 @@
 pub mod figures;
 pub mod forward;
 pub mod freshness;
+pub mod ledger;
 pub mod retention;
 pub mod sources;
 pub mod tickets;

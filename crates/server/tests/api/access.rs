@@ -99,6 +99,28 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
         "AA-----",
     ),
     ("PUT", "/api/v1/townships/boundaries", "{}", "AA-----"),
+    ("GET", "/api/v1/plan", "", "AAAA---"),
+    ("PUT", "/api/v1/plan", "not toml", "AA-----"),
+    ("GET", "/api/v1/ledger/tasks", "", "AAAA---"),
+    (
+        "GET",
+        "/api/v1/ledger/tasks?owner=department:%E4%BD%8F%E5%BB%BA%E5%B1%80",
+        "",
+        "AAA----",
+    ),
+    ("GET", "/api/v1/ledger/scores", "", "AAAA---"),
+    (
+        "GET",
+        "/api/v1/ledger/reports?task=16/township:%E6%B3%8C%E6%B0%B4%E8%A1%97%E9%81%93",
+        "",
+        "AA-A---",
+    ),
+    (
+        "POST",
+        "/api/v1/ledger/reports",
+        r#"{"task":"16/department:住建局","month":"2026-01","progress":5,"text":"x"}"#,
+        "--A----",
+    ),
     (
         "POST",
         "/api/v1/reviews",

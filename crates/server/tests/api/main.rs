@@ -12,6 +12,7 @@ mod data;
 mod devices;
 mod fires;
 mod forward;
+mod ledger;
 mod observations;
 mod reviews;
 mod routes;

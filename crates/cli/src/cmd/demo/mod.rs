@@ -21,6 +21,7 @@ use crate::cmd::serve::runtime;
 
 pub mod alerts;
 pub mod fires;
+pub mod ledger;
 pub mod reviews;
 pub mod sources;
 mod tickets;
@@ -370,6 +371,7 @@ pub fn run(a: Args) -> Result<()> {
         reviews::seed(&store, a.live_from).await?;
         let now_local = (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc();
         fires::seed(&store, now_local).await?;
+        ledger::seed(&store, now_local.date()).await?;
         drop(store);
 
         // A sample city platform: a second lantian, with the stations
@@ -459,6 +461,8 @@ pub fn run(a: Args) -> Result<()> {
         println!("  review:       http://{http}/#/station/{}   (审核: a sample calibration mark; log in as shenhe to mark or restore)", reviews::STATION);
         println!("  forwarding:   http://{http}/#/devices   (数据转发: the stations' uploads go up to a sample city platform, a second lantian on {} — its public page http://{}/#/public)", city.hj212_addr, city.http_addr);
         println!("  tickets:      http://{http}/#/tickets   (工单: {} 示例工单 in every state, one overdue; sample tickets)", seeded.tickets);
+        println!("  task ledger:  http://{http}/#/ledger    (任务台账: Biyang's plan, every measure per department and township, sample reports in every state; log in as zhujian or yangce to report)");
+        println!("  assessment:   http://{http}/#/scores    (考核: this month's sample scores and ranks with the items behind them)");
         println!("  fire points:  http://{http}/#/fires     (火点: sample points of this year on synthetic township squares; log in as yangce to verify 羊册镇's)");
         println!("  report:       http://{http}/#/report    (举报, no login); follow one: http://{http}/#/report/{} (closed), …/{} (new)", seeded.closed_code, seeded.new_code);
         println!();

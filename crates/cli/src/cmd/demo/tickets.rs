@@ -22,7 +22,7 @@ pub async fn users(
     for (name, role, scope) in [
         ("bureau", "bureau", None),
         ("yangce", "township", Some("羊册镇")),
-        ("zhujian", "department", Some("住建局")),
+        ("zhujian", "department", Some("住房和城乡建设局")),
         ("shenhe", "reviewer", None),
     ] {
         let password = lantian_server::auth::generate_password()?;
@@ -195,7 +195,7 @@ pub async fn seed(store: &Store, now: i64) -> Result<Seeded> {
             to: S::Assigned,
             by: bureau,
             note: "",
-            changes: assign("department:住建局", now - 5 * 24 * H, t0 + H),
+            changes: assign("department:住房和城乡建设局", now - 5 * 24 * H, t0 + H),
         }],
     )
     .await?;
@@ -413,7 +413,7 @@ pub async fn seed(store: &Store, now: i64) -> Result<Seeded> {
                 to: S::Assigned,
                 by: bureau,
                 note: "",
-                changes: assign("department:住建局", t0 + 360 * H, t0 + H),
+                changes: assign("department:住房和城乡建设局", t0 + 360 * H, t0 + H),
             },
             Step {
                 from: S::Assigned,

@@ -13,6 +13,7 @@ pub mod devices;
 pub mod enterprises;
 pub mod fires;
 pub mod journal;
+pub mod ledger;
 pub mod observations;
 pub mod public_reports;
 pub mod reviews;

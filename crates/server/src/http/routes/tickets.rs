@@ -58,7 +58,7 @@ pub struct TicketView {
     pub id: i64,
     pub title: String,
     pub description: String,
-    /// manual, public_report, source_alarm, alert_violation, fire_point, station_hotspot
+    /// manual, public_report, source_alarm, alert_violation, fire_point, station_hotspot, ledger_task
     pub source: String,
     pub source_zh: String,
     /// The source object (`alarm:12`, …).
@@ -179,7 +179,7 @@ impl Table for TicketView {
 pub struct TicketQuery {
     /// new, assigned, rectifying, reviewing, closed, unfounded
     pub state: Option<String>,
-    /// manual, public_report, source_alarm, alert_violation, fire_point, station_hotspot
+    /// manual, public_report, source_alarm, alert_violation, fire_point, station_hotspot, ledger_task
     pub source: Option<String>,
     /// township:NAME, department:NAME or enterprise:CREDIT_CODE
     pub assignee: Option<String>,
@@ -247,7 +247,7 @@ fn filter_of(caller: &Caller, q: &TicketQuery) -> ApiResult<TicketFilter> {
         && Source::parse(&src).is_none()
     {
         return Err(ApiError::bad(format!(
-            "query `source={src}`: one of manual, public_report, source_alarm, alert_violation, fire_point, station_hotspot"
+            "query `source={src}`: one of manual, public_report, source_alarm, alert_violation, fire_point, station_hotspot, ledger_task"
         )));
     }
     let limit = crate::http::extract::within("limit", q.limit, 1, 5000)?.unwrap_or(500);
@@ -523,7 +523,7 @@ pub struct AssignTo {
 pub struct NewTicketRequest {
     pub title: String,
     pub description: String,
-    /// manual (default), source_alarm, alert_violation, fire_point, station_hotspot
+    /// manual (default), source_alarm, alert_violation, fire_point, station_hotspot, ledger_task
     pub source: Option<String>,
     /// The source object (`alarm:12`, a fire point's id, a station code).
     pub source_ref: Option<String>,
@@ -604,6 +604,21 @@ pub async fn open_linked(
     verifies_fire: Option<(i64, String, String)>,
     sample: bool,
 ) -> ApiResult<i64> {
+    open_with(s, actor, req, escalates_alarm, verifies_fire, None, sample).await
+}
+
+/// As [`open_linked`], also recording the ledger task this ticket
+/// escalates (`escalates_task`: plan, task key, year) in its transaction:
+/// of two escalating one task at once, the loser opens nothing.
+pub async fn open_with(
+    s: &HttpState,
+    actor: &str,
+    req: NewTicketRequest,
+    escalates_alarm: Option<(i64, String)>,
+    verifies_fire: Option<(i64, String, String)>,
+    escalates_task: Option<(i64, String, i32)>,
+    sample: bool,
+) -> ApiResult<i64> {
     let title = line(&req.title, "title", 120)?;
     if title.is_empty() {
         return Err(ApiError::bad("title: empty"));
@@ -620,7 +635,7 @@ pub async fn open_linked(
             Some(src) => src,
             None => {
                 return Err(ApiError::bad(format!(
-                    "source `{x}`: one of manual, source_alarm, alert_violation, fire_point, station_hotspot"
+                    "source `{x}`: one of manual, source_alarm, alert_violation, fire_point, station_hotspot, ledger_task"
                 )));
             }
         },
@@ -679,6 +694,7 @@ pub async fn open_linked(
         sealed_contact: None,
         escalates_alarm,
         verifies_fire,
+        escalates_task,
         sample,
     };
     Ok(s.store.create_ticket(&t, actor, now, &notices).await?)
