@@ -311,6 +311,14 @@ pub fn read_points(text: &str) -> Result<(Vec<FirePoint>, Vec<RowError>), String
         .trim(csv::Trim::All)
         .from_reader(body.as_bytes());
     let header = rdr.headers().map_err(|e| format!("header: {e}"))?.clone();
+    let has = |name: &str| header.iter().any(|h| h.eq_ignore_ascii_case(name));
+    if !has("id")
+        && ["latitude", "longitude", "acq_date", "acq_time"]
+            .iter()
+            .all(|c| has(c))
+    {
+        return read_firms(body, rdr, &header);
+    }
     let col = |name: &str| {
         header
             .iter()
@@ -392,6 +400,104 @@ pub fn read_points(text: &str) -> Result<(Vec<FirePoint>, Vec<RowError>), String
     Ok((good, bad))
 }
 
+/// NASA FIRMS (VIIRS or MODIS) active-fire CSV: `latitude, longitude,
+/// acq_date, acq_time, satellite, …` (other columns kept out). Readings
+/// written down: FIRMS times are UTC (`acq_time` HHMM, leading zeros
+/// sometimes dropped), made Beijing time by adding 8 hours; a row has no id,
+/// so its id is `FIRMS-{satellite}-{acq_date}T{acq_time}-{latitude}-{longitude}`
+/// (one detection per pixel and pass: the same file read twice gives the
+/// same ids, so nothing is stored twice); every point is `unknown` (to
+/// verify) from source `satellite`; the confidence is not filtered on.
+fn read_firms(
+    body: &str,
+    mut rdr: csv::Reader<&[u8]>,
+    header: &csv::StringRecord,
+) -> Result<(Vec<FirePoint>, Vec<RowError>), String> {
+    let col = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let need = |name: &str| col(name).ok_or_else(|| format!("header: no column `{name}`"));
+    let (cy, cx, cd, ct) = (
+        need("latitude")?,
+        need("longitude")?,
+        need("acq_date")?,
+        need("acq_time")?,
+    );
+    let csat = col("satellite");
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for rec in rdr.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                bad.push(RowError {
+                    line: e.position().map_or(0, |p| line_at(body, p.byte())),
+                    column: "-".into(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let line = rec.position().map_or(0, |p| line_at(body, p.byte()));
+        let get = |c: usize| rec.get(c).unwrap_or("");
+        let fail = |column: &str, reason: String| RowError {
+            line,
+            column: column.into(),
+            reason,
+        };
+        let hhmm = get(ct);
+        let time = chrono::NaiveDate::parse_from_str(get(cd), "%Y-%m-%d")
+            .ok()
+            .zip(
+                (hhmm.len() <= 4 && !hhmm.is_empty() && hhmm.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| format!("{hhmm:0>4}"))
+                    .and_then(|t| chrono::NaiveTime::parse_from_str(&t, "%H%M").ok()),
+            )
+            .map(|(d, t)| d.and_time(t) + chrono::Duration::hours(8));
+        let Some(time) = time else {
+            bad.push(fail(
+                "acq_date/acq_time",
+                format!(
+                    "`{} {hhmm}` is not a FIRMS date and time (2026-10-05, 0520 UTC)",
+                    get(cd)
+                ),
+            ));
+            continue;
+        };
+        let coord = |c: usize, max: f64| {
+            get(c)
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && v.abs() <= max)
+        };
+        let Some(lon) = coord(cx, 180.0) else {
+            bad.push(fail(
+                "longitude",
+                format!("`{}` is not a longitude", get(cx)),
+            ));
+            continue;
+        };
+        let Some(lat) = coord(cy, 90.0) else {
+            bad.push(fail("latitude", format!("`{}` is not a latitude", get(cy))));
+            continue;
+        };
+        let sat = csat.map(get).filter(|x| !x.is_empty()).unwrap_or("?");
+        let id = format!("FIRMS-{sat}-{}T{hhmm:0>4}-{}-{}", get(cd), get(cy), get(cx));
+        if !seen.insert(id.clone()) {
+            bad.push(fail("-", format!("`{id}` twice in the file")));
+            continue;
+        }
+        good.push(FirePoint {
+            id,
+            time,
+            lon,
+            lat,
+            source: "satellite".into(),
+            kind: Kind::Unknown,
+        });
+    }
+    Ok((good, bad))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +505,29 @@ mod tests {
 
     fn areas() -> Areas {
         Areas::from_geojson(crate::areas::tests::TWO, "name").unwrap()
+    }
+
+    /// A FIRMS VIIRS file: UTC made Beijing time, ids from satellite,
+    /// pass and pixel, every point to verify; a bad time named by line.
+    #[test]
+    fn a_firms_file_is_read() {
+        let csv = "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,version,bright_ti5,frp,daynight\n\
+            32.71,113.35,330.1,0.4,0.37,2026-10-05,520,N,VIIRS,n,2.0NRT,290.2,3.1,D\n\
+            32.80,113.40,335.0,0.4,0.37,2026-10-05,1745,N20,VIIRS,h,2.0NRT,291.0,5.0,N\n\
+            32.80,113.40,335.0,0.4,0.37,2026-10-05,25:61,N20,VIIRS,h,2.0NRT,291.0,5.0,N\n";
+        let (p, bad) = read_points(csv).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].id, "FIRMS-N-2026-10-05T0520-32.71-113.35");
+        assert_eq!(p[0].time.to_string(), "2026-10-05 13:20:00");
+        assert_eq!(p[1].time.to_string(), "2026-10-06 01:45:00");
+        assert_eq!(
+            (p[0].kind, p[0].source.as_str()),
+            (Kind::Unknown, "satellite")
+        );
+        assert_eq!(
+            (bad.len(), bad[0].line, bad[0].column.as_str()),
+            (1, 4, "acq_date/acq_time")
+        );
     }
 
     fn pts(csv: &str) -> Vec<FirePoint> {

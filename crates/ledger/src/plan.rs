@@ -140,10 +140,14 @@ impl Plan {
             };
             // A value of the wrong type: its key is the field (the text
             // before `=` on the value's line), named as the other errors do.
-            let start = text[..span.start.min(text.len())]
-                .rfind('\n')
+            // By bytes: the parser's offset need not fall on a character.
+            let bytes = text.as_bytes();
+            let start = bytes[..span.start.min(bytes.len())]
+                .iter()
+                .rposition(|b| *b == b'\n')
                 .map_or(0, |i| i + 1);
-            let key = text[start..]
+            let line = String::from_utf8_lossy(&bytes[start..]);
+            let key = line
                 .split_once('=')
                 .map(|(k, _)| k.trim())
                 .filter(|k| !k.is_empty() && !k.contains(['\n', '[', '"']));

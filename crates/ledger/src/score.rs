@@ -11,8 +11,7 @@
 //!   higher score first, equal scores share a rank (1, 1, 3), then by name
 //!   for the order of the list only.
 //! - The air-ranking term is for townships only, and only where a ranking
-//!   is given (a township with no assessed station loses nothing for it,
-//!   and its evidence says so).
+//!   is given (a township with no assessed station loses nothing for it).
 
 use std::collections::HashMap;
 

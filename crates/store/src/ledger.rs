@@ -125,6 +125,19 @@ impl Store {
             .bind(now_ms())
             .fetch_one(&mut *tx)
             .await?;
+            // A new version of the same plan (county and name) keeps the
+            // ledger: its reports and escalations move to it, so progress
+            // is not lost and no task is escalated twice in a year.
+            for table in ["ledger_reports", "ledger_escalations"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE {table} SET plan_id = $1 WHERE plan_id IN (SELECT id FROM plans WHERE county = $2 AND name = $3 AND id <> $1)"
+                )))
+                .bind(id)
+                .bind(county)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+            }
             let detail = format!(
                 "plan {id}: {county} {name} ({file}, {measures} measures, reports owed from {ledger_start})"
             );
@@ -156,7 +169,7 @@ impl Store {
             let detail = format!(
                 "report {id}: {} {} {} %",
                 r.task_key,
-                &r.month[..7.min(r.month.len())],
+                r.month.get(..7).unwrap_or(&r.month),
                 r.progress
             );
             crate::audit::audit_row!(
@@ -268,6 +281,17 @@ impl Store {
                 .bind(plan_id)
                 .bind(owner)
                 .fetch_all(&mut *c)
+                .await?)
+        })
+    }
+
+    /// An evidence file's facts (not its bytes).
+    pub async fn ledger_file_info(&self, id: i64) -> Result<Option<LedgerFile>> {
+        let sql = format!("SELECT {FILE_COLUMNS} FROM ledger_files WHERE id = $1");
+        read!(self, |c| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(id)
+                .fetch_optional(&mut *c)
                 .await?)
         })
     }

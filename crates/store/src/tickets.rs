@@ -181,6 +181,8 @@ pub struct TicketFacts {
     pub ended_ms: Option<i64>,
     /// The assignee's last answer (verify or feedback).
     pub answered_ms: Option<i64>,
+    /// Every answer (verify or feedback), oldest first.
+    pub answers_ms: Vec<i64>,
     /// When the bureau returned it (each return).
     pub returns_ms: Vec<i64>,
 }
@@ -613,11 +615,13 @@ impl Store {
             .await?;
             let mut returns: std::collections::HashMap<i64, Vec<i64>> = Default::default();
             let mut answered: std::collections::HashMap<i64, i64> = Default::default();
+            let mut answers: std::collections::HashMap<i64, Vec<i64>> = Default::default();
             for (t, action, at) in steps {
                 if action == "return" {
                     returns.entry(t).or_default().push(at);
                 } else {
                     answered.insert(t, at);
+                    answers.entry(t).or_default().push(at);
                 }
             }
             Ok(rows
@@ -631,6 +635,7 @@ impl Store {
                         due_ms,
                         ended_ms,
                         answered_ms: answered.get(&id).copied(),
+                        answers_ms: answers.remove(&id).unwrap_or_default(),
                         returns_ms: returns.remove(&id).unwrap_or_default(),
                     },
                 )

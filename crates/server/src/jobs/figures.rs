@@ -21,6 +21,18 @@ use tokio::sync::{broadcast, watch};
 use crate::feed::{self, Committed, Cursor};
 use crate::figures::{self, Snapshot};
 
+/// A site without a township written takes the township its position
+/// falls in (a written township always wins; outside every polygon, or
+/// without a position, it stays without).
+pub fn placed(site: &mut lantian_store::registry::Site, areas: Option<&lantian_fires::Areas>) {
+    if site.township.is_some() {
+        return;
+    }
+    if let (Some(a), Some(lon), Some(lat)) = (areas, site.lon, site.lat) {
+        site.township = a.name_at(lon, lat).map(String::from);
+    }
+}
+
 /// What the figures are built from, as far as it has been read.
 #[derive(Default)]
 pub struct Analyst {
@@ -36,6 +48,11 @@ pub struct Analyst {
     /// The data review's active marks, as last read, and how they apply.
     marks: Vec<Mark>,
     review: ReviewSettings,
+    /// The townships' boundaries as last read (their version): a station
+    /// registered without a township is placed in the one its position
+    /// falls in, for the townships' ranking; outside every one it stays
+    /// without (never the nearest).
+    places: Option<(i64, std::sync::Arc<lantian_fires::Areas>)>,
 }
 
 impl Analyst {
@@ -54,6 +71,7 @@ impl Analyst {
         };
         a.read_devices(store).await?;
         a.read_marks(store).await?;
+        a.read_places(store).await?;
         let (reader, devices) = (&mut a.reader, &a.devices);
         a.uploads = store
             .each_upload(DeviceKind::Ambient.as_str(), &[2061, 2011], &mut |u| {
@@ -134,6 +152,25 @@ impl Analyst {
         Ok(())
     }
 
+    /// Reads the townships' boundaries when a new version was uploaded
+    /// (the figures are due again: stations may fall in other townships).
+    pub async fn read_places(&mut self, store: &Store) -> Result<(), lantian_store::Error> {
+        let Some(b) = store.township_boundaries().await? else {
+            return Ok(());
+        };
+        if self.places.as_ref().is_some_and(|(v, _)| *v == b.id) {
+            return Ok(());
+        }
+        match lantian_fires::Areas::from_geojson(&b.geojson, &b.name_property) {
+            Ok(areas) => {
+                self.places = Some((b.id, std::sync::Arc::new(areas)));
+                self.dirty = true;
+            }
+            Err(e) => tracing::warn!(version = b.id, error = %e, "township boundaries do not read"),
+        }
+        Ok(())
+    }
+
     /// The figures of what was read, if anything changed since the last
     /// call (CPU work, off the async workers).
     pub async fn evaluate(&mut self, targets: Targets) -> Option<Snapshot> {
@@ -141,11 +178,16 @@ impl Analyst {
             return None;
         }
         self.dirty = false;
+        let places = self.places.as_ref().map(|(_, a)| a.clone());
         let sites = self
             .devices
             .values()
             .filter(|d| d.spec.kind == DeviceKind::Ambient)
-            .map(|d| (d.spec.site.code.to_string(), d.spec.site.clone()))
+            .map(|d| {
+                let mut site = d.spec.site.clone();
+                placed(&mut site, places.as_deref());
+                (site.code.to_string(), site)
+            })
             .collect();
         let reader = self.reader.clone();
         let uploads = self.uploads;
@@ -260,6 +302,9 @@ pub async fn run(
                 if let Err(e) = analyst.read_marks(&store).await {
                     tracing::warn!(error = %e, "reading the data review's marks failed");
                 }
+                if let Err(e) = analyst.read_places(&store).await {
+                    tracing::warn!(error = %e, "reading the township boundaries failed");
+                }
                 let t = std::time::Instant::now();
                 if let Some(snap) = analyst.evaluate(targets).await {
                     tracing::debug!(ms = t.elapsed().as_millis() as u64, uploads = snap.values, "dashboard figures rebuilt");
@@ -268,5 +313,48 @@ pub async fn run(
             }
             _ = stop.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A written township wins; a position in a polygon takes its name;
+    /// outside every polygon, or without a position, none.
+    #[test]
+    fn stations_without_a_township_are_placed_by_position() {
+        let areas = lantian_fires::Areas::from_geojson(
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"羊册镇"},
+              "geometry":{"type":"Polygon","coordinates":[[[113.0,32.0],[113.2,32.0],[113.2,32.2],[113.0,32.2],[113.0,32.0]]]}}]}"#,
+            "name",
+        )
+        .unwrap();
+        let site = |township: Option<&str>, at: Option<(f64, f64)>| lantian_store::registry::Site {
+            code: lantian_types::SiteCode::parse("S1").unwrap(),
+            name: "站".into(),
+            kind: "ambient".parse().unwrap(),
+            township: township.map(String::from),
+            lon: at.map(|p| p.0),
+            lat: at.map(|p| p.1),
+            assessment: true,
+        };
+        let town = |mut s: lantian_store::registry::Site| {
+            placed(&mut s, Some(&areas));
+            s.township
+        };
+        assert_eq!(
+            town(site(None, Some((113.1, 32.1)))).as_deref(),
+            Some("羊册镇")
+        );
+        assert_eq!(
+            town(site(Some("泌水街道"), Some((113.1, 32.1)))).as_deref(),
+            Some("泌水街道")
+        );
+        assert_eq!(town(site(None, Some((114.0, 33.0)))), None);
+        assert_eq!(town(site(None, None)), None);
+        let mut s = site(None, Some((113.1, 32.1)));
+        placed(&mut s, None);
+        assert_eq!(s.township, None, "no boundaries: not placed");
     }
 }

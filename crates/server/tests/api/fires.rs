@@ -311,5 +311,46 @@ async fn fire_points_are_placed_verified_by_their_township_and_charged() {
         for act in ["fire.verify", "fire.appeal", "fire.appeal_decide"] {
             assert!(audit.iter().any(|r| r.action == act), "{url}: {act}");
         }
+
+        // Tickets are placed by their position when no township is
+        // written: the bureau's, and a public report's (which 羊册镇 then
+        // reads as located in it); outside every township: none.
+        let open = |lon: f64, lat: f64| {
+            serde_json::json!({"title": "露天焚烧", "description": "现场", "lon": lon, "lat": lat})
+                .to_string()
+        };
+        let (st, t) = call(a, "POST", "/api/v1/tickets", &bureau, &open(113.1, 32.1)).await;
+        assert_eq!(
+            (st, t["township"].as_str()),
+            (201, Some("羊册镇")),
+            "{url}: {t}"
+        );
+        let (_, t) = call(a, "POST", "/api/v1/tickets", &bureau, &open(114.5, 33.5)).await;
+        assert!(t["township"].is_null(), "{url}: {t}");
+        let written = serde_json::json!({"title": "x", "description": "y", "lon": 113.1, "lat": 32.1, "township": "泌水街道"});
+        let (_, t) = call(a, "POST", "/api/v1/tickets", &bureau, &written.to_string()).await;
+        assert_eq!(t["township"], "泌水街道", "a written township wins: {t}");
+        let report =
+            r#"{"category":"straw_burning","description":"田里有人焚烧秸秆，浓烟很大","lon":113.15,"lat":32.15}"#;
+        let r = http(
+            a,
+            "POST",
+            "/api/v1/public/reports",
+            &[("Content-Type", "application/json")],
+            report,
+        )
+        .await;
+        assert_eq!(status(&r), 201, "{url}: {r}");
+        let (_, mine) = call(
+            a,
+            "GET",
+            "/api/v1/tickets?source=public_report",
+            &yangce,
+            "",
+        )
+        .await;
+        let placed = mine["tickets"].as_array().unwrap();
+        assert_eq!(placed.len(), 1, "{url}: {mine}");
+        assert_eq!(placed[0]["township"], "羊册镇");
     }
 }

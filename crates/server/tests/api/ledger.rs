@@ -297,6 +297,34 @@ async fn each_owner_reports_on_its_own_tasks_and_is_scored() {
             "{own}"
         );
 
+        // A new version of the same plan keeps the ledger: the reports
+        // and the escalations move to it; nothing is escalated twice.
+        let (st, v) = call(
+            a,
+            "PUT",
+            "/api/v1/plan?from=2026-01-01&file=p2.toml",
+            &bureau,
+            PLAN,
+        )
+        .await;
+        assert_eq!(st, 200, "{url}: {v}");
+        let again =
+            lantian_server::jobs::ledger::check(&store, &settings, &rules, d(2026, 4, 10), now)
+                .await;
+        assert_eq!(again.unwrap(), 0, "{url}: re-imported");
+        let (_, rs) = call(
+            a,
+            "GET",
+            "/api/v1/ledger/reports?task=3/department:%E4%BD%8F%E5%BB%BA%E5%B1%80",
+            &bureau,
+            "",
+        )
+        .await;
+        assert_eq!(rs.as_array().map(Vec::len), Some(1), "{url}: {rs}");
+        // No scores before the ledger starts.
+        let (st, _) = call(a, "GET", "/api/v1/ledger/scores?month=2025-12", &bureau, "").await;
+        assert_eq!(st, 400);
+
         drop(srv);
         scores_worked_by_hand(&store).await;
     }

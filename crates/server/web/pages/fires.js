@@ -70,6 +70,19 @@ async function importList(main, year) {
   setTimeout(() => show(main, year), 1500);
 }
 
+async function patrol(e, main, year) {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const point = { id: `PATROL-${Date.now()}`, time: String(f.get('time')).replace('T', ' '), lon: Number(f.get('lon')),
+    lat: Number(f.get('lat')), source: 'patrol', type: f.get('type') };
+  try {
+    const r = await api('/api/v1/fires', { method: 'POST', body: JSON.stringify([point]) });
+    main.querySelector('#patrol-stored').textContent = r.refused.length ? r.refused.map(x => x.reason).join('; ')
+      : `${t('fire.stored')} ${r.stored}${r.outside ? ' · ' + t('fire.outside') : ''}`;
+  } catch (err) { main.querySelector('#patrol-stored').textContent = err.message; return; }
+  setTimeout(() => show(main, year), 1500);
+}
+
 export async function show(main, arg) {
   const year = Number(arg) || new Date().getFullYear();
   let ledger, list;
@@ -101,7 +114,13 @@ export async function show(main, arg) {
       <tbody>${fires.map(f => html`<tr data-id=${f.id} data-kind=${f.kind}><td>${f.ext_id}${f.sample ? html` <span class="tag">${t('src.sampletag')}</span>` : ''}</td><td>${f.time}</td><td>${f.source}</td>
         <td>${f.township ?? html`<span class="muted">${t('fire.outside')}</span>`}</td><td>${f.kind_zh}</td>
         <td>${f.verified ? html`${f.verified_by} ${f.verified_at} ${f.note}${f.ticket_id ? html` · <a href="#/tickets/${f.ticket_id}">${t('fire.ticket')} #${f.ticket_id}</a>` : ''}` : html`${['straw', 'other', 'false'].map(k => html`<button data-verify=${k} @click=${() => verify(main, year, f, k)}>${t('fire.' + k)}</button> `)}`}${appealCell(main, year, f)}</td></tr>`)}</tbody></table>` : nothing(t('fire.none'))}</div>
-    <div class="card"><h2>${t('fire.import')}</h2><textarea id="fire-csv" rows="4" cols="80" placeholder="id,time,lon,lat,source,type"></textarea><br>
+    <div class="card"><h2>${t('fire.patrol')}</h2><form id="patrol-form" @submit=${e => patrol(e, main, year)}>
+      <label>${t('fire.time')} <input name="time" type="datetime-local" required></label>
+      <label>${t('fire.lon')} <input name="lon" type="number" step="0.000001" min="-180" max="180" required></label>
+      <label>${t('fire.lat')} <input name="lat" type="number" step="0.000001" min="-90" max="90" required></label>
+      <label>${t('fire.kind')} <select name="type">${['unknown', 'straw', 'other', 'false'].map(k => html`<option value=${k}>${t('fire.' + k)}</option>`)}</select></label>
+      <button class="primary" type="submit">${t('fire.patrolbtn')}</button> <span id="patrol-stored" class="muted"></span></form></div>
+    <div class="card"><h2>${t('fire.import')}</h2><textarea id="fire-csv" rows="4" cols="80" placeholder="id,time,lon,lat,source,type — ${t('fire.firms')}"></textarea><br>
       <button class="primary" id="fire-import" @click=${() => importList(main, year)}>${t('fire.importbtn')}</button> <span id="fire-imported" class="muted"></span></div>`, main);
   await drawMap(main.querySelector('#fire-map'), fires);
 }

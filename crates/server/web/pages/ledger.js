@@ -19,7 +19,7 @@ function query(f) {
 async function reports(box, task, me, note = '') {
   const list = await api(`/api/v1/ledger/reports?task=${encodeURIComponent(task.key)}`);
   const mine = me && (me.role === 'department' || me.role === 'township');
-  const month = new Date().toISOString().slice(0, 7);
+  const month = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
   render(html`<div class="card" id="task-detail" data-task=${task.key}>
     <h3>${task.clause_zh}${task.title} · ${task.owner.split(':')[1]}</h3>
     <p>${task.indicator} ${task.target} · ${t('led.deadline')} ${task.deadline} · ${t('led.lead')} ${task.lead.join('、') || '—'} · ${t('led.partners')} ${task.partners.join('、') || '—'}</p>

@@ -16,7 +16,7 @@ const table = (id, rows, base) => rows.length ? html`<table id=${id}><thead><tr>
 export async function show(main, arg) {
   const month = arg || new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
   let sc;
-  try { sc = await api(`/api/v1/ledger/scores?month=${month}`); } catch (e) {
+  try { sc = await api(`/api/v1/ledger/scores?month=${encodeURIComponent(month)}`); } catch (e) {
     if (e.status === 403) { render(html`<p class="state err" id="forbidden">${t('sc.forbidden')}</p>`, main); return; }
     if (e.status === 404) { render(html`<p class="state" id="noplan">${t('led.noplan')}</p>`, main); return; }
     throw e;

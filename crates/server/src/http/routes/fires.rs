@@ -21,6 +21,28 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
 use crate::policy::{Action, Object};
 
+/// The latest township boundaries and their areas (none uploaded: `None`).
+pub async fn latest_areas(
+    s: &HttpState,
+) -> ApiResult<(Option<lantian_store::fires::BoundaryRow>, Option<Areas>)> {
+    let boundaries = s.store.township_boundaries().await?;
+    let areas = match &boundaries {
+        Some(b) => Some(
+            Areas::from_geojson(&b.geojson, &b.name_property)
+                .map_err(|_| ApiError::Internal("the stored township boundaries no longer read"))?,
+        ),
+        None => None,
+    };
+    Ok((boundaries, areas))
+}
+
+/// The township a position falls in by the latest boundaries (`None`:
+/// outside every one, or none uploaded — never the nearest).
+pub async fn township_at(s: &HttpState, lon: f64, lat: f64) -> ApiResult<Option<String>> {
+    let (_, areas) = latest_areas(s).await?;
+    Ok(areas.and_then(|a| a.name_at(lon, lat).map(String::from)))
+}
+
 /// Points one call may store.
 const MAX_POINTS: usize = 5_000;
 
@@ -228,14 +250,7 @@ pub async fn add(
             points.len()
         )));
     }
-    let boundaries = s.store.township_boundaries().await?;
-    let areas = match &boundaries {
-        Some(b) => Some(
-            Areas::from_geojson(&b.geojson, &b.name_property)
-                .map_err(|_| ApiError::Internal("the stored township boundaries no longer read"))?,
-        ),
-        None => None,
-    };
+    let (boundaries, areas) = latest_areas(&s).await?;
     let mut outside = 0;
     let rows: Vec<NewFire> = points
         .iter()

@@ -15,7 +15,15 @@
 //!   due time fell in the month unanswered by it, the township's verified
 //!   fire points detected in the month (an upheld appeal not counted), and
 //!   the township's place in the current air ranking (year to date; no
-//!   ranking is kept per past month: written down).
+//!   ranking is kept per past month: written down). A task done owes no
+//!   more reports. A ticket counts as answered when any answer (verify,
+//!   feedback) or its end came by its due time.
+//! - December's report is handed in in January and belongs to the year it
+//!   reports on; the December score is taken before it is due, so it is
+//!   not scored (written down).
+//! - 年末: a measure's standing task is due on 31 December, so from
+//!   `due_soon_days` before it an unfinished task is 黄 — the rule as it
+//!   stands for every deadline.
 
 use std::collections::HashMap;
 
@@ -664,12 +672,20 @@ pub async fn report(
     let (plan, task) = task_owner(&s, &caller, Action::ReportOnTask, &r.task).await?;
     let month = NaiveDate::parse_from_str(&format!("{}-01", r.month.trim()), "%Y-%m-%d")
         .map_err(|_| ApiError::bad(format!("month `{}`: YYYY-MM", r.month)))?;
+    // This year's months to this one, and last month's in the new year
+    // (December's report is handed in in January: it is last year's
+    // ledger's), never before the plan's reports were owed.
     let this_month = first_of_month(now_beijing().date());
-    if month > this_month || month < first_of_month(task.start) {
+    let owed = NaiveDate::parse_from_str(&plan.ledger_start, "%Y-%m-%d").unwrap_or(task.start);
+    let earliest = first_of_month(task.start)
+        .checked_sub_months(Months::new(1))
+        .unwrap_or(task.start)
+        .max(first_of_month(owed));
+    if month > this_month || month < earliest {
         return Err(ApiError::bad(format!(
-            "month {}: the ledger runs from {} to this month",
+            "month {}: reports are taken for {} to this month",
             r.month,
-            first_of_month(task.start).format("%Y-%m")
+            earliest.format("%Y-%m")
         )));
     }
     if !(0..=100).contains(&r.progress) {
@@ -769,9 +785,10 @@ pub async fn file(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let (info, body) = s
+    // Whose it is first; the bytes only for those who may read them.
+    let info = s
         .store
-        .ledger_file(id)
+        .ledger_file_info(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no file {id}")))?;
     let r = s
@@ -780,6 +797,11 @@ pub async fn file(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no file {id}")))?;
     caller.may(Action::ReadTasks, owner_object(&r.owner))?;
+    let (info, body) = s
+        .store
+        .ledger_file(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no file {id}")))?;
     Ok(export::download(&info.content_type, &info.name, body))
 }
 
@@ -841,6 +863,16 @@ pub async fn scores(
                 .collect::<HashMap<_, _>>()
         })
     });
+    if let Some(p) = s.store.plan().await? {
+        let owed = NaiveDate::parse_from_str(&p.ledger_start, "%Y-%m-%d").unwrap_or(month);
+        if month < first_of_month(owed) {
+            return Err(ApiError::bad(format!(
+                "month {}: the ledger starts in {}",
+                month.format("%Y-%m"),
+                owed.format("%Y-%m")
+            )));
+        }
+    }
     let (book, sc) = month_scores(&s.store, &s.ledger, month, today, ranks.as_ref()).await?;
     let (departments, townships): (Vec<Score>, Vec<Score>) = sc
         .into_iter()
@@ -904,9 +936,11 @@ pub async fn month_scores(
         let Some(due) = tk.due_ms.filter(|d| (from_ms..to_ms).contains(d)) else {
             continue;
         };
-        let answered = [tk.answered_ms, tk.ended_ms]
-            .into_iter()
-            .flatten()
+        let answered = tk
+            .answers_ms
+            .iter()
+            .copied()
+            .chain(tk.ended_ms)
             .any(|a| a <= due);
         if let (false, true, Some(&i)) = (
             answered,

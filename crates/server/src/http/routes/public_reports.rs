@@ -203,6 +203,12 @@ async fn submit(
         .take(30)
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
+    // A report with a position is placed in its township (the bureau's
+    // list and the township's own view follow it); outside: none.
+    let township = match (r.lon, r.lat) {
+        (Some(lon), Some(lat)) => super::fires::township_at(s, lon, lat).await?,
+        _ => None,
+    };
     let t = NewTicket {
         title: format!("{}：{short}", cat.1),
         description,
@@ -213,6 +219,7 @@ async fn submit(
             .default_severity(Source::PublicReport)
             .as_str()
             .into(),
+        township,
         lon: r.lon.map(|x| x.to_string()),
         lat: r.lat.map(|x| x.to_string()),
         address,

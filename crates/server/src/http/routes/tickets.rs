@@ -655,6 +655,10 @@ pub async fn open_with(
             )));
         }
     }
+    // Placed by its position when no township is written.
+    if let (None, Some(lon), Some(lat)) = (&township, req.lon, req.lat) {
+        township = super::fires::township_at(s, lon, lat).await?;
+    }
     let now = now_ms();
     let assign = match &req.assign {
         None => None,
