@@ -979,6 +979,21 @@ async fn dashboard_in_headless_chromium() {
         "township-verify",
     )
     .await;
+    // A photo of the site, added from the page to one of its points.
+    let photo = shots().join("site-photo.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRsite").unwrap();
+    c.find(Locator::Css("#fire-points input[data-photo]"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    let link = wait_for(&c, "#fire-points a[data-photo-link]", "township-photo")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(link.contains("site-photo.png"), "{link}");
     shot(&c, "12b-township-fires").await;
     c.goto(&format!("{base}/#/tickets")).await.unwrap();
     wait_for(&c, "#tickets tbody", "township-tickets-again").await;

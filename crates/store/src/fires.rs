@@ -302,4 +302,93 @@ impl Store {
             Ok(true)
         })
     }
+
+    /// Adds a photo to a point (the bytes kept once by their SHA-256; the
+    /// name a label), with its audit row; its id.
+    pub async fn attach_to_fire(
+        &self,
+        fire_id: i64,
+        name: &str,
+        content_type: &str,
+        body: &[u8],
+        actor: &str,
+    ) -> Result<i64> {
+        let name = lantian_types::text::plain(name, "file name", 120).map_err(Error::Invalid)?;
+        let hash = crate::documents::sha256_hex(body);
+        let at = now_ms();
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            crate::documents::blob_row!(&mut *tx, &hash, content_type, body)?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO fire_photos (fire_id, sha256, name, content_type, size, at_ms, actor) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(fire_id)
+            .bind(&hash)
+            .bind(&name)
+            .bind(content_type)
+            .bind(body.len() as i64)
+            .bind(at)
+            .bind(actor)
+            .fetch_one(&mut *tx)
+            .await?;
+            let detail = format!(
+                "fire point {fire_id}: photo {name} ({} bytes, sha256 {hash})",
+                body.len()
+            );
+            crate::audit::audit_row!(&mut *tx, actor, "fire.photo", Some(detail.as_str()))?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// The photos of the points detected in `from_s..to_s`.
+    pub async fn fire_photos(&self, from_s: i64, to_s: i64) -> Result<Vec<FirePhoto>> {
+        read!(self, |c| {
+            Ok(sqlx::query_as(
+                "SELECT f.id, f.fire_id, f.sha256, f.name, f.content_type, f.size, f.at_ms, f.actor \
+                 FROM fire_photos f JOIN fire_points p ON p.id = f.fire_id \
+                 WHERE p.detected_s >= $1 AND p.detected_s < $2 ORDER BY f.id",
+            )
+            .bind(from_s)
+            .bind(to_s)
+            .fetch_all(&mut *c)
+            .await?)
+        })
+    }
+
+    /// A photo's facts and, when `bytes`, its bytes.
+    pub async fn fire_photo(&self, id: i64, bytes: bool) -> Result<Option<(FirePhoto, Vec<u8>)>> {
+        read!(self, |c| {
+            let info: Option<FirePhoto> = sqlx::query_as(
+                "SELECT id, fire_id, sha256, name, content_type, size, at_ms, actor FROM fire_photos WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?;
+            let Some(info) = info else { return Ok(None) };
+            let body: Vec<u8> = if bytes {
+                sqlx::query_scalar("SELECT body FROM blobs WHERE sha256 = $1")
+                    .bind(&info.sha256)
+                    .fetch_one(&mut *c)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            Ok(Some((info, body)))
+        })
+    }
+}
+
+/// A photo of a fire point.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FirePhoto {
+    pub id: i64,
+    pub fire_id: i64,
+    pub sha256: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub at_ms: i64,
+    pub actor: String,
 }

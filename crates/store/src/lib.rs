@@ -220,6 +220,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0019_forward", include_str!("../migrations/sqlite/0019_forward.sql")),
     ("0020_fires", include_str!("../migrations/sqlite/0020_fires.sql")),
     ("0021_ledger", include_str!("../migrations/sqlite/0021_ledger.sql")),
+    ("0022_fire_photos", include_str!("../migrations/sqlite/0022_fire_photos.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -244,6 +245,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0019_forward", include_str!("../migrations/postgres/0019_forward.sql")),
     ("0020_fires", include_str!("../migrations/postgres/0020_fires.sql")),
     ("0021_ledger", include_str!("../migrations/postgres/0021_ledger.sql")),
+    ("0022_fire_photos", include_str!("../migrations/postgres/0022_fire_photos.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

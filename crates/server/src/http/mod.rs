@@ -203,6 +203,8 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(fires::appeal))
         .routes(routes!(fires::decide))
         .routes(routes!(fires::ledger))
+        .routes(routes!(fires::add_photo))
+        .routes(routes!(fires::photo))
         .routes(routes!(ledger::put_plan, ledger::get_plan))
         .routes(routes!(ledger::list))
         .routes(routes!(ledger::reports, ledger::report))

@@ -312,6 +312,40 @@ async fn fire_points_are_placed_verified_by_their_township_and_charged() {
             assert!(audit.iter().any(|r| r.action == act), "{url}: {act}");
         }
 
+        // Photos of the site: the point's township and the bureau add
+        // them; a neighbour township neither adds nor reads them; a
+        // department reads them; the list shows them.
+        let y1 = id_of(
+            &call(a, "GET", "/api/v1/fires?year=2026", &bureau, "")
+                .await
+                .1,
+            "Y1",
+        );
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRsite-photo";
+        let path = format!("/api/v1/fires/{y1}/photos?name=%E7%8E%B0%E5%9C%BA.png");
+        let (st, ph) = upload_bytes(a, &path, &yangce, png).await;
+        assert_eq!(st, 200, "{url}: {ph}");
+        assert_eq!(upload_bytes(a, &path, &mishui, png).await.0, 403, "{url}");
+        assert_eq!(
+            upload_bytes(a, &path, &yangce, b"not an image").await.0,
+            400
+        );
+        let got = format!("/api/v1/fires/photos/{}", ph["id"]);
+        assert!(
+            http_get(a, &got, Some(&nongye))
+                .await
+                .ends_with("site-photo")
+        );
+        assert_eq!(status(&http_get(a, &got, Some(&mishui)).await), 403);
+        let (_, l) = call(a, "GET", "/api/v1/fires?year=2026", &yangce, "").await;
+        let y = l["fires"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["ext_id"] == "Y1")
+            .unwrap();
+        assert_eq!(y["photos"][0]["name"], "现场.png", "{url}: {y}");
+
         // Tickets are placed by their position when no township is
         // written: the bureau's, and a public report's (which 羊册镇 then
         // reads as located in it); outside every township: none.
@@ -330,8 +364,7 @@ async fn fire_points_are_placed_verified_by_their_township_and_charged() {
         let written = serde_json::json!({"title": "x", "description": "y", "lon": 113.1, "lat": 32.1, "township": "泌水街道"});
         let (_, t) = call(a, "POST", "/api/v1/tickets", &bureau, &written.to_string()).await;
         assert_eq!(t["township"], "泌水街道", "a written township wins: {t}");
-        let report =
-            r#"{"category":"straw_burning","description":"田里有人焚烧秸秆，浓烟很大","lon":113.15,"lat":32.15}"#;
+        let report = r#"{"category":"straw_burning","description":"田里有人焚烧秸秆，浓烟很大","lon":113.15,"lat":32.15}"#;
         let r = http(
             a,
             "POST",

@@ -53,6 +53,8 @@ const EXPECTED: &[(&str, &str, bool)] = &[
     ("post", "/api/v1/fires/{id}/appeal", false),
     ("post", "/api/v1/fires/{id}/appeal/decide", false),
     ("get", "/api/v1/fires/ledger", false),
+    ("post", "/api/v1/fires/{id}/photos", false),
+    ("get", "/api/v1/fires/photos/{id}", false),
     ("get", "/api/v1/plan", false),
     ("put", "/api/v1/plan", false),
     ("get", "/api/v1/ledger/tasks", false),

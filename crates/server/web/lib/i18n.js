@@ -75,6 +75,7 @@ const WORDS = {
   'sc.on': ['评价日', 'Taken on'], 'sc.departments': ['县直部门', 'Departments'], 'sc.townships': ['乡镇（街道）', 'Townships'], 'sc.rank': ['名次', 'Rank'],
   'sc.owner': ['单位', 'Unit'], 'sc.score': ['得分', 'Score'], 'sc.tasks': ['任务数', 'Tasks'], 'sc.lost': ['扣分及依据', 'Points lost and why'], 'sc.clean': ['无扣分', 'Nothing lost'],
   'sc.none': ['没有得分。', 'No scores.'], 'sc.forbidden': ['考核结果仅对生态环境局、各部门和乡镇开放。', 'The assessment is for the bureau, departments and townships.'],
+  'fire.photo': ['现场照片', 'Photo'], 'fire.addphoto': ['添加现场照片', 'Add a photo'],
   'fire.patrol': ['巡查录入', 'Patrol entry'], 'fire.patrolbtn': ['录入火点', 'Add the point'], 'fire.lon': ['经度', 'Longitude'], 'fire.lat': ['纬度', 'Latitude'],
   'fire.firms': ['或 NASA FIRMS CSV（latitude,longitude,acq_date,acq_time,…）', 'or a NASA FIRMS CSV (latitude,longitude,acq_date,acq_time,…)'],
   'fire.title': ['火点台账', 'Fire points'], 'fire.rule': ['扣减标准：秸秆焚烧 50 万元/火点，露天焚烧其他可燃物 10 万元/火点（计划第（十六）条）；仅核实的火点扣减，待核实计数不扣减。',

@@ -70,6 +70,18 @@ async function importList(main, year) {
   setTimeout(() => show(main, year), 1500);
 }
 
+async function addPhoto(main, year, f, file) {
+  if (!file) return;
+  try {
+    await api(`/api/v1/fires/${f.id}/photos?name=${encodeURIComponent(file.name)}`,
+      { method: 'POST', body: file, headers: { 'Content-Type': 'application/octet-stream' } });
+  } catch (e) { alert(e.message); return; }
+  await show(main, year);
+}
+
+const photoCell = (main, year, f) => html`<br>${(f.photos || []).map(p => html`<a data-photo-link href="/api/v1/fires/photos/${p.id}" target="_blank">${t('fire.photo')}：${p.name}</a> `)}
+  <label class="muted">${t('fire.addphoto')} <input type="file" data-photo accept="image/png,image/jpeg,application/pdf" @change=${e => addPhoto(main, year, f, e.target.files[0])}></label>`;
+
 async function patrol(e, main, year) {
   e.preventDefault();
   const f = new FormData(e.target);
@@ -113,7 +125,7 @@ export async function show(main, arg) {
       <th>${t('fire.source')}</th><th>${t('fire.town')}</th><th>${t('fire.kind')}</th><th>${t('fire.check')}</th></tr></thead>
       <tbody>${fires.map(f => html`<tr data-id=${f.id} data-kind=${f.kind}><td>${f.ext_id}${f.sample ? html` <span class="tag">${t('src.sampletag')}</span>` : ''}</td><td>${f.time}</td><td>${f.source}</td>
         <td>${f.township ?? html`<span class="muted">${t('fire.outside')}</span>`}</td><td>${f.kind_zh}</td>
-        <td>${f.verified ? html`${f.verified_by} ${f.verified_at} ${f.note}${f.ticket_id ? html` · <a href="#/tickets/${f.ticket_id}">${t('fire.ticket')} #${f.ticket_id}</a>` : ''}` : html`${['straw', 'other', 'false'].map(k => html`<button data-verify=${k} @click=${() => verify(main, year, f, k)}>${t('fire.' + k)}</button> `)}`}${appealCell(main, year, f)}</td></tr>`)}</tbody></table>` : nothing(t('fire.none'))}</div>
+        <td>${f.verified ? html`${f.verified_by} ${f.verified_at} ${f.note}${f.ticket_id ? html` · <a href="#/tickets/${f.ticket_id}">${t('fire.ticket')} #${f.ticket_id}</a>` : ''}` : html`${['straw', 'other', 'false'].map(k => html`<button data-verify=${k} @click=${() => verify(main, year, f, k)}>${t('fire.' + k)}</button> `)}`}${appealCell(main, year, f)}${photoCell(main, year, f)}</td></tr>`)}</tbody></table>` : nothing(t('fire.none'))}</div>
     <div class="card"><h2>${t('fire.patrol')}</h2><form id="patrol-form" @submit=${e => patrol(e, main, year)}>
       <label>${t('fire.time')} <input name="time" type="datetime-local" required></label>
       <label>${t('fire.lon')} <input name="lon" type="number" step="0.000001" min="-180" max="180" required></label>

@@ -6,7 +6,7 @@
 //! and the ledger per township and month by the versioned rule file of
 //! `lantian-fires` (the plan's 500,000 / 100,000 CNY per point).
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
@@ -313,6 +313,17 @@ pub struct FireView {
     pub appeal_decided_by: Option<String>,
     pub appeal_decision: Option<String>,
     pub sample: bool,
+    /// Photos of the verification (现场照片), in the list.
+    pub photos: Vec<PhotoRef>,
+}
+
+/// A photo of a point.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PhotoRef {
+    pub id: i64,
+    pub name: String,
+    pub by: String,
+    pub at: String,
 }
 
 impl FireView {
@@ -339,6 +350,7 @@ impl FireView {
             appeal_decided_by: r.appeal_decided_by.clone(),
             appeal_decision: r.appeal_decision.clone(),
             sample: r.sample != 0,
+            photos: Vec::new(),
         }
     }
 
@@ -426,10 +438,96 @@ pub async fn list(
     let township = township_of(&caller, q.township.as_deref())?;
     let (year, from, to) = year_range(q.year)?;
     let rows = s.store.fire_points(township.as_deref(), from, to).await?;
+    let mut photos: std::collections::HashMap<i64, Vec<PhotoRef>> = Default::default();
+    for p in s.store.fire_photos(from, to).await? {
+        photos.entry(p.fire_id).or_default().push(PhotoRef {
+            id: p.id,
+            name: p.name,
+            by: p.actor,
+            at: shanghai_minute(p.at_ms),
+        });
+    }
     Ok(json(&FireList {
         year,
-        fires: rows.iter().map(FireView::of).collect(),
+        fires: rows
+            .iter()
+            .map(|r| FireView {
+                photos: photos.remove(&r.id).unwrap_or_default(),
+                ..FireView::of(r)
+            })
+            .collect(),
     }))
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PhotoQuery {
+    /// The photo's name as shown (a label: the file is kept by its hash).
+    pub name: String,
+}
+
+/// Add a photo of the site (现场照片: PNG, JPEG or PDF, at most 2 MB,
+/// typed by its bytes) to a point: the bureau, or the point's township.
+#[utoipa::path(post, path = "/api/v1/fires/{id}/photos", tag = "fires",
+    params(("id" = i64, Path, description = "The point"), PhotoQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The photo"),
+    responses(
+        (status = 200, description = "Stored", body = PhotoRef),
+        (status = 400, description = "Empty, not a PNG, JPEG or PDF, over 2 MB, or a bad name"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Not the bureau or the point's township, or missing X-CSRF-Token"),
+        (status = 404, description = "No such point"),
+        (status = 413, description = "The body is larger than 2 MiB")
+    ))]
+pub async fn add_photo(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<PhotoQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    point_to_act_on(&s, &caller, id).await?;
+    let ct = super::tickets::check_file(&body)?;
+    let name = super::tickets::label_of(&q.name);
+    let pid = s
+        .store
+        .attach_to_fire(id, &name, ct, &body, &caller.user.username)
+        .await?;
+    Ok(json(&PhotoRef {
+        id: pid,
+        name,
+        by: caller.user.username.clone(),
+        at: shanghai_minute(super::tickets::now_ms()),
+    }))
+}
+
+/// A point's photo (for those who may see the point).
+#[utoipa::path(get, path = "/api/v1/fires/photos/{id}", tag = "fires",
+    params(("id" = i64, Path, description = "The photo")),
+    responses(
+        (status = 200, description = "The photo as stored"),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "Another township's point"),
+        (status = 404, description = "No such photo")
+    ))]
+pub async fn photo(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let missing = || ApiError::NotFound(format!("no photo {id}"));
+    let (info, _) = s.store.fire_photo(id, false).await?.ok_or_else(missing)?;
+    let row = point(&s, info.fire_id).await?;
+    match &row.township {
+        Some(t) => caller.may(Action::ReadFires, Object::Township(t))?,
+        None => caller.may(Action::ReadFires, Object::County)?,
+    }
+    let (info, body) = s.store.fire_photo(id, true).await?.ok_or_else(missing)?;
+    Ok(crate::http::export::download(
+        &info.content_type,
+        &info.name,
+        body,
+    ))
 }
 
 /// A stored point, or 404.
