@@ -61,6 +61,9 @@ enum Command {
     /// The plan's measures as data: measures, draft.
     #[command(subcommand)]
     Plan(cmd::plan::Command),
+    /// The data review (数据审核): mark hours invalid, restore, list.
+    #[command(subcommand)]
+    Review(cmd::review::Command),
     /// Users and roles: add, passwd, list.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Alert(c) => cmd::alert::run(c),
         Command::Fires(c) => cmd::fires::run(c),
         Command::Plan(c) => cmd::plan::run(c),
+        Command::Review(c) => cmd::review::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1197,3 +1197,98 @@ fn plan_import_puts_the_plan_in_force() {
         "{said}"
     );
 }
+
+/// `review mark|restore|list`: the data review from the terminal, with the
+/// page's checks; a restored mark is listed as such and is not restored
+/// twice.
+#[test]
+fn review_marks_from_the_terminal() {
+    let tmp = std::env::temp_dir().join(format!("lantian-review-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let db = format!("sqlite://{}", tmp.join("r.db").display());
+    let csv = tmp.join("h.csv");
+    std::fs::write(
+        &csv,
+        "station,time,pollutant,value\nDongsi,2016-01-01 01:00,PM2.5,35\n",
+    )
+    .unwrap();
+    let out = lantian(&[
+        "import",
+        "--database",
+        &db,
+        csv.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mark = |reason: &str, from: &str| {
+        lantian(&[
+            "review",
+            "mark",
+            "--database",
+            &db,
+            "--station",
+            "Dongsi",
+            "--pollutant",
+            "PM2.5",
+            "--from",
+            from,
+            "--to",
+            "2016-01-02",
+            "--reason",
+            reason,
+            "--note",
+            "校准",
+        ])
+    };
+    let out = mark("ufo", "2016-01-01");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reason `ufo`"));
+    let out = mark("calibration", "2016-01-01 00:30");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not on the hour"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = mark("calibration", "2016-01-01");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        said.starts_with("review 1: Dongsi") && said.contains("calibration (校准)"),
+        "{said}"
+    );
+    let list = |extra: &[&str]| {
+        let mut a = vec!["review", "list", "--database", db.as_str()];
+        a.extend_from_slice(extra);
+        String::from_utf8_lossy(&lantian(&a).stdout).to_string()
+    };
+    let l = list(&["--active"]);
+    assert!(
+        l.starts_with("1\tDongsi\ta34004\t") && l.contains("\tactive\t"),
+        "{l}"
+    );
+    let restore = || {
+        lantian(&[
+            "review",
+            "restore",
+            "--database",
+            &db,
+            "--note",
+            "误标",
+            "1",
+        ])
+    };
+    assert!(restore().status.success());
+    assert!(list(&["--active"]).is_empty());
+    assert!(list(&[]).contains("\trestored\t"));
+    let again = restore();
+    assert!(!again.status.success(), "restored once");
+}

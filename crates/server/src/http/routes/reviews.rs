@@ -114,7 +114,7 @@ impl ReviewView {
 }
 
 /// The hour boundary `t` names (Beijing time), as UTC seconds.
-fn boundary(field: &str, t: &str) -> Result<i64, ApiError> {
+pub fn boundary(field: &str, t: &str) -> Result<i64, ApiError> {
     let t = t.trim();
     let local = parse_end_time(t)
         .or_else(|| {
@@ -137,7 +137,7 @@ fn boundary(field: &str, t: &str) -> Result<i64, ApiError> {
 }
 
 /// The factor code a request's pollutant names.
-fn code_of(p: &str) -> Result<String, ApiError> {
+pub fn code_of(p: &str) -> Result<String, ApiError> {
     let p = p.trim();
     if let Ok(pol) = p.parse::<Pollutant>() {
         return AMBIENT_CODES
