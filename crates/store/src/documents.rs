@@ -33,6 +33,17 @@ macro_rules! blob_row {
 }
 pub(crate) use blob_row;
 
+/// A kept file's bytes by their SHA-256 (on the caller's connection).
+macro_rules! blob_body {
+    ($ex:expr, $hash:expr) => {
+        sqlx::query_scalar::<_, Vec<u8>>("SELECT body FROM blobs WHERE sha256 = $1")
+            .bind($hash)
+            .fetch_one($ex)
+            .await
+    };
+}
+pub(crate) use blob_body;
+
 impl Store {
     /// Stores (replacing) a document and audits it as `by`, in one transaction.
     pub async fn put_document(&self, key: &str, body: &str, by: &str, detail: &str) -> Result<()> {

@@ -367,11 +367,8 @@ impl Store {
             .fetch_optional(&mut *c)
             .await?;
             let Some(info) = info else { return Ok(None) };
-            let body: Vec<u8> = if bytes {
-                sqlx::query_scalar("SELECT body FROM blobs WHERE sha256 = $1")
-                    .bind(&info.sha256)
-                    .fetch_one(&mut *c)
-                    .await?
+            let body = if bytes {
+                crate::documents::blob_body!(&mut *c, &info.sha256)?
             } else {
                 Vec::new()
             };

@@ -285,19 +285,9 @@ impl Store {
         })
     }
 
-    /// An evidence file's facts (not its bytes).
-    pub async fn ledger_file_info(&self, id: i64) -> Result<Option<LedgerFile>> {
-        let sql = format!("SELECT {FILE_COLUMNS} FROM ledger_files WHERE id = $1");
-        read!(self, |c| {
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(id)
-                .fetch_optional(&mut *c)
-                .await?)
-        })
-    }
-
-    /// An evidence file, the report it belongs to, and its bytes.
-    pub async fn ledger_file(&self, id: i64) -> Result<Option<(LedgerFile, Vec<u8>)>> {
+    /// An evidence file's facts and, when `bytes`, its bytes (the route
+    /// asks whose it is before it reads them).
+    pub async fn ledger_file(&self, id: i64, bytes: bool) -> Result<Option<(LedgerFile, Vec<u8>)>> {
         let sql = format!("SELECT {FILE_COLUMNS} FROM ledger_files WHERE id = $1");
         read!(self, |c| {
             let info: Option<LedgerFile> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
@@ -305,10 +295,11 @@ impl Store {
                 .fetch_optional(&mut *c)
                 .await?;
             let Some(info) = info else { return Ok(None) };
-            let body: Vec<u8> = sqlx::query_scalar("SELECT body FROM blobs WHERE sha256 = $1")
-                .bind(&info.sha256)
-                .fetch_one(&mut *c)
-                .await?;
+            let body = if bytes {
+                crate::documents::blob_body!(&mut *c, &info.sha256)?
+            } else {
+                Vec::new()
+            };
             Ok(Some((info, body)))
         })
     }

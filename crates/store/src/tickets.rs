@@ -718,10 +718,7 @@ impl Store {
             .fetch_optional(&mut *c)
             .await?;
             let Some(info) = info else { return Ok(None) };
-            let body: Vec<u8> = sqlx::query_scalar("SELECT body FROM blobs WHERE sha256 = $1")
-                .bind(&info.sha256)
-                .fetch_one(&mut *c)
-                .await?;
+            let body = crate::documents::blob_body!(&mut *c, &info.sha256)?;
             Ok(Some((info, body)))
         })
     }

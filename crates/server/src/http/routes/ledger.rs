@@ -786,9 +786,9 @@ pub async fn file(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     // Whose it is first; the bytes only for those who may read them.
-    let info = s
+    let (info, _) = s
         .store
-        .ledger_file_info(id)
+        .ledger_file(id, false)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no file {id}")))?;
     let r = s
@@ -799,7 +799,7 @@ pub async fn file(
     caller.may(Action::ReadTasks, owner_object(&r.owner))?;
     let (info, body) = s
         .store
-        .ledger_file(id)
+        .ledger_file(id, true)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no file {id}")))?;
     Ok(export::download(&info.content_type, &info.name, body))
