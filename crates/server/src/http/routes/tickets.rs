@@ -604,21 +604,6 @@ pub async fn open_linked(
     verifies_fire: Option<(i64, String, String)>,
     sample: bool,
 ) -> ApiResult<i64> {
-    open_with(s, actor, req, escalates_alarm, verifies_fire, None, sample).await
-}
-
-/// As [`open_linked`], also recording the ledger task this ticket
-/// escalates (`escalates_task`: plan, task key, year) in its transaction:
-/// of two escalating one task at once, the loser opens nothing.
-pub async fn open_with(
-    s: &HttpState,
-    actor: &str,
-    req: NewTicketRequest,
-    escalates_alarm: Option<(i64, String)>,
-    verifies_fire: Option<(i64, String, String)>,
-    escalates_task: Option<(i64, String, i32)>,
-    sample: bool,
-) -> ApiResult<i64> {
     let title = line(&req.title, "title", 120)?;
     if title.is_empty() {
         return Err(ApiError::bad("title: empty"));
@@ -698,7 +683,8 @@ pub async fn open_with(
         sealed_contact: None,
         escalates_alarm,
         verifies_fire,
-        escalates_task,
+        // The ledger's escalations are opened by its job in the store.
+        escalates_task: None,
         sample,
     };
     Ok(s.store.create_ticket(&t, actor, now, &notices).await?)
