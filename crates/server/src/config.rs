@@ -146,6 +146,13 @@ pub struct Config {
     pub freshness_every_s: u64,
     pub freshness_silent_s: i64,
     pub freshness_intake_silent_s: i64,
+    /// Reports: the county's name on them; when `serve` makes the daily
+    /// brief (of yesterday) and, on the 1st, the monthly report (Beijing
+    /// `HH:MM`); how often it looks whether one is due (seconds; 0: never).
+    pub report_county: String,
+    pub report_daily_at: String,
+    pub report_monthly_at: String,
+    pub reports_every_s: u64,
 }
 
 /// Which devices a target is sent: `"*"` (every device with a line of its
@@ -306,6 +313,27 @@ impl Config {
         Ok(s)
     }
 
+    /// The reports' settings, or the setting that is wrong.
+    pub fn report_settings(&self) -> anyhow::Result<crate::jobs::reports::ReportSettings> {
+        let at = |name: &str, v: &str| {
+            chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M")
+                .map_err(|_| anyhow::anyhow!("{name} `{v}`: a Beijing time HH:MM"))
+        };
+        let mut r = crate::jobs::reports::ReportSettings::new(&self.database);
+        r.county = self.report_county.trim().to_string();
+        if r.county.is_empty() {
+            anyhow::bail!("report_county is empty");
+        }
+        r.label = (!self.label.is_empty()).then(|| self.label.clone());
+        r.targets = self.targets()?;
+        r.review = self.review();
+        r.ledger = std::sync::Arc::new(self.ledger_settings()?);
+        r.daily_at = at("report_daily_at", &self.report_daily_at)?;
+        r.monthly_at = at("report_monthly_at", &self.report_monthly_at)?;
+        r.node = self.node.clone();
+        Ok(r)
+    }
+
     /// The targets, or what is wrong with them.
     pub fn targets(&self) -> anyhow::Result<lantian_standards::targets::Targets> {
         let d = |name: &str, v: &str| {
@@ -385,6 +413,10 @@ impl Default for Config {
             freshness_every_s: 60,
             freshness_silent_s: 7_200,
             freshness_intake_silent_s: 10_800,
+            report_county: "泌阳县".into(),
+            report_daily_at: "07:30".into(),
+            report_monthly_at: "08:00".into(),
+            reports_every_s: 60,
         }
     }
 }

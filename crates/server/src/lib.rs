@@ -185,6 +185,8 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     http_state.reports_per_hour = cfg.public_reports_per_hour.max(1);
     let ledger = Arc::new(cfg.ledger_settings()?);
     http_state.ledger = ledger.clone();
+    let report_settings = Arc::new(cfg.report_settings()?);
+    http_state.reports = report_settings.clone();
     let (approvers, bound) = cfg.alert_settings()?;
     http_state.approvers = Arc::new(approvers);
     http_state.forecast_bound = bound;
@@ -270,6 +272,16 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
             ledger,
             ticket_rules.clone(),
             Duration::from_secs(cfg.ledger_every_s),
+            stop_rx.clone(),
+        ))
+    });
+
+    // Reports: the daily brief and the monthly report, on time.
+    let reports_task = (cfg.reports_every_s > 0).then(|| {
+        tokio::spawn(jobs::reports::run(
+            store.clone(),
+            report_settings.clone(),
+            Duration::from_secs(cfg.reports_every_s),
             stop_rx.clone(),
         ))
     });
@@ -364,6 +376,9 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
             let _ = t.await;
         }
         if let Some(t) = ledger_task {
+            let _ = t.await;
+        }
+        if let Some(t) = reports_task {
             let _ = t.await;
         }
         tracing::info!("stopped");

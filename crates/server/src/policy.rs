@@ -84,6 +84,14 @@ pub enum Action {
     /// Report progress on a task, attach evidence: its own department or
     /// township only (not the bureau: a report is the owner's word).
     ReportOnTask,
+    /// The report archive: the daily brief, monthly and annual reports and
+    /// alert evaluations (the bureau and departments: the reports carry
+    /// every township's firms' alarms and fire points, which a township
+    /// and a reviewer may not read; the public reads only the public copy
+    /// of a finished year's report, without a login).
+    ReadReports,
+    /// Make a report now, or make one again (the bureau, admins).
+    MakeReport,
 }
 
 /// What an action is done to.
@@ -335,6 +343,18 @@ pub const RULES: &[(Action, &[(Role, Reach)])] = &[
         Action::ReportOnTask,
         &[(Role::Department, Reach::Own), (Role::Township, Reach::Own)],
     ),
+    (
+        Action::ReadReports,
+        &[
+            (Role::Admin, Reach::All),
+            (Role::Bureau, Reach::All),
+            (Role::Department, Reach::All),
+        ],
+    ),
+    (
+        Action::MakeReport,
+        &[(Role::Admin, Reach::All), (Role::Bureau, Reach::All)],
+    ),
 ];
 
 /// Why a caller is refused (the API's 403 text).
@@ -388,6 +408,10 @@ fn what(a: Action) -> &'static str {
         Action::ReportOnTask => {
             "reporting on a task is for its own department or township (the bureau reads)"
         }
+        Action::ReadReports => {
+            "the report archive is for the bureau and departments (the public reads the annual summary)"
+        }
+        Action::MakeReport => "making a report is for the bureau and admins",
     }
 }
 
@@ -486,6 +510,8 @@ mod tests {
             (Action::ReadPlan, "AAAA----"),
             (Action::ReadTasks, "AA------"),
             (Action::ReportOnTask, "--------"),
+            (Action::ReadReports, "AAA-----"),
+            (Action::MakeReport, "AA------"),
         ];
         for (action, want) in table {
             for (role, w) in Role::ALL.iter().zip(want.chars()) {
@@ -494,7 +520,7 @@ mod tests {
             }
         }
         // Every action has a rule.
-        assert_eq!(RULES.len(), 29);
+        assert_eq!(RULES.len(), 31);
         assert_eq!(
             may(
                 Role::Township,

@@ -19,12 +19,13 @@ import * as overview from './pages/overview.js';
 import * as publicPage from './pages/public.js';
 import * as ranking from './pages/ranking.js';
 import * as report from './pages/report.js';
+import * as reports from './pages/reports.js';
 import * as sources from './pages/sources.js';
 import * as station from './pages/station.js';
 import * as targets from './pages/targets.js';
 import * as tickets from './pages/tickets.js';
 
-const PAGES = { overview, targets, station, ranking, sources, enterprise, alarms, alerts, tickets, ledger, scores, fires, devices, public: publicPage, report };
+const PAGES = { overview, targets, station, ranking, sources, enterprise, alarms, alerts, tickets, ledger, scores, fires, reports, devices, public: publicPage, report };
 /** Pages open to everyone, without a login. */
 const OPEN = ['public', 'report'];
 /** Pages that refresh themselves once a minute. */

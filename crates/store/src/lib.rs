@@ -51,6 +51,7 @@ pub mod intake;
 pub mod journal;
 pub mod ledger;
 pub mod registry;
+pub mod reports;
 pub mod reviews;
 pub mod testing;
 pub mod tickets;
@@ -221,6 +222,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0020_fires", include_str!("../migrations/sqlite/0020_fires.sql")),
     ("0021_ledger", include_str!("../migrations/sqlite/0021_ledger.sql")),
     ("0022_fire_photos", include_str!("../migrations/sqlite/0022_fire_photos.sql")),
+    ("0023_reports", include_str!("../migrations/sqlite/0023_reports.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -246,6 +248,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0020_fires", include_str!("../migrations/postgres/0020_fires.sql")),
     ("0021_ledger", include_str!("../migrations/postgres/0021_ledger.sql")),
     ("0022_fire_photos", include_str!("../migrations/postgres/0022_fire_photos.sql")),
+    ("0023_reports", include_str!("../migrations/postgres/0023_reports.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

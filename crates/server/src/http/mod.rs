@@ -73,6 +73,8 @@ pub struct HttpState {
     pub push_max_rows: usize,
     /// The ledger's and the assessment's rule files.
     pub ledger: Arc<routes::ledger::LedgerSettings>,
+    /// What reports are made with.
+    pub reports: Arc<crate::jobs::reports::ReportSettings>,
     /// Stations' intake devices, by site code (sites are never deleted).
     pub intake: Arc<
         std::sync::Mutex<std::collections::HashMap<String, lantian_store::intake::IntakeDevice>>,
@@ -104,6 +106,9 @@ impl HttpState {
             push_max_rows: 100_000,
             intake: Arc::default(),
             ledger: Arc::default(),
+            reports: Arc::new(crate::jobs::reports::ReportSettings::new(
+                "sqlite://lantian.db",
+            )),
         }
     }
 }
@@ -139,7 +144,7 @@ pub struct ApiDoc;
 pub fn api() -> OpenApiRouter<HttpState> {
     use routes::{
         alarms, alerts, boundary, data, devices, enterprises, fires, journal, ledger, observations,
-        public_reports, reviews, session, tickets,
+        public_reports, reports, reviews, session, tickets,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login))
@@ -226,6 +231,11 @@ pub fn api() -> OpenApiRouter<HttpState> {
             public_reports::open311_list
         ))
         .routes(routes!(public_reports::open311_get))
+        .routes(routes!(reports::list, reports::make))
+        .routes(routes!(reports::get))
+        .routes(routes!(reports::file))
+        .routes(routes!(reports::public_list))
+        .routes(routes!(reports::public_pdf))
 }
 
 /// The OpenAPI description of [`api`].

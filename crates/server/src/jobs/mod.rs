@@ -6,6 +6,7 @@ pub mod figures;
 pub mod forward;
 pub mod freshness;
 pub mod ledger;
+pub mod reports;
 pub mod retention;
 pub mod sources;
 pub mod tickets;

@@ -109,6 +109,16 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
         "AAA----",
     ),
     ("GET", "/api/v1/ledger/scores", "", "AAAA---"),
+    ("GET", "/api/v1/reports", "", "AAA----"),
+    ("GET", "/api/v1/reports?kind=annual", "", "AAA----"),
+    ("GET", "/api/v1/reports/999", "", "AAA----"),
+    ("GET", "/api/v1/reports/999/pdf", "", "AAA----"),
+    (
+        "POST",
+        "/api/v1/reports",
+        r#"{"kind":"weekly","period":"x"}"#,
+        "AA-----",
+    ),
     (
         "GET",
         "/api/v1/ledger/reports?task=16/township:%E6%B3%8C%E6%B0%B4%E8%A1%97%E9%81%93",

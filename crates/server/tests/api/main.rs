@@ -14,6 +14,7 @@ mod fires;
 mod forward;
 mod ledger;
 mod observations;
+mod reports;
 mod reviews;
 mod routes;
 mod sessions;

@@ -642,6 +642,42 @@ pub async fn verify(
     Ok((StatusCode::OK, json(&FireView::of(&row))).into_response())
 }
 
+/// The fire ledger of the points detected in `from_s..to_s` (merging looks
+/// across townships; `only` keeps one township's name in the list): the
+/// route's and the reports' one path.
+pub async fn fire_ledger(
+    store: &lantian_store::Store,
+    from_s: i64,
+    to_s: i64,
+    only: Option<&str>,
+) -> Result<lantian_fires::Ledger, lantian_store::Error> {
+    let rows = store.fire_points(None, from_s, to_s).await?;
+    let placed: std::collections::HashMap<String, Option<String>> = rows
+        .iter()
+        .map(|r| (r.id.to_string(), r.township.clone()))
+        .collect();
+    let points: Vec<FirePoint> = rows.iter().map(FireView::point).collect();
+    let mut names: Vec<String> = match store.township_boundaries().await? {
+        Some(b) => b
+            .townships
+            .split('、')
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => Vec::new(),
+    };
+    if let Some(t) = only {
+        names.retain(|n| n == t);
+    }
+    let rules = Rules::shipped();
+    Ok(lantian_fires::ledger_placed(
+        &points,
+        &names,
+        &rules,
+        &|p: &FirePoint| placed.get(&p.id).cloned().flatten(),
+    ))
+}
+
 /// The ledger of a year: per township (a township user: its own) and month.
 #[utoipa::path(get, path = "/api/v1/fires/ledger", tag = "fires", params(FiresQuery),
     responses(
@@ -657,29 +693,7 @@ pub async fn ledger(
 ) -> ApiResult<Response> {
     let township = township_of(&caller, q.township.as_deref())?;
     let (year, from, to) = year_range(q.year)?;
-    // Every point of the year: merging looks across townships.
-    let rows = s.store.fire_points(None, from, to).await?;
-    let placed: std::collections::HashMap<String, Option<String>> = rows
-        .iter()
-        .map(|r| (r.id.to_string(), r.township.clone()))
-        .collect();
-    let points: Vec<FirePoint> = rows.iter().map(FireView::point).collect();
-    let mut names: Vec<String> = match s.store.township_boundaries().await? {
-        Some(b) => b
-            .townships
-            .split('、')
-            .filter(|n| !n.is_empty())
-            .map(str::to_string)
-            .collect(),
-        None => Vec::new(),
-    };
-    if let Some(t) = &township {
-        names.retain(|n| n == t);
-    }
-    let rules = Rules::shipped();
-    let mut l = lantian_fires::ledger_placed(&points, &names, &rules, &|p: &FirePoint| {
-        placed.get(&p.id).cloned().flatten()
-    });
+    let mut l = fire_ledger(&s.store, from, to, township.as_deref()).await?;
     if let Some(t) = &township {
         l.areas.retain(|n, _| n == t);
         l.months.retain(|n, _| n == t);
