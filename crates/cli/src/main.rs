@@ -61,6 +61,8 @@ enum Command {
     /// The plan's measures as data: measures, draft.
     #[command(subcommand)]
     Plan(cmd::plan::Command),
+    /// Reports (日报, 月报, 年报, 应对评估) of a database, as PDF, xlsx or JSON.
+    Report(cmd::report::Args),
     /// The data review (数据审核): mark hours invalid, restore, list.
     #[command(subcommand)]
     Review(cmd::review::Command),
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
         Command::Fires(c) => cmd::fires::run(c),
         Command::Plan(c) => cmd::plan::run(c),
         Command::Review(c) => cmd::review::run(c),
+        Command::Report(a) => cmd::report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

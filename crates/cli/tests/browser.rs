@@ -864,6 +864,46 @@ async fn dashboard_in_headless_chromium() {
     assert!(row.contains("红灯任务"), "{row}");
     wait_for(&c, "#sc-departments tr", "scores-departments").await;
     shot(&c, "14-scores").await;
+    // 报告: the demo's monthly report, made in the background and archived
+    // with its PDF and workbook; its model carries the sample label.
+    c.goto(&format!("{base}/#/reports")).await.unwrap();
+    wait_for(&c, "#make-report", "reports-form").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    let monthly = loop {
+        let list = page_api(&c, "/api/v1/reports").await;
+        let done = list["reports"].as_array().and_then(|v| {
+            v.iter()
+                .find(|r| r["kind"] == "monthly" && r["state"] == "done")
+                .cloned()
+        });
+        if let Some(r) = done {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no monthly report: {list}"
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    // The demo runs live from 2015-01-08: its last month is January 2015.
+    assert_eq!(monthly["period"], "2015-01");
+    let model = page_api(&c, &format!("/api/v1/reports/{}/json", monthly["id"])).await;
+    assert!(
+        model["meta"]["sample"]
+            .as_str()
+            .is_some_and(|l| l.contains("示例数据")),
+        "{}",
+        model["meta"]
+    );
+    assert_eq!(model["stations"].as_array().map(Vec::len), Some(12));
+    c.refresh().await.unwrap();
+    wait_for(
+        &c,
+        "#reports tr[data-kind=monthly][data-state=done] a.pdf",
+        "reports-list",
+    )
+    .await;
+    shot(&c, "15-reports").await;
     c.close().await.unwrap();
 
     // A department's user: its own tasks only, and it reports on one.

@@ -546,3 +546,276 @@ fn forwarding_to_a_city_survives_the_city_being_killed() {
         );
     }
 }
+
+/// The model of a report as the golden files hold it: when and from which
+/// database it was made left out.
+fn report_model(db: &str, args: &[&str], dir: &Path) -> Value {
+    let out = dir.join("model.json");
+    let mut a = vec!["report"];
+    a.extend_from_slice(args);
+    a.extend(["--database", db, "--out", out.to_str().unwrap()]);
+    ok(&run(&a));
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let meta = v["meta"].as_object_mut().unwrap();
+    meta.remove("made_at");
+    meta.remove("source");
+    v
+}
+
+/// Reports from a fixed database: each model equals its committed golden
+/// JSON (`LANTIAN_BLESS=1` rewrites them), its figures are `assess
+/// --database`'s for the same period, the PDF's text holds the month's
+/// county PM2.5, and the workbook's cells are the model's. SQLite and
+/// PostgreSQL give the same models.
+#[test]
+fn reports_are_the_assessment_rendered() {
+    let dir = tempdir("reports");
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports");
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "monthly-2016-05",
+            &["monthly", "--month", "2016-05", "--format", "json"],
+        ),
+        (
+            "daily-2016-05-03",
+            &["daily", "--date", "2016-05-03", "--format", "json"],
+        ),
+        (
+            "annual-2016",
+            &["annual", "--year", "2016", "--format", "json"],
+        ),
+    ];
+    let files = fixture();
+    let mut first: Option<Vec<Value>> = None;
+    for db in databases(&dir, "reports") {
+        ok(&run(&[
+            "import",
+            "--database",
+            &db,
+            files.to_str().unwrap(),
+            "--quiet",
+        ]));
+        let models: Vec<Value> = cases
+            .iter()
+            .map(|(name, args)| {
+                let got = report_model(&db, args, &dir);
+                let path = golden.join(format!("{name}.json"));
+                if std::env::var("LANTIAN_BLESS").is_ok() && db.starts_with("sqlite") {
+                    std::fs::write(&path, serde_json::to_string_pretty(&got).unwrap() + "\n")
+                        .unwrap();
+                }
+                let want: Value = serde_json::from_slice(&std::fs::read(&path).unwrap())
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert_eq!(got, want, "{db}: {name} differs from {}", path.display());
+                got
+            })
+            .collect();
+        // The figures are assess's for the same period.
+        let assess: Value = serde_json::from_str(&ok(&run(&[
+            "assess",
+            "--database",
+            &db,
+            "--from",
+            "2016-05-01",
+            "--to",
+            "2016-05-31",
+            "--json",
+        ])))
+        .unwrap();
+        let m = &models[0];
+        assert_eq!(m["area"]["stats"][0]["pollutant"], "PM2.5");
+        assert_eq!(
+            m["area"]["stats"][0]["value"],
+            assess["area"]["pollutants"]["PM2.5"]["mean"]
+        );
+        assert_eq!(m["area"]["stats"][0]["value"], 56);
+        assert_eq!(
+            m["area"]["days"]["good_ratio"],
+            assess["area"]["good_ratio"]
+        );
+        assert_eq!(m["area"]["composite"], assess["area"]["composite_index"]);
+        assert_eq!(
+            m["area"]["days"]["by_level"],
+            serde_json::json!([1, 16, 6, 4, 3, 0])
+        );
+        // The month's calendar is the county's daily series.
+        let series = ok(&run(&[
+            "assess",
+            "--database",
+            &db,
+            "--series",
+            "daily",
+            "--from",
+            "2016-05-01",
+            "--to",
+            "2016-05-31",
+        ]));
+        let area_days: Vec<&str> = series.lines().filter(|l| l.starts_with("area,")).collect();
+        assert_eq!(m["calendar"].as_array().unwrap().len(), area_days.len());
+        for (day, line) in m["calendar"].as_array().unwrap().iter().zip(&area_days) {
+            let aqi = line.split(',').nth(3).unwrap();
+            assert_eq!(day["aqi"].to_string().replace("null", "NA"), aqi, "{line}");
+        }
+        // The brief's county AQI of 3 May is the series' (59, 良).
+        assert_eq!(models[1]["county"]["aqi"], 59);
+        assert_eq!(models[1]["county"]["category"], "良");
+        match &first {
+            None => first = Some(models.clone()),
+            Some(f) => assert_eq!(f, &models, "{db} made other models than SQLite"),
+        }
+        if !db.starts_with("sqlite") {
+            continue;
+        }
+        // The PDF: its text holds the month's county PM2.5 as assess has it.
+        let pdf = dir.join("m.pdf");
+        let out = ok(&run(&[
+            "report",
+            "monthly",
+            "--database",
+            &db,
+            "--month",
+            "2016-05",
+            "--out",
+            pdf.to_str().unwrap(),
+        ]));
+        assert!(out.contains("wrote"), "{out}");
+        let bytes = std::fs::read(&pdf).unwrap();
+        assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+        match Command::new("pdftotext")
+            .args([pdf.to_str().unwrap(), "-"])
+            .output()
+        {
+            Ok(t) if t.status.success() => {
+                let text = String::from_utf8_lossy(&t.stdout);
+                assert!(text.contains("PM2.5 月均浓度 56 µg/m³"), "{text}");
+                assert!(text.contains("泌阳县环境空气质量月报"), "{text}");
+                assert!(text.contains("第 1 页") || text.contains("第1页"), "{text}");
+            }
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("CI=true: pdftotext (poppler-utils) must be installed")
+            }
+            _ => eprintln!("SKIPPED: the PDF's text (install poppler-utils)"),
+        }
+        // The workbook: the 站点 sheet's cells are the model's stations.
+        let xlsx = dir.join("m.xlsx");
+        ok(&run(&[
+            "report",
+            "monthly",
+            "--database",
+            &db,
+            "--month",
+            "2016-05",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ]));
+        use calamine::{Data, Reader};
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+        let names = wb.sheet_names().to_vec();
+        assert_eq!(&names[..3], ["全县", "天数", "站点"], "{names:?}");
+        let sheet = wb.worksheet_range("站点").unwrap();
+        assert_eq!(sheet.get((1, 1)), Some(&Data::String("站点".into())));
+        assert_eq!(
+            sheet.get((1, 4)),
+            Some(&Data::String("PM2.5(µg/m³)".into()))
+        );
+        let stations = m["stations"].as_array().unwrap();
+        assert_eq!(sheet.height(), 2 + stations.len());
+        for (i, s) in stations.iter().enumerate() {
+            let row = 2 + i;
+            assert_eq!(
+                sheet.get((row, 1)),
+                Some(&Data::String(s["name"].as_str().unwrap().into()))
+            );
+            let num = |c: usize| match sheet.get((row, c)) {
+                Some(Data::Float(f)) => serde_json::json!(f),
+                other => panic!("{row},{c}: {other:?}"),
+            };
+            assert_eq!(num(4).as_f64(), s["pm25"].as_f64(), "{s}");
+            assert_eq!(num(10).as_f64(), s["composite"].as_f64(), "{s}");
+        }
+        let county = wb.worksheet_range("全县").unwrap();
+        assert_eq!(county.get((2, 0)), Some(&Data::String("PM2.5".into())));
+        assert_eq!(county.get((2, 3)), Some(&Data::Float(56.0)));
+    }
+    // With sand-dust marked and the CNEMC variant (dust kept in the day
+    // counts), the month's day counts and the year's day targets are still
+    // assess's.
+    let db = format!("sqlite://{}", dir.join("lantian.db").display());
+    ok(&run(&[
+        "review",
+        "mark",
+        "--database",
+        &db,
+        "--station",
+        "Dongsi",
+        "--from",
+        "2016-05-10",
+        "--to",
+        "2016-05-13",
+        "--reason",
+        "sand_dust",
+        "--note",
+        "沙尘",
+    ]));
+    let cfg = dir.join("dust.toml");
+    std::fs::write(&cfg, "review_dust_in_day_counts = true\n").unwrap();
+    for (config, flag) in [(None, None), (Some(&cfg), Some("--dust-in-day-counts"))] {
+        let mut a = vec!["monthly", "--month", "2016-05", "--format", "json"];
+        if let Some(c) = config {
+            a.extend(["--config", c.to_str().unwrap()]);
+        }
+        let m = report_model(&db, &a, &dir);
+        let mut q = vec![
+            "assess",
+            "--database",
+            &db,
+            "--from",
+            "2016-05-01",
+            "--to",
+            "2016-05-31",
+            "--json",
+        ];
+        q.extend(flag);
+        let want: Value = serde_json::from_str(&ok(&run(&q))).unwrap();
+        let days = &want["area"]["days"];
+        assert_eq!(m["area"]["days"]["valid"], days["valid"], "{flag:?}");
+        assert_eq!(m["area"]["days"]["good"], days["good"], "{flag:?}");
+        assert_eq!(
+            m["area"]["days"]["good_ratio"], want["area"]["good_ratio"],
+            "{flag:?}"
+        );
+        assert_eq!(
+            m["area"]["stats"][0]["value"], want["area"]["pollutants"]["PM2.5"]["mean"],
+            "{flag:?}"
+        );
+        assert!(m["meta"]["reviewed_out"].as_u64().unwrap() > 0);
+        // The calendar's levels are the days the counts take.
+        let good = m["calendar"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["level"].as_u64().is_some_and(|l| l <= 2))
+            .count();
+        assert_eq!(Some(good as u64), days["good"].as_u64(), "{flag:?}");
+    }
+    // A period without data is refused with the data's span.
+    let out = run(&[
+        "report",
+        "monthly",
+        "--database",
+        &db,
+        "--month",
+        "2019-01",
+        "--out",
+        "/dev/null",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no data in 2019-01-01..2019-01-31") && err.contains("2016-01-01"),
+        "{err}"
+    );
+    // A report without its period names the flag it needs.
+    let out = run(&["report", "annual", "--database", &db, "--out", "/dev/null"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --year"));
+}

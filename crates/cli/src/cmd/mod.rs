@@ -9,6 +9,7 @@ pub mod fires;
 pub mod hj212;
 pub mod import;
 pub mod plan;
+pub mod report;
 pub mod review;
 pub mod serve;
 pub mod simulate;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use chrono::{Days, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime};
 use lantian_assess::input::{self, Format, HourLabel, ReadOptions};
 use lantian_server::config::{Config, Overrides};
 use lantian_standards::pollutant::Unit;
@@ -334,6 +334,10 @@ pub fn run(a: Args) -> Result<()> {
     cfg.label = LABEL.into();
     cfg.analysis_every_s = 5;
     cfg.tickets_every_s = 30;
+    // The demo's data are of 2015–2016: a brief of yesterday has no data,
+    // so the schedule is off; the demo archives its history's reports
+    // itself once the server runs.
+    cfg.reports_every_s = 0;
     // Reporters' contacts are sealed with the master key: the demo makes
     // one for its run when none is given (its database is thrown away).
     if cfg.master_key.is_empty() {
@@ -372,6 +376,15 @@ pub fn run(a: Args) -> Result<()> {
         let now_local = (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc();
         fires::seed(&store, now_local).await?;
         ledger::seed(&store, now_local.date()).await?;
+        // Every report made from this database says its data are samples.
+        store
+            .put_document(
+                lantian_server::jobs::reports::DATA_LABEL,
+                LABEL,
+                "demo",
+                "the demo's sample label, printed on its reports",
+            )
+            .await?;
         drop(store);
 
         // A sample city platform: a second lantian, with the stations
@@ -412,7 +425,36 @@ pub fn run(a: Args) -> Result<()> {
             max_tries: 20,
         }];
 
+        let report_settings = cfg.report_settings()?;
+        let report_db = cfg.database.clone();
         let running = lantian_server::start(cfg).await?;
+        // The 报告 page has the reports of the history to show, made in the
+        // background while the demo runs: the brief of its last day, the
+        // report of its last month and (public) of the year before the
+        // replay, when the sample reaches back to it.
+        let brief = a.live_from.pred_opt().context("the day before live data")?;
+        let month = brief.with_day(1).context("the month before live data")?;
+        let mut periods = vec![
+            lantian_server::jobs::reports::Period::Month(month),
+            lantian_server::jobs::reports::Period::Day(brief),
+        ];
+        if a.live_from.year() > 2015 {
+            periods.push(lantian_server::jobs::reports::Period::Year(
+                a.live_from.year() - 1,
+            ));
+        }
+        tokio::spawn(async move {
+            let Ok(store) = Store::connect(&report_db).await else {
+                return;
+            };
+            for p in periods {
+                if let Err(e) =
+                    lantian_server::jobs::reports::make(&store, &report_settings, p, "demo", false).await
+                {
+                    eprintln!("demo report {}: {e:#}", p.key());
+                }
+            }
+        });
         // The pages have figures to show before their address is printed.
         eprintln!("computing the first figures…");
         while lantian_server::figures::current(&running.figures).is_none() {
