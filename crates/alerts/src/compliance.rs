@@ -79,9 +79,16 @@ pub struct Outcome {
     pub complied: usize,
     pub violations: usize,
     pub no_data: usize,
-    /// Mean load of the baseline hours and of the 24 h before, milli-units.
+    /// Per alert hour: the load and the baseline it was held to (the mean
+    /// of the same hour of the day over the baseline days), milli-units —
+    /// the evidence of each verdict.
+    pub loads: Vec<Option<i64>>,
+    pub baselines: Vec<Option<i64>>,
+    /// Mean load of the baseline hours, of the 24 h before and of the
+    /// alert's hours with data, milli-units.
     pub baseline_mean: Option<i64>,
     pub before_mean: Option<i64>,
+    pub during_mean: Option<i64>,
     /// Raised its load before the alert.
     pub raised_before: bool,
 }
@@ -120,10 +127,51 @@ fn mean(s: &Series, from: i64, to: i64) -> Option<i64> {
 /// Judges a firm's `hours` of an alert starting at `start_ms` for `count`
 /// hours under `action`.
 pub fn judge(s: &Series, action: Action, start_ms: i64, count: usize, set: &Settings) -> Outcome {
+    judge_spans(
+        s,
+        start_ms,
+        &[Span {
+            from_ms: start_ms,
+            hours: count,
+            action,
+        }],
+        set,
+    )
+}
+
+/// A stretch of an alert under one measure (an alert raised from yellow
+/// to orange has two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub from_ms: i64,
+    pub hours: usize,
+    pub action: Action,
+}
+
+/// Judges the hours of an alert that started at `start_ms` whose level —
+/// and so the firm's measure — changed along the way: each span's hours
+/// under its own action, all against the one baseline before the alert's
+/// start (a raise does not move the baseline). Spans follow each other;
+/// the verdicts are in the spans' order.
+pub fn judge_spans(s: &Series, start_ms: i64, spans: &[Span], set: &Settings) -> Outcome {
+    let count: usize = spans.iter().map(|x| x.hours).sum();
     let mut hours = Vec::with_capacity(count);
-    for i in 0..count as i64 {
-        let ms = start_ms + i * HOUR;
-        let v = match (s.at(ms), baseline_at(s, start_ms, ms, set)) {
+    let mut loads = Vec::with_capacity(count);
+    let mut baselines = Vec::with_capacity(count);
+    let (mut during_sum, mut during_n) = (0i64, 0i64);
+    for (action, ms) in spans
+        .iter()
+        .flat_map(|x| (0..x.hours as i64).map(move |i| (x.action, x.from_ms + i * HOUR)))
+    {
+        let load = s.at(ms);
+        let (bsum, bn) = baseline_at(s, start_ms, ms, set);
+        loads.push(load);
+        baselines.push((bn > 0).then(|| bsum / bn));
+        if let Some(l) = load {
+            during_sum += l;
+            during_n += 1;
+        }
+        let v = match (load, (bsum, bn)) {
             (None, _) => Verdict::NoData,
             (Some(_), (_, 0)) if !matches!(action, Action::None | Action::Voluntary) => {
                 Verdict::NoBaseline
@@ -160,6 +208,7 @@ pub fn judge(s: &Series, action: Action, start_ms: i64, count: usize, set: &Sett
         }
         _ => false,
     };
+    let during_mean = (during_n > 0).then(|| during_sum / during_n);
     let complied = hours.iter().filter(|v| **v == Verdict::Complied).count();
     let violations = hours
         .iter()
@@ -174,10 +223,41 @@ pub fn judge(s: &Series, action: Action, start_ms: i64, count: usize, set: &Sett
         complied,
         violations,
         no_data,
+        loads,
+        baselines,
         baseline_mean,
         before_mean,
+        during_mean,
         raised_before,
     }
+}
+
+/// The cut a measure asks of the baseline, percent: a stop all of it, a
+/// limit its percentage, a maximum load what lies above it; none and
+/// voluntary nothing (what such a firm cut is still reported).
+pub fn required_cut_percent(action: Action) -> u8 {
+    match action {
+        Action::None | Action::Voluntary => 0,
+        Action::Stop => 100,
+        Action::Limit(p) => p.min(100),
+        Action::MaxLoad(p) => 100u8.saturating_sub(p),
+    }
+}
+
+/// The cut achieved: 1 − during / baseline, in permille (‰, so percent with
+/// one decimal),
+/// rounded half away from zero (exact integer arithmetic; negative when the
+/// load rose). `None` without both means or with a zero baseline.
+pub fn achieved_cut_permille(baseline_mean: Option<i64>, during_mean: Option<i64>) -> Option<i64> {
+    let (b, d) = (baseline_mean? as i128, during_mean? as i128);
+    if b <= 0 {
+        return None;
+    }
+    // (b − d) / b × 1000, rounded half away from zero.
+    let n = (b - d) * 1000;
+    let (q, r) = (n / b, n % b);
+    let q = if 2 * r.abs() >= b { q + n.signum() } else { q };
+    Some(q as i64)
 }
 
 #[cfg(test)]
@@ -257,6 +337,67 @@ mod tests {
             Verdict::NoBaseline
         );
         assert_eq!(judge(&x, Action::Voluntary, t0, 72, &s).complied, 72);
+    }
+
+    /// An alert raised from yellow (limit 20 %) to orange (stop) after 24 h:
+    /// a firm that cut 20 % and kept at it complies for the yellow day and
+    /// is 应停未停 for the orange hours; the baseline stays the one before
+    /// the start, and the evidence (load, baseline) is kept per hour.
+    #[test]
+    fn a_raised_alert_judges_each_span_by_its_own_measure() {
+        let s = Settings::default();
+        let (x, t0) = series(1_000_000, 1_000_000, Some(800_000));
+        let spans = [
+            Span {
+                from_ms: t0,
+                hours: 24,
+                action: Action::Limit(20),
+            },
+            Span {
+                from_ms: t0 + 24 * HOUR,
+                hours: 48,
+                action: Action::Stop,
+            },
+        ];
+        let o = judge_spans(&x, t0, &spans, &s);
+        assert_eq!((o.complied, o.violations), (24, 48));
+        assert_eq!(o.hours[23], Verdict::Complied);
+        assert_eq!(o.hours[24], Verdict::NotStopped);
+        assert_eq!(
+            (o.loads[30], o.baselines[30]),
+            (Some(800_000), Some(1_000_000))
+        );
+        assert_eq!(o.during_mean, Some(800_000));
+        // Achieved 20.0 % of a required 100 % for the stop.
+        assert_eq!(
+            achieved_cut_permille(o.baseline_mean, o.during_mean),
+            Some(200)
+        );
+        assert_eq!(required_cut_percent(Action::Stop), 100);
+        assert_eq!(required_cut_percent(Action::MaxLoad(70)), 30);
+        assert_eq!(required_cut_percent(Action::Voluntary), 0);
+        // One span equals judge.
+        assert_eq!(
+            judge(&x, Action::Limit(20), t0, 24, &s),
+            judge_spans(&x, t0, &spans[..1], &s)
+        );
+    }
+
+    /// The achieved cut rounds half away from zero, and is negative when
+    /// the load rose.
+    #[test]
+    fn the_achieved_cut_rounds_exactly() {
+        assert_eq!(achieved_cut_permille(Some(3), Some(2)), Some(333));
+        assert_eq!(achieved_cut_permille(Some(3), Some(1)), Some(667));
+        assert_eq!(
+            achieved_cut_permille(Some(2000), Some(1999)),
+            Some(1),
+            "0.5 ‰ up"
+        );
+        assert_eq!(achieved_cut_permille(Some(2000), Some(2001)), Some(-1));
+        assert_eq!(achieved_cut_permille(Some(100), Some(120)), Some(-200));
+        assert_eq!(achieved_cut_permille(Some(0), Some(5)), None);
+        assert_eq!(achieved_cut_permille(None, Some(5)), None);
     }
 
     /// The baseline is the same hour of the day: a firm that runs only by

@@ -111,6 +111,16 @@ pub struct Config {
     pub alert_approve_red: String,
     /// Which bound of a forecast's AQI range counts: upper (default) or lower.
     pub forecast_range_bound: String,
+    /// Firms' compliance during an alert (`lantian_alerts::compliance`):
+    /// days of baseline (7), hours before the alert left out of it (24), the
+    /// share of its baseline a stopped firm may keep (10 %, standby) [M],
+    /// the slack on a limit (5 points) [M], and the rise in the 24 h before
+    /// the alert that flags raising the load (15 %).
+    pub compliance_baseline_days: i64,
+    pub compliance_skip_hours: i64,
+    pub compliance_stop_keep_percent: i64,
+    pub compliance_limit_slack_percent: i64,
+    pub compliance_raise_margin_percent: i64,
     /// `POST /api/v1/observations`: the largest body (bytes, default 8 MiB)
     /// and the most rows one call may carry (default 100,000).
     pub push_max_bytes: usize,
@@ -401,6 +411,11 @@ impl Default for Config {
             alert_approve_orange: "bureau".into(),
             alert_approve_red: "admin".into(),
             forecast_range_bound: "upper".into(),
+            compliance_baseline_days: 7,
+            compliance_skip_hours: 24,
+            compliance_stop_keep_percent: 10,
+            compliance_limit_slack_percent: 5,
+            compliance_raise_margin_percent: 15,
             push_max_bytes: 8 * 1024 * 1024,
             push_max_rows: 100_000,
             sources_every_s: 10,
@@ -490,6 +505,48 @@ impl Config {
             },
             bound,
         ))
+    }
+
+    /// The compliance thresholds, checked.
+    pub fn compliance_settings(&self) -> anyhow::Result<lantian_alerts::compliance::Settings> {
+        for (k, v, lo, hi) in [
+            (
+                "compliance_baseline_days",
+                self.compliance_baseline_days,
+                1,
+                60,
+            ),
+            ("compliance_skip_hours", self.compliance_skip_hours, 0, 240),
+            (
+                "compliance_stop_keep_percent",
+                self.compliance_stop_keep_percent,
+                0,
+                100,
+            ),
+            (
+                "compliance_limit_slack_percent",
+                self.compliance_limit_slack_percent,
+                0,
+                100,
+            ),
+            (
+                "compliance_raise_margin_percent",
+                self.compliance_raise_margin_percent,
+                0,
+                1000,
+            ),
+        ] {
+            if !(lo..=hi).contains(&v) {
+                anyhow::bail!("{k} = {v}: from {lo} to {hi}");
+            }
+        }
+        Ok(lantian_alerts::compliance::Settings {
+            baseline_days: self.compliance_baseline_days,
+            skip_hours: self.compliance_skip_hours,
+            stop_keep_percent: self.compliance_stop_keep_percent,
+            limit_slack_percent: self.compliance_limit_slack_percent,
+            raise_margin_percent: self.compliance_raise_margin_percent,
+        })
     }
 
     /// Defaults ← `file` ← `LANTIAN_*` environment ← flags.

@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod boundary;
+pub mod compliance;
 pub mod config;
 pub mod feed;
 pub mod figures;
@@ -190,6 +191,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let (approvers, bound) = cfg.alert_settings()?;
     http_state.approvers = Arc::new(approvers);
     http_state.forecast_bound = bound;
+    http_state.compliance = cfg.compliance_settings()?;
     http_state.feed = Some(feed.clone());
     http_state.node = cfg.node.clone();
     http_state.push_max_bytes = cfg.push_max_bytes.max(1024);

@@ -108,6 +108,33 @@ macro_rules! hand_over {
     }};
 }
 
+/// Streams the upload rows of query builder `q` to `f` (values unpacked or
+/// read from `vals`); the count.
+macro_rules! stream_uploads {
+    ($p:expr, $q:expr, $f:expr) => {{
+        let (p, mut q, f) = ($p, $q, $f);
+        // Rows without a packed copy are read from vals after the
+        // stream (one connection cannot serve two statements at once).
+        let mut later = Vec::new();
+        let mut n = 0;
+        {
+            let mut rows = q.build_query_as::<UploadRow>().fetch(p);
+            while let Some(r) = rows.try_next().await? {
+                n += 1;
+                if r.packed.is_some() {
+                    hand_over!(p, r, f);
+                } else {
+                    later.push(r);
+                }
+            }
+        }
+        for r in later {
+            hand_over!(p, r, f);
+        }
+        Ok(n)
+    }};
+}
+
 impl Store {
     /// Calls `f` with every stored upload of devices of `kind` with a command
     /// in `cns` (one row per upload: the values come packed), in the order
@@ -147,25 +174,44 @@ impl Store {
                 q.push(" AND u.data_time >= ");
                 q.push_bind(since);
             }
-            // Rows without a packed copy are read from vals after the
-            // stream (one connection cannot serve two statements at once).
-            let mut later = Vec::new();
-            let mut n = 0;
-            {
-                let mut rows = q.build_query_as::<UploadRow>().fetch(p);
-                while let Some(r) = rows.try_next().await? {
-                    n += 1;
-                    if r.packed.is_some() {
-                        hand_over!(p, r, f);
-                    } else {
-                        later.push(r);
-                    }
-                }
+            stream_uploads!(p, q, f)
+        })
+    }
+
+    /// [`Store::each_upload`] for the uploads of these devices with a
+    /// DataTime in `[from, to)` (UTC seconds), e.g. a firm's meters and
+    /// outlets over an alert and its baseline.
+    pub async fn each_upload_of(
+        &self,
+        devices: &[i64],
+        cns: &[i64],
+        from: i64,
+        to: i64,
+        f: &mut (dyn FnMut(StoredUpload<'_>) + Send),
+    ) -> Result<u64> {
+        use futures_util::TryStreamExt;
+        if devices.is_empty() || cns.is_empty() {
+            return Ok(0);
+        }
+        on!(self, bulk, |p| {
+            let mut q = QueryBuilder::new(
+                "SELECT device_id, cn, data_time, received_ms, packed FROM uploads WHERE device_id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for d in devices {
+                sep.push_bind(*d);
             }
-            for r in later {
-                hand_over!(p, r, f);
+            q.push(") AND cn IN (");
+            let mut sep = q.separated(", ");
+            for c in cns {
+                sep.push_bind(*c);
             }
-            Ok(n)
+            q.push(") AND data_time >= ");
+            q.push_bind(from);
+            q.push(" AND data_time < ");
+            q.push_bind(to);
+            q.push(" ORDER BY device_id, cn, data_time");
+            stream_uploads!(p, q, f)
         })
     }
 

@@ -63,6 +63,8 @@ pub struct HttpState {
     pub approvers: Arc<lantian_alerts::lifecycle::Approvers>,
     /// Which bound of a forecast's AQI range counts.
     pub forecast_bound: lantian_alerts::Bound,
+    /// Firms' compliance during an alert.
+    pub compliance: lantian_alerts::compliance::Settings,
     /// The commit feed (pushed observations are announced on it), when
     /// the server runs one.
     pub feed: Option<crate::feed::Sender>,
@@ -100,6 +102,7 @@ impl HttpState {
             reports_per_hour: 5,
             approvers: Arc::default(),
             forecast_bound: lantian_alerts::Bound::Upper,
+            compliance: lantian_alerts::compliance::Settings::default(),
             feed: None,
             node: "node".into(),
             push_max_bytes: 8 * 1024 * 1024,
@@ -222,6 +225,7 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(alerts::step))
         .routes(routes!(alerts::public))
         .routes(routes!(alerts::measures))
+        .routes(routes!(alerts::compliance))
         .routes(routes!(public_reports::report))
         .routes(routes!(public_reports::status))
         .routes(routes!(public_reports::photo))

@@ -80,6 +80,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/webhooks", "", "AAAAA--"),
     ("GET", "/api/v1/forecasts", "", "AAAAA-A"),
     ("GET", "/api/v1/alerts", "", "AAAAA-A"),
+    ("GET", "/api/v1/alerts/999/compliance", "", "AAAAA--"),
     (
         "POST",
         "/api/v1/forecasts",

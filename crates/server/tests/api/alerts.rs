@@ -384,3 +384,374 @@ async fn a_firm_sees_its_measures_for_each_level() {
     assert_eq!(st, 403, "another firm's");
     srv.shutdown().await.unwrap();
 }
+
+/// Compliance from the stored data, on both backends: an alert issued
+/// yellow 10 hours ago, raised to orange 4 h 10 min later and lifted after
+/// 8 hours; six firms — one whose CEMS load fell to 4 % (complied with the
+/// stop), one whose meter ran on (应限不限 in the yellow hours, 应停未停 in
+/// the orange), one that cut 25 %, one that raised its load the day before,
+/// one offline, one without devices — judged hour by hour against the
+/// same hours of the week before, the evidence kept; a township sees its
+/// own firms only, a firm itself, and a reviewer none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compliance_is_judged_from_the_stored_loads() {
+    use lantian_sources::power::MeterRole;
+    use lantian_sources::register::{Firm, GradeEntry, Meter, Outlet};
+    use lantian_store::alerts::{AlertMove, NewAlert};
+    use lantian_store::{Batch, UploadRec, ValueRec};
+    const H: i64 = 3_600_000;
+    for url in databases("alerts_compliance").await {
+        let (srv, store) = start(&url).await;
+        let a = srv.http_addr;
+        let now = chrono::Utc::now().timestamp_millis();
+        let t0 = now.div_euclid(H) * H - 10 * H;
+        let code = |n: u32| {
+            lantian_types::CreditCode::complete(&format!("91411726MA40001{n:02}"))
+                .unwrap()
+                .to_string()
+        };
+        let mut ids = Vec::new();
+        for i in 1..=5 {
+            let mut d = device(&format!("LTCOMP000000{i}"), "123456", "hj212");
+            d.kind = "cems".parse().unwrap();
+            d.site.kind = "outlet".parse().unwrap();
+            d.site.assessment = false;
+            ids.push(store.add_device(&d, "test").await.unwrap());
+        }
+        let firm = |n: u32, grade: &str, township: &str, dev: Option<usize>, meter: bool| Firm {
+            credit_code: code(n),
+            name: format!("示例企业{n}"),
+            township: township.into(),
+            industry: "C3011".into(),
+            key_industry: "水泥".into(),
+            grades: vec![GradeEntry {
+                industry: "水泥".into(),
+                grade: lantian_sources::grade::Grade::parse(grade).unwrap(),
+                valid_from: None,
+                valid_to: None,
+                document: "豫环文〔2026〕1号".into(),
+            }],
+            outlets: match dev {
+                Some(i) if !meter => vec![Outlet {
+                    code: "DA001".into(),
+                    name: "窑炉".into(),
+                    mn: Some(format!("LTCOMP000000{i}")),
+                    height_m: None,
+                    source_type: String::new(),
+                    line: String::new(),
+                }],
+                _ => Vec::new(),
+            },
+            meters: match dev {
+                Some(i) if meter => vec![Meter {
+                    code: "M1".into(),
+                    name: "生产线".into(),
+                    role: MeterRole::Production,
+                    rated_kw: lantian_sources::num::Fixed::parse("300").unwrap(),
+                    mn: Some(format!("LTCOMP000000{i}")),
+                    factor: "d20001".into(),
+                    of: String::new(),
+                }],
+                _ => Vec::new(),
+            },
+            sample: true,
+            ..Firm::default()
+        };
+        for f in [
+            firm(1, "D", "羊册镇", Some(1), false),
+            firm(2, "D", "羊册镇", Some(2), true),
+            firm(3, "C", "羊册镇", Some(3), true),
+            firm(4, "C", "羊册镇", Some(4), true),
+            firm(5, "D", "羊册镇", Some(5), true),
+            firm(6, "C", "泌水街道", None, true),
+        ] {
+            store.put_firm(&f, None, "t").await.unwrap();
+        }
+        // Eight days of baseline, the day before and the eight alert hours.
+        let mut batch = Batch::default();
+        let up = |dev: usize, cn: i64, ms: i64, vals: &[(&str, &str, String)]| UploadRec {
+            device_id: ids[dev - 1],
+            mn: format!("LTCOMP000000{dev}"),
+            cn,
+            data_time: ms / 1000,
+            qn: None,
+            received_ms: now,
+            late: false,
+            values: vals
+                .iter()
+                .map(|(c, f, v)| ValueRec {
+                    code: c.to_string(),
+                    field: f.to_string(),
+                    num: v.parse().ok(),
+                    raw: v.clone(),
+                    flag: Some("N".into()),
+                })
+                .collect(),
+        };
+        for k in -(8 * 24)..8i64 {
+            let h = t0 + k * H;
+            let during = k >= 0;
+            let day_before = (-24..0).contains(&k);
+            // 1: NOx 100 mg/m³ at 50,000 m³/h (5 kg/h), then 2,000 m³/h.
+            let flow = if during { "2000" } else { "50000" };
+            batch.uploads.push(up(
+                1,
+                2061,
+                h,
+                &[
+                    ("a21002", "Avg", "100".into()),
+                    ("a00000", "Avg", flow.into()),
+                ],
+            ));
+            // 2: 200 kW throughout, as real-time samples every 15 minutes.
+            for q in 0..4 {
+                batch.uploads.push(up(
+                    2,
+                    2011,
+                    h + q * 900_000,
+                    &[("d20001", "Rtd", "200.0".into())],
+                ));
+            }
+            // 3: 200 kW, then 150 (a 25 % cut).
+            let v = if during { "150" } else { "200" };
+            batch
+                .uploads
+                .push(up(3, 2061, h, &[("d20001", "Avg", v.into())]));
+            // 4: 200 kW, 260 the day before, then 160.
+            let v = if during {
+                "160"
+            } else if day_before {
+                "260"
+            } else {
+                "200"
+            };
+            batch
+                .uploads
+                .push(up(4, 2061, h, &[("d20001", "Avg", v.into())]));
+            // 5: 200 kW until the alert, then silent.
+            if !during {
+                batch
+                    .uploads
+                    .push(up(5, 2061, h, &[("d20001", "Avg", "200".into())]));
+            }
+        }
+        store.write_batch(&batch, "test").await.unwrap();
+        // The alert: issued yellow at t0, orange at t0 + 4 h 10 min, lifted at t0 + 8 h.
+        let id = store
+            .propose_alert(
+                &NewAlert {
+                    level: "yellow".into(),
+                    origin: "classifier".into(),
+                    basis_level: "yellow".into(),
+                    notice_doc: None,
+                    notice_level: None,
+                    forecast_batch: None,
+                    sample: true,
+                },
+                "chen",
+                "",
+                t0 - 2 * H,
+            )
+            .await
+            .unwrap();
+        let mv = |version: i64, from: &str, step: &str, to: &str, level: &str| AlertMove {
+            id,
+            version,
+            from: from.into(),
+            step: step.into(),
+            to: to.into(),
+            level: level.into(),
+            ..AlertMove::default()
+        };
+        store
+            .move_alert(
+                &mv(1, "proposed", "approve", "approved", "yellow"),
+                "chen",
+                "",
+                t0 - H,
+            )
+            .await
+            .unwrap();
+        let mut issue = mv(2, "approved", "issue", "issued", "yellow");
+        issue.document_no = Some("泌环攻坚〔2026〕9号".into());
+        issue.starts = true;
+        store.move_alert(&issue, "chen", "", t0).await.unwrap();
+        store
+            .move_alert(
+                &mv(3, "issued", "adjust", "issued", "orange"),
+                "chen",
+                "升级",
+                t0 + 4 * H + 600_000,
+            )
+            .await
+            .unwrap();
+        let mut lift = mv(4, "issued", "lift", "lifted", "orange");
+        lift.ends = true;
+        store
+            .move_alert(&lift, "chen", "解除", t0 + 8 * H)
+            .await
+            .unwrap();
+
+        let boss = user_with_token(&store, "chen", "bureau", None).await;
+        let path = format!("/api/v1/alerts/{id}/compliance");
+        let (st, c) = call(a, "GET", &path, &boss, "").await;
+        assert_eq!(st, 200, "{url}: {c}");
+        assert_eq!(
+            (c["hours"].as_u64(), c["lifted"].as_bool()),
+            (Some(8), Some(true)),
+            "{c}"
+        );
+        let row = |n: u32| {
+            c["firms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["credit_code"] == code(n))
+                .cloned()
+                .unwrap_or_else(|| panic!("firm {n} in {c}"))
+        };
+        let f1 = row(1);
+        assert_eq!(
+            (
+                f1["basis"].as_str(),
+                f1["unit"].as_str(),
+                f1["verdict"].as_str()
+            ),
+            (Some("cems:a21002"), Some("kg/h"), Some("complied")),
+            "{f1}"
+        );
+        assert_eq!(
+            (f1["complied"].as_u64(), f1["compliance_rate"].as_str()),
+            (Some(8), Some("100.0"))
+        );
+        assert_eq!(
+            (f1["baseline_mean"].as_str(), f1["during_mean"].as_str()),
+            (Some("5"), Some("0.2"))
+        );
+        assert_eq!(
+            (
+                f1["achieved_cut_percent"].as_str(),
+                f1["required_cut_percent"].as_u64()
+            ),
+            (Some("96.0"), Some(100))
+        );
+        let spans: Vec<String> = f1["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}:{}:{}",
+                    s["level"].as_str().unwrap(),
+                    s["action"].as_str().unwrap(),
+                    s["hours"]
+                )
+            })
+            .collect();
+        assert_eq!(spans, ["yellow:limit:5", "orange:stop:3"]);
+        let f2 = row(2);
+        assert_eq!(
+            (
+                f2["basis"].as_str(),
+                f2["verdict"].as_str(),
+                f2["violations"].as_u64()
+            ),
+            (Some("electricity"), Some("violated"), Some(8)),
+            "{f2}"
+        );
+        assert_eq!(
+            (f2["not_limited"].as_u64(), f2["not_stopped"].as_u64()),
+            (Some(5), Some(3))
+        );
+        assert_eq!(
+            (
+                f2["hours"][0]["load"].as_str(),
+                f2["hours"][0]["baseline"].as_str(),
+                f2["hours"][0]["verdict"].as_str()
+            ),
+            (Some("200"), Some("200"), Some("not_limited"))
+        );
+        assert_eq!(f2["hours"][5]["verdict"], "not_stopped");
+        assert_eq!(
+            (
+                f2["compliance_rate"].as_str(),
+                f2["achieved_cut_percent"].as_str()
+            ),
+            (Some("0.0"), Some("0.0"))
+        );
+        let f3 = row(3);
+        assert_eq!(
+            (
+                f3["verdict"].as_str(),
+                f3["achieved_cut_percent"].as_str(),
+                f3["required_cut_percent"].as_u64()
+            ),
+            (Some("complied"), Some("25.0"), Some(20)),
+            "{f3}"
+        );
+        let f4 = row(4);
+        assert_eq!(
+            (
+                f4["verdict"].as_str(),
+                f4["raised_before"].as_bool(),
+                f4["before_mean"].as_str()
+            ),
+            (Some("raised_before"), Some(true), Some("260")),
+            "{f4}"
+        );
+        assert_eq!(
+            f4["complied"], 8,
+            "judged against the week before, not the raised day"
+        );
+        let f5 = row(5);
+        assert_eq!(
+            (
+                f5["verdict"].as_str(),
+                f5["no_data"].as_u64(),
+                f5["compliance_rate"].is_null()
+            ),
+            (Some("no_data"), Some(8), true),
+            "{f5}"
+        );
+        assert_eq!(row(6)["basis"], "none");
+        let s = &c["summary"];
+        assert_eq!(
+            (
+                s["firms"].as_u64(),
+                s["complied"].as_u64(),
+                s["violated"].as_u64(),
+                s["raised_before"].as_u64(),
+                s["no_data"].as_u64(),
+                s["compliance_rate"].as_str()
+            ),
+            (Some(6), Some(2), Some(1), Some(1), Some(2), Some("75.0")),
+            "{s}"
+        );
+        // Scopes: the township its five, a firm itself, a reviewer none.
+        let town = user_with_token(&store, "yangce", "township", Some("羊册镇")).await;
+        let (_, t) = call(a, "GET", &path, &town, "").await;
+        assert_eq!(t["firms"].as_array().unwrap().len(), 5, "{t}");
+        let neighbour = user_with_token(&store, "mishui", "township", Some("泌水街道")).await;
+        let (_, t) = call(a, "GET", &path, &neighbour, "").await;
+        let names: Vec<&str> = t["firms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["示例企业6"]);
+        let own = user_with_token(&store, "qiye2", "enterprise", Some(&code(2))).await;
+        let (_, t) = call(a, "GET", &path, &own, "").await;
+        assert_eq!(t["firms"].as_array().unwrap().len(), 1);
+        assert_eq!(t["firms"][0]["verdict"], "violated");
+        let rev = user_with_token(&store, "shen", "reviewer", None).await;
+        assert_eq!(call(a, "GET", &path, &rev, "").await.0, 403);
+        assert_eq!(
+            call(a, "GET", "/api/v1/alerts/999/compliance", &boss, "")
+                .await
+                .0,
+            404
+        );
+        srv.shutdown().await.unwrap();
+    }
+}

@@ -77,6 +77,7 @@ const EXPECTED: &[(&str, &str, bool)] = &[
     ("post", "/api/v1/alerts", false),
     ("get", "/api/v1/alerts/{id}", false),
     ("post", "/api/v1/alerts/{id}/steps", false),
+    ("get", "/api/v1/alerts/{id}/compliance", false),
     ("get", "/api/v1/public/alert", true),
     ("get", "/api/v1/enterprises/{code}/measures", false),
     ("post", "/api/v1/public/reports", true),

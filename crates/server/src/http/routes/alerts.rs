@@ -746,7 +746,7 @@ pub async fn measures(
     caller: Caller,
     Path(code): Path<String>,
 ) -> ApiResult<Response> {
-    use lantian_alerts::measures::{Action as M, Templates, White, with_white};
+    use lantian_alerts::measures::{Action as M, Templates};
     let f = s
         .store
         .firm(&code)
@@ -761,23 +761,11 @@ pub async fn measures(
         .iter()
         .find(|w| w.valid_from.is_none_or(|d| today >= d) && w.valid_to.is_none_or(|d| today <= d));
     let t = Templates::default();
-    let g = grade.map_or("none", |g| g.as_str());
     let measures = [Level::Yellow, Level::Orange, Level::Red]
         .into_iter()
         .map(|level| {
-            let by_grade = t.measure(g, level);
-            let w = white.map(|w| White {
-                max_load: w.max_load_pct.and_then(|p| {
-                    p.to_string()
-                        .split('.')
-                        .next()
-                        .and_then(|x| x.parse::<u8>().ok())
-                }),
-                // A ceiling that does not read as a level exempts at none.
-                ceiling: Level::parse(&w.level_ceiling).unwrap_or(Level::None),
-            });
-            let act = with_white(by_grade, w, level);
-            let (name, percent) = match act {
+            let m = crate::compliance::measure_of(&f, level, today, &t);
+            let (name, percent) = match m.action {
                 M::None => ("none", None),
                 M::Voluntary => ("voluntary", None),
                 M::Limit(p) => ("limit", Some(p)),
@@ -789,12 +777,8 @@ pub async fn measures(
                 level_zh: level.name_zh().into(),
                 action: name.into(),
                 percent,
-                action_zh: act.name_zh(),
-                basis: if act != by_grade {
-                    format!("白名单：{}", white.map_or("", |w| w.category.as_str()))
-                } else {
-                    format!("绩效分级 {g}（模板 {}）", t.version)
-                },
+                action_zh: m.action.name_zh(),
+                basis: m.basis,
             }
         })
         .collect();
@@ -814,5 +798,123 @@ pub async fn measures(
         measures,
         in_force,
         sample: f.sample,
+    }))
+}
+
+/// The thresholds the compliance was judged with.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ComplianceSettings {
+    pub baseline_days: i64,
+    pub skip_hours: i64,
+    pub stop_keep_percent: i64,
+    pub limit_slack_percent: i64,
+    pub raise_margin_percent: i64,
+}
+
+/// The county's firms over the alert, in counts.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ComplianceSummary {
+    pub firms: usize,
+    pub complied: usize,
+    pub violated: usize,
+    pub raised_before: usize,
+    pub no_data: usize,
+    /// Complied hours of all hours judged, percent with one decimal.
+    pub compliance_rate: Option<String>,
+}
+
+/// Firms' compliance over an alert: while it is in force the figures grow
+/// hour by hour; once lifted it is the episode's evaluation (per firm: its
+/// compliance rate and the cut achieved against the cut required).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ComplianceView {
+    pub alert: AlertView,
+    /// The first and the last hour judged (their starts, Beijing time).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub hours: usize,
+    /// Lifted: the figures are final.
+    pub lifted: bool,
+    pub settings: ComplianceSettings,
+    pub summary: ComplianceSummary,
+    pub firms: Vec<crate::compliance::FirmCompliance>,
+}
+
+/// Firms' compliance during an alert (and, once lifted, its evaluation):
+/// each firm the caller may see (the bureau and departments every firm, a
+/// township its own, a firm itself), judged hour by hour against its
+/// baseline under its measure for the level in force — complied,
+/// 应停未停, 应限不限 or no data — with each hour's load and baseline as the
+/// evidence, and whether it raised its load in the 24 h before.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/compliance", tag = "alerts",
+    params(("id" = i64, Path, description = "The alert's id")),
+    responses(
+        (status = 200, description = "The firms' compliance", body = ComplianceView),
+        (status = 401, description = "No session or token"),
+        (status = 403, description = "A role that sees no firms"),
+        (status = 404, description = "No such alert"),
+        (status = 503, description = "Not now: the database is busy; try again (Retry-After)")
+    ))]
+pub async fn compliance(
+    State(s): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    use crate::compliance as c;
+    caller.may(Action::ReadAlerts, Object::County)?;
+    let firms = super::enterprises::visible(&s, &caller).await?;
+    let a = one(&s, id).await?;
+    let steps = s.store.alert_history(id).await?;
+    let set = s.compliance;
+    let (first, spans) =
+        c::spans_of(&a, &steps, now_ms()).unwrap_or((a.start_ms.unwrap_or(0), Vec::new()));
+    let hours: usize = spans.iter().map(|x| x.1).sum();
+    let refs: Vec<&lantian_sources::register::Firm> = firms.iter().map(|f| &f.firm).collect();
+    let rows = if hours == 0 {
+        Vec::new()
+    } else {
+        const HOUR: i64 = 3_600_000;
+        let base_from = first - (set.skip_hours + set.baseline_days * 24) * HOUR;
+        let count = ((first - base_from) / HOUR) as usize + hours;
+        let loads = c::loads(&s.store, &refs, base_from, count).await?;
+        let day = lantian_types::time::beijing_ms(first)
+            .map_or_else(|| now_beijing().date(), |t| t.date());
+        c::judge(&refs, &loads, first, &spans, day, &set)
+    };
+    let (judged, ok) = rows.iter().fold((0i64, 0i64), |(j, k), r| {
+        (
+            j + (r.complied + r.violations) as i64,
+            k + r.complied as i64,
+        )
+    });
+    let n = |v: &str| rows.iter().filter(|r| r.verdict == v).count();
+    let last = spans.last().map(|x| x.0 + (x.1 as i64 - 1) * 3_600_000);
+    let label = |ms: i64| {
+        lantian_types::time::beijing_ms(ms).map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+    };
+    Ok(json(&ComplianceView {
+        alert: AlertView::of(&a),
+        from: (hours > 0).then(|| label(first)).flatten(),
+        to: last.and_then(label),
+        hours,
+        lifted: a.state == "lifted",
+        settings: ComplianceSettings {
+            baseline_days: set.baseline_days,
+            skip_hours: set.skip_hours,
+            stop_keep_percent: set.stop_keep_percent,
+            limit_slack_percent: set.limit_slack_percent,
+            raise_margin_percent: set.raise_margin_percent,
+        },
+        summary: ComplianceSummary {
+            firms: rows.len(),
+            complied: n("complied"),
+            violated: n("violated"),
+            raised_before: n("raised_before"),
+            no_data: n("no_data"),
+            compliance_rate: (judged > 0).then(|| {
+                rust_decimal::Decimal::new((ok * 1000 * 2 + judged) / (2 * judged), 1).to_string()
+            }),
+        },
+        firms: rows,
     }))
 }

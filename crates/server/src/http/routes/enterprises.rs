@@ -108,7 +108,7 @@ fn summary(sf: &StoredFirm, live: Option<&FirmLive>, alarms: i64) -> FirmSummary
 }
 
 /// The firms this caller may see.
-async fn visible(s: &HttpState, caller: &Caller) -> ApiResult<Vec<StoredFirm>> {
+pub(crate) async fn visible(s: &HttpState, caller: &Caller) -> ApiResult<Vec<StoredFirm>> {
     caller.may(Action::ReadSources, own_object(&caller.scope))?;
     Ok(s.store
         .firms()
