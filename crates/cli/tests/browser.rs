@@ -435,8 +435,8 @@ async fn dashboard_in_headless_chromium() {
         .unwrap();
     assert_eq!(
         rows.len(),
-        21,
-        "12 stations, 8 sample CEMS stacks and one sample meter"
+        27,
+        "12 stations, 8 sample CEMS stacks, one sample 分表计电 meter and the six production meters the alert's compliance is judged on"
     );
     let text = c
         .find(Locator::Css("#devices"))
@@ -452,7 +452,7 @@ async fn dashboard_in_headless_chromium() {
         .find_all(Locator::Css("#devices button[data-toggle]"))
         .await
         .unwrap();
-    assert_eq!(buttons.len(), 21, "one disable button per device");
+    assert_eq!(buttons.len(), 27, "one disable button per device");
     assert!(c.find(Locator::Css("#device-form")).await.is_ok());
     assert!(c.find(Locator::Css("#device-csv")).await.is_ok());
     // Forwarding up to the demo's sample city platform: connected, acknowledged.
@@ -804,7 +804,37 @@ async fn dashboard_in_headless_chromium() {
         Some("orange"),
         "the forecast gives orange"
     );
+    // The firms' compliance: the one that ran on is 未落实, with its
+    // evidence chart; the one that stopped 落实.
+    wait_for(&c, "#compliance tr[data-verdict=violated]", "compliance").await;
+    wait_for(&c, "#evidence-chart canvas", "evidence-chart").await;
+    let table = c
+        .find(Locator::Css("#compliance"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        table.contains("示例石灰厂")
+            && table.contains("应停未停")
+            && table.contains("示例化工有限公司"),
+        "{table}"
+    );
+    assert!(
+        c.find(Locator::Css("#compliance tr[data-verdict=raised_before]"))
+            .await
+            .is_ok(),
+        "the foundry raised its load the day before"
+    );
     shot(&c, "11-alerts").await;
+    c.execute(
+        "document.querySelector('#compliance').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(&c, "11b-alerts-compliance").await;
 
     // 火点: the sample points on the synthetic township squares, the
     // ledger by township (羊册镇: the verified straw point, 500,000), the

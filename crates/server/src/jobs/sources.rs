@@ -238,12 +238,20 @@ impl Supervisor {
         self.reload_marks(store).await?;
         const KINDS: [&str; 5] = ["cems", "fume", "electricity", "vocs", "other"];
         // The window is of the data's own clock: the latest hour any
-        // outlet sent.
+        // outlet sent (a meter is not an outlet: meters whose clock runs
+        // ahead, or hourly loads stored for an alert's compliance, must not
+        // push every stack's hours out of the window); the meters' own
+        // latest only when no outlet has sent anything.
         let mut latest = i64::MIN;
-        for kind in KINDS {
+        for kind in KINDS.iter().filter(|k| **k != "electricity") {
             if let Some(t) = store.latest_data_time(kind).await? {
                 latest = latest.max(t);
             }
+        }
+        if latest == i64::MIN
+            && let Some(t) = store.latest_data_time("electricity").await?
+        {
+            latest = t;
         }
         if latest == i64::MIN {
             return Ok(());

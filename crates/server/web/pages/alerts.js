@@ -8,6 +8,7 @@ import { api, session } from '../lib/api.js';
 import { chart } from '../lib/charts.js';
 import { t } from '../lib/i18n.js';
 import { html, nothing } from '../lib/ui.js';
+import { sampleNote } from './sources.js';
 
 /** The official colours of the alert levels. */
 const LEVEL_ZH = { yellow: '黄色', orange: '橙色', red: '红色' };
@@ -28,6 +29,53 @@ function forecastChart(el, days) {
     series: [{ type: 'bar', data: days.map(d => ({ value: d.aqi, itemStyle: { color: d.aqi > 300 ? '#7E0023' : d.aqi > 200 ? '#99004C' : d.aqi > 150 ? '#FF0000' : d.aqi > 100 ? '#FF7E00' : '#FFFF00' } })),
       markLine: { symbol: 'none', data: [150, 200, 300].map(y => ({ yAxis: y })), lineStyle: { type: 'dashed', color: '#667' } } }],
   });
+}
+
+/** A firm's hours during the alert: its load against its baseline, the
+ * violating hours marked. */
+function evidenceChart(el, f) {
+  const bad = f.hours.map(h => (h.verdict === 'not_stopped' || h.verdict === 'not_limited') ? h.load : null);
+  chart(el, {
+    grid: { left: 50, right: 20, top: 30, bottom: 30 },
+    legend: { data: [t('al.load'), t('al.baseline'), t('al.violation')] },
+    xAxis: { type: 'category', data: f.hours.map(h => h.hour.slice(5)) },
+    yAxis: { type: 'value', name: f.unit, min: 0 },
+    series: [
+      { name: t('al.load'), type: 'line', data: f.hours.map(h => h.load) },
+      { name: t('al.baseline'), type: 'line', lineStyle: { type: 'dashed' }, data: f.hours.map(h => h.baseline) },
+      { name: t('al.violation'), type: 'scatter', symbolSize: 8, itemStyle: { color: '#d7191c' }, data: bad },
+    ],
+  });
+}
+
+/** Firms' compliance over an alert (its evaluation once lifted). */
+function complianceCard(c, pick) {
+  const VERDICT = { complied: 'ok', violated: 'bad', raised_before: 'bad', no_data: 'muted' };
+  const chosen = c.firms.find(f => f.credit_code === pick) || c.firms.find(f => f.verdict === 'violated') || c.firms[0];
+  return html`${sampleNote(c.firms)}<div class="card scroll" id="compliance"><h2>${c.lifted ? t('al.evaluation') : t('al.compliance')} · #${c.alert.id}</h2>
+    <p class="muted">${c.from ?? ''} – ${c.to ?? ''} · ${c.hours} ${t('al.hours')} · ${t('al.baselineis')} ${c.settings.baseline_days} ${t('al.days')}
+      · ${t('al.rate')} <b>${c.summary.compliance_rate ?? '—'}%</b> · ${t('al.complied')} ${c.summary.complied} · ${t('al.violated')} ${c.summary.violated} · ${t('al.raised')} ${c.summary.raised_before} · ${t('al.nodata')} ${c.summary.no_data}</p>
+    ${c.firms.length ? html`<table><thead><tr><th>${t('al.firm')}</th><th>${t('al.measure')}</th><th>${t('al.basis')}</th><th class="n">${t('al.complied')}</th><th class="n">${t('al.violations')}</th><th class="n">${t('al.nodata')}</th><th class="n">${t('al.rate')} %</th><th class="n">${t('al.required')} %</th><th class="n">${t('al.achieved')} %</th><th>${t('al.verdict')}</th></tr></thead>
+      <tbody>${c.firms.map(f => html`<tr data-firm=${f.credit_code} data-verdict=${f.verdict} style=${`cursor:pointer${f === chosen ? ';background:#eef3fb' : ''}`} @click=${() => { compliancePick = f.credit_code; showCompliance(); }}>
+        <td>${f.name}${f.sample ? html` <span class="tag">${t('src.sampletag')}</span>` : ''}<div class="muted">${f.township}</div></td>
+        <td>${f.spans.map(x => `${x.level_zh}：${x.action_zh}`).join('；')}</td>
+        <td>${f.basis === 'electricity' ? t('al.byelec') : f.basis.startsWith('cems:') ? `CEMS ${f.basis.slice(5)}` : '—'}</td>
+        <td class="n">${f.complied}</td><td class="n">${f.violations}${f.not_stopped ? html`<div class="muted">${t('al.notstopped')} ${f.not_stopped}</div>` : ''}${f.not_limited ? html`<div class="muted">${t('al.notlimited')} ${f.not_limited}</div>` : ''}</td><td class="n">${f.no_data}</td>
+        <td class="n">${f.compliance_rate ?? '—'}</td><td class="n">${f.required_cut_percent}</td><td class="n">${f.achieved_cut_percent ?? '—'}</td>
+        <td class=${VERDICT[f.verdict]}>${f.verdict_zh}${f.raised_before && f.verdict !== 'raised_before' ? html`<div class="bad">${t('al.raised')}</div>` : ''}</td></tr>`)}</tbody></table>
+      ${chosen ? html`<h3>${chosen.name} · ${t('al.evidence')}（${chosen.unit || '—'}）</h3><div id="evidence-chart" class="chart"></div>` : ''}` : nothing(t('al.nofirms'))}</div>`;
+}
+
+let compliancePick = null;
+let complianceShown = null;
+
+function showCompliance() {
+  const { el, c } = complianceShown || {};
+  if (!el || !c) return;
+  render(complianceCard(c, compliancePick), el);
+  const f = c.firms.find(x => x.credit_code === compliancePick) || c.firms.find(x => x.verdict === 'violated') || c.firms[0];
+  const ch = el.querySelector('#evidence-chart');
+  if (ch && f) evidenceChart(ch, f);
 }
 
 async function post(main, path, body) {
@@ -79,8 +127,22 @@ export async function show(main) {
       <form class="stack" id="forecast-form" @submit=${e => { e.preventDefault(); const fm = new FormData(e.target); post(main, '/api/v1/forecasts', { source: fm.get('source'), csv: fm.get('csv') }); }}>
         <select name="source"><option value="city">${t('al.city')}</option><option value="province">${t('al.province')}</option><option value="county">${t('al.county')}</option><option value="consult">${t('al.consult')}</option></select>
         <textarea name="csv" rows="5" placeholder="2026-12-03,180-220,PM2.5,none"></textarea><button class="primary">${t('al.save')}</button></form></details>` : ''}
+    <div id="compliance-slot"></div>
     <div class="card scroll"><h2>${t('al.all')}</h2><table id="alerts"><tbody>${l.alerts.map(a => html`<tr data-state=${a.state}><td>#${a.id}</td><td>${a.level_zh}</td><td>${a.state_zh}</td>
       <td>${a.origin}${a.notice_doc ? ` (${a.notice_doc})` : ''}</td><td>${a.document_no ?? ''}</td><td>${a.start?.slice(0, 16) ?? ''} – ${a.end?.slice(0, 16) ?? ''}</td><td>${a.no_basis ? html`<b class="bad">${t('al.nobasis')}</b>` : ''}</td></tr>`)}</tbody></table></div>`, main);
   const el = main.querySelector('#forecast-chart');
   if (el) forecastChart(el, f.days);
+  // Firms' compliance: the alert in force, or the last one lifted (its evaluation).
+  const judged = (cur && cur.state === 'issued') ? cur : l.alerts.find(a => a.state === 'lifted' || a.state === 'issued');
+  const slot = main.querySelector('#compliance-slot');
+  if (judged && slot) {
+    try {
+      const c = await api(`/api/v1/alerts/${judged.id}/compliance`);
+      // Who did not comply first, then who raised its load, who complied, who sent nothing.
+      const ORDER = { violated: 0, raised_before: 1, complied: 2, no_data: 3 };
+      c.firms.sort((a, b) => (ORDER[a.verdict] - ORDER[b.verdict]) || (b.violations - a.violations));
+      complianceShown = { el: slot, c };
+      showCompliance();
+    } catch (e) { /* a role that sees no firms */ }
+  }
 }

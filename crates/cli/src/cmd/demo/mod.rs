@@ -371,7 +371,9 @@ pub fn run(a: Args) -> Result<()> {
             .add_token("jieru", &lantian_server::auth::token_hash(&feed_token), Some("demo"), "demo")
             .await?;
         let seeded = tickets::seed(&store, chrono::Utc::now().timestamp_millis()).await?;
-        alerts::seed(&store, chrono::Utc::now().timestamp_millis()).await?;
+        let now = chrono::Utc::now().timestamp_millis();
+        alerts::seed(&store, now).await?;
+        alerts::seed_loads(&store, now - 24 * 3_600_000, now).await?;
         reviews::seed(&store, a.live_from).await?;
         let now_local = (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc();
         fires::seed(&store, now_local).await?;

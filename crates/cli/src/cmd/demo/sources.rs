@@ -281,6 +281,11 @@ pub struct Stack {
 /// treatment).
 const METER_FIRM: usize = 2;
 
+/// The MN of a firm's production meter played for the alert's compliance.
+pub fn load_meter_mn(i: usize) -> String {
+    format!("{MN_PREFIX}P{i:05}")
+}
+
 fn d(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
@@ -345,6 +350,18 @@ pub fn firms() -> Vec<Firm> {
                         of: "T1".into(),
                     },
                 ]
+            } else if super::alerts::LOADS.iter().any(|(f, _)| *f == i) {
+                // A production meter whose hourly kW the alert's
+                // compliance is judged on (super::alerts::seed_loads).
+                vec![Meter {
+                    code: "E1".into(),
+                    name: "生产总电表".into(),
+                    role: MeterRole::Production,
+                    rated_kw: Fixed::new(500, 0),
+                    mn: Some(load_meter_mn(i)),
+                    factor: "d20001".into(),
+                    of: "L1".into(),
+                }]
             } else {
                 Vec::new()
             };
@@ -495,7 +512,9 @@ pub async fn register(store: &Store) -> Result<(Vec<Stack>, Option<(String, i64)
                     "demo",
                 )
                 .await?;
-            meter = Some((m, id));
+            if i == METER_FIRM {
+                meter = Some((m, id));
+            }
         }
         store.put_firm(f, None, "demo").await?;
     }
@@ -503,7 +522,7 @@ pub async fn register(store: &Store) -> Result<(Vec<Stack>, Option<(String, i64)
 }
 
 /// A small deterministic noise in [0, 1).
-fn noise(a: u64, b: u64) -> f64 {
+pub fn noise(a: u64, b: u64) -> f64 {
     let mut x = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
     x ^= x >> 29;
     x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
