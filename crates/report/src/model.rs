@@ -435,6 +435,45 @@ pub struct EpisodeDay {
     pub error: Option<i64>,
 }
 
+/// A firm over the episode: its measures, hours complied and violated, the
+/// cut asked and achieved (as the compliance API gives them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirmRow {
+    pub credit_code: String,
+    pub name: String,
+    pub township: String,
+    /// 生产用电 (kW), CEMS a21002 (kg/h), 无
+    pub basis: String,
+    /// Each level's measure (`黄色：限产 10%；橙色：停产`).
+    pub measures: String,
+    pub complied: usize,
+    pub violations: usize,
+    pub not_stopped: usize,
+    pub not_limited: usize,
+    pub no_data: usize,
+    pub compliance_rate: Option<String>,
+    pub required_cut_percent: u8,
+    pub achieved_cut_percent: Option<String>,
+    pub raised_before: bool,
+    pub verdict_zh: String,
+    pub sample: bool,
+}
+
+/// The firms' compliance over the episode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirmsSection {
+    /// The hours judged.
+    pub hours: usize,
+    /// Complied hours of all hours judged, percent.
+    pub compliance_rate: Option<String>,
+    pub complied: usize,
+    pub violated: usize,
+    pub raised_before: usize,
+    pub no_data: usize,
+    /// Who did not comply first.
+    pub firms: Vec<FirmRow>,
+}
+
 /// The alert evaluation (重污染天气应对评估).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Episode {
@@ -446,6 +485,9 @@ pub struct Episode {
     pub forecast_mae: Option<Decimal>,
     /// The episode's county figures.
     pub area: Area,
+    /// The firms' compliance (left out when the register is empty).
+    #[serde(default)]
+    pub firms: Option<FirmsSection>,
 }
 
 /// Any report (a value passed once from the gatherer to the renderers:
@@ -971,6 +1013,7 @@ pub fn episode(
     steps: Vec<StepRow>,
     (from, to): (NaiveDate, NaiveDate),
     forecast: &HashMap<NaiveDate, (i64, String)>,
+    firms: Option<FirmsSection>,
     ctx: &Context,
 ) -> Result<Episode, ModelError> {
     if to < from {
@@ -1019,8 +1062,12 @@ pub fn episode(
         &m,
     );
     // The episode report has no other management sections to leave out but
-    // the firms' compliance, which the alerts issue has not built yet.
-    meta.left_out = vec!["企业应急减排落实情况".to_string()];
+    // the firms' compliance, absent when no firm is registered.
+    meta.left_out = if firms.as_ref().is_some_and(|f| !f.firms.is_empty()) {
+        Vec::new()
+    } else {
+        vec!["企业应急减排落实情况".to_string()]
+    };
     Ok(Episode {
         meta,
         alert,
@@ -1028,5 +1075,6 @@ pub fn episode(
         days,
         forecast_mae,
         area: area_of(&p, Kind::Episode),
+        firms: firms.filter(|f| !f.firms.is_empty()),
     })
 }

@@ -485,6 +485,55 @@ pub fn sheets(r: &Report) -> Vec<Sheet> {
                     .collect(),
             ));
             out.push(area_sheet("全县", &e.area));
+            if let Some(f) = &e.firms {
+                let num = |x: &Option<String>| -> Cell {
+                    x.as_deref()
+                        .and_then(|v| v.parse::<Decimal>().ok())
+                        .map_or(Cell::Empty, Cell::Num)
+                };
+                out.push(sheet(
+                    "企业落实",
+                    &[
+                        "企业",
+                        "统一社会信用代码",
+                        "乡镇",
+                        "各级措施",
+                        "依据",
+                        "落实小时",
+                        "违规小时",
+                        "应停未停",
+                        "应限不限",
+                        "无数据",
+                        "落实率(%)",
+                        "应减(%)",
+                        "实减(%)",
+                        "预警前抬高负荷",
+                        "结论",
+                    ],
+                    f.firms
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r.name.as_str().into(),
+                                r.credit_code.as_str().into(),
+                                r.township.as_str().into(),
+                                r.measures.as_str().into(),
+                                r.basis.as_str().into(),
+                                Cell::Int(r.complied as i64),
+                                Cell::Int(r.violations as i64),
+                                Cell::Int(r.not_stopped as i64),
+                                Cell::Int(r.not_limited as i64),
+                                Cell::Int(r.no_data as i64),
+                                num(&r.compliance_rate),
+                                Cell::Int(r.required_cut_percent.into()),
+                                num(&r.achieved_cut_percent),
+                                if r.raised_before { "是" } else { "" }.into(),
+                                r.verdict_zh.as_str().into(),
+                            ]
+                        })
+                        .collect(),
+                ));
+            }
         }
     }
     out

@@ -436,11 +436,7 @@ pub fn judge(
             let o = compliance::judge_spans(&load.series, first, &cs, set);
             let count = |v: Verdict| o.hours.iter().filter(|h| **h == v).count();
             let judged = o.complied + o.violations;
-            let rate = (judged > 0).then(|| {
-                let n = (o.complied as i64) * 1000;
-                let d = judged as i64;
-                percent_1((n * 2 + d) / (2 * d))
-            });
+            let rate = rate(o.complied, judged);
             let required = measures
                 .iter()
                 .map(|m| compliance::required_cut_percent(m.3.action))
@@ -517,6 +513,54 @@ pub fn judge(
             }
         })
         .collect()
+}
+
+/// An alert's compliance: the first hour judged, the level stretches and
+/// each firm's row.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub first: i64,
+    pub spans: Vec<LevelSpan>,
+    pub hours: usize,
+    pub firms: Vec<FirmCompliance>,
+}
+
+/// Judges `firms` over alert `a` (its `steps` from the store) as of `now`.
+pub async fn evaluate(
+    store: &Store,
+    a: &AlertRow,
+    steps: &[AlertStep],
+    firms: &[&Firm],
+    set: &Settings,
+    now: i64,
+) -> Result<Evaluation, lantian_store::Error> {
+    let (first, spans) = spans_of(a, steps, now).unwrap_or((a.start_ms.unwrap_or(0), Vec::new()));
+    let hours: usize = spans.iter().map(|x| x.1).sum();
+    let rows = if hours == 0 {
+        Vec::new()
+    } else {
+        let base_from = first - (set.skip_hours + set.baseline_days * 24) * HOUR;
+        let count = ((first - base_from) / HOUR) as usize + hours;
+        let loads = loads(store, firms, base_from, count).await?;
+        let day = beijing_ms(first)
+            .map_or_else(|| lantian_types::time::now_beijing().date(), |t| t.date());
+        judge(firms, &loads, first, &spans, day, set)
+    };
+    Ok(Evaluation {
+        first,
+        spans,
+        hours,
+        firms: rows,
+    })
+}
+
+/// Complied hours of the hours judged, percent with one decimal, rounded
+/// half up (counts are never negative).
+pub fn rate(complied: usize, judged: usize) -> Option<String> {
+    (judged > 0).then(|| {
+        let (n, d) = (complied as i64 * 1000, judged as i64);
+        percent_1((n * 2 + d) / (2 * d))
+    })
 }
 
 #[cfg(test)]

@@ -341,6 +341,7 @@ impl Config {
         r.daily_at = at("report_daily_at", &self.report_daily_at)?;
         r.monthly_at = at("report_monthly_at", &self.report_monthly_at)?;
         r.node = self.node.clone();
+        r.compliance = self.compliance_settings()?;
         Ok(r)
     }
 

@@ -69,6 +69,8 @@ pub struct ReportSettings {
     pub node: String,
     /// Reports made at once by this node (each reads the whole store).
     pub making: Arc<tokio::sync::Semaphore>,
+    /// Firms' compliance in the alert evaluation.
+    pub compliance: lantian_alerts::compliance::Settings,
 }
 
 impl ReportSettings {
@@ -85,6 +87,7 @@ impl ReportSettings {
             stale_s: 1800,
             node: "lantian".into(),
             making: Arc::new(tokio::sync::Semaphore::new(1)),
+            compliance: lantian_alerts::compliance::Settings::default(),
         }
     }
 }
@@ -537,17 +540,91 @@ pub async fn gather(
                     None => break,
                 };
             }
+            let firms = episode_firms(store, &row, &settings.compliance).await?;
             Report::Episode(model::episode(
                 &a,
                 alert_row(&row),
                 steps,
                 (from, to),
                 &forecast,
+                firms,
                 &ctx,
             )?)
         }
     };
     Ok(r)
+}
+
+/// The firms' compliance over an alert, as the compliance API gives it to
+/// the bureau (every firm); `None` when no firm is registered.
+async fn episode_firms(
+    store: &Store,
+    row: &lantian_store::alerts::AlertRow,
+    set: &lantian_alerts::compliance::Settings,
+) -> anyhow::Result<Option<model::FirmsSection>> {
+    let stored = store.firms().await?;
+    if stored.is_empty() {
+        return Ok(None);
+    }
+    let steps = store.alert_history(row.id).await?;
+    let refs: Vec<&lantian_sources::register::Firm> = stored.iter().map(|f| &f.firm).collect();
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut e = crate::compliance::evaluate(store, row, &steps, &refs, set, now).await?;
+    let order = |v: &str| match v {
+        "violated" => 0,
+        "raised_before" => 1,
+        "complied" => 2,
+        _ => 3,
+    };
+    e.firms.sort_by(|x, y| {
+        order(&x.verdict)
+            .cmp(&order(&y.verdict))
+            .then(y.violations.cmp(&x.violations))
+            .then(x.name.cmp(&y.name))
+    });
+    let n = |v: &str| e.firms.iter().filter(|f| f.verdict == v).count();
+    let (judged, ok) = e.firms.iter().fold((0, 0), |(j, k), f| {
+        (j + f.complied + f.violations, k + f.complied)
+    });
+    Ok(Some(model::FirmsSection {
+        hours: e.hours,
+        compliance_rate: crate::compliance::rate(ok, judged),
+        complied: n("complied"),
+        violated: n("violated"),
+        raised_before: n("raised_before"),
+        no_data: n("no_data"),
+        firms: e
+            .firms
+            .iter()
+            .map(|f| model::FirmRow {
+                credit_code: f.credit_code.clone(),
+                name: f.name.clone(),
+                township: f.township.clone(),
+                basis: match f.basis.as_str() {
+                    "electricity" => "生产用电（kW）".to_string(),
+                    "none" => "无".to_string(),
+                    b => format!("CEMS {}（kg/h）", b.trim_start_matches("cems:")),
+                },
+                measures: f
+                    .spans
+                    .iter()
+                    .map(|x| format!("{}：{}", x.level_zh, x.action_zh))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                complied: f.complied,
+                violations: f.violations,
+                not_stopped: f.not_stopped,
+                not_limited: f.not_limited,
+                no_data: f.no_data,
+                compliance_rate: f.compliance_rate.clone(),
+                required_cut_percent: f.required_cut_percent,
+                achieved_cut_percent: f.achieved_cut_percent.clone(),
+                raised_before: f.raised_before,
+                verdict_zh: f.verdict_zh.clone(),
+                sample: f.sample,
+            })
+            .collect(),
+    }))
 }
 
 static FONTS: OnceLock<lantian_report::pdf::Fonts> = OnceLock::new();

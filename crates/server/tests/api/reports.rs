@@ -403,6 +403,68 @@ async fn reports_are_made_archived_and_read_by_role() {
             )
             .await
             .unwrap();
+        // A firm (grade D: −30 % at yellow) whose meter ran on at 200 kW.
+        let mut md = device("LTREPM0000001", "123456", "hj212");
+        md.kind = "electricity".parse().unwrap();
+        md.site.kind = "outlet".parse().unwrap();
+        md.site.assessment = false;
+        let mid = store.add_device(&md, "test").await.unwrap();
+        let credit = lantian_types::CreditCode::complete("91411726MA4000009")
+            .unwrap()
+            .to_string();
+        store
+            .put_firm(
+                &lantian_sources::register::Firm {
+                    credit_code: credit.clone(),
+                    name: "示例石灰厂".into(),
+                    township: "泌水街道".into(),
+                    key_industry: "石灰窑".into(),
+                    grades: vec![lantian_sources::register::GradeEntry {
+                        industry: "石灰窑".into(),
+                        grade: lantian_sources::grade::Grade::parse("D").unwrap(),
+                        valid_from: None,
+                        valid_to: None,
+                        document: "示例".into(),
+                    }],
+                    meters: vec![lantian_sources::register::Meter {
+                        code: "E1".into(),
+                        name: "生产总电表".into(),
+                        role: lantian_sources::power::MeterRole::Production,
+                        rated_kw: lantian_sources::num::Fixed::parse("300").unwrap(),
+                        mn: Some("LTREPM0000001".into()),
+                        factor: "d20001".into(),
+                        of: String::new(),
+                    }],
+                    sample: true,
+                    ..Default::default()
+                },
+                None,
+                "test",
+            )
+            .await
+            .unwrap();
+        let mut batch = lantian_store::Batch::default();
+        let mut h = ms("2025-04-24 08:00");
+        while h < ms("2025-05-03 20:00") {
+            batch.uploads.push(lantian_store::UploadRec {
+                device_id: mid,
+                mn: "LTREPM0000001".into(),
+                cn: 2061,
+                data_time: h / 1000,
+                qn: None,
+                received_ms: h,
+                late: false,
+                values: vec![lantian_store::ValueRec {
+                    code: "d20001".into(),
+                    field: "Avg".into(),
+                    raw: "200".into(),
+                    num: Some(200.0),
+                    flag: Some("N".into()),
+                }],
+            });
+            h += 3_600_000;
+        }
+        store.write_batch(&batch, "test").await.unwrap();
         let (st, r) = call(
             a,
             "POST",
@@ -413,7 +475,8 @@ async fn reports_are_made_archived_and_read_by_role() {
         .await;
         assert_eq!(st, 202, "{r}");
         let eid = r["id"].as_i64().unwrap();
-        assert_eq!(made(a, &boss, eid).await["state"], "done");
+        let done = made(a, &boss, eid).await;
+        assert_eq!(done["state"], "done", "{done}");
         let (_, ep) = call(a, "GET", &format!("/api/v1/reports/{eid}/json"), &boss, "").await;
         let days = ep["days"].as_array().unwrap();
         assert_eq!(days.len(), 2, "{ep}");
@@ -437,6 +500,60 @@ async fn reports_are_made_archived_and_read_by_role() {
         assert_eq!(ep["forecast_mae"], 21.5);
         assert_eq!(ep["steps"].as_array().unwrap().len(), 4);
         assert_eq!(ep["alert"]["start"], "2025-05-02 08:00");
+        // The firms' compliance: 36 hours at full load where −30 % was asked.
+        let f = &ep["firms"];
+        assert_eq!(
+            (
+                f["hours"].as_u64(),
+                f["violated"].as_u64(),
+                f["compliance_rate"].as_str()
+            ),
+            (Some(36), Some(1), Some("0.0")),
+            "{ep}"
+        );
+        let row = &f["firms"][0];
+        assert_eq!(
+            (
+                row["name"].as_str(),
+                row["violations"].as_u64(),
+                row["measures"].as_str(),
+                row["achieved_cut_percent"].as_str()
+            ),
+            (
+                Some("示例石灰厂"),
+                Some(36),
+                Some("黄色预警（Ⅲ级）：限产 30%"),
+                Some("0.0")
+            ),
+            "{row}"
+        );
+        assert_eq!(
+            ep["meta"]["left_out"].as_array().map(Vec::len),
+            Some(0),
+            "{ep}"
+        );
+        let pdf = bytes(a, &format!("/api/v1/reports/{eid}/pdf"), Some(&boss)).await;
+        let at = pdf.windows(5).position(|w| w == b"%PDF-").unwrap();
+        let file = std::env::temp_dir().join(format!("lantian-episode-{}.pdf", std::process::id()));
+        std::fs::write(&file, &pdf[at..]).unwrap();
+        match std::process::Command::new("pdftotext")
+            .args([file.to_str().unwrap(), "-"])
+            .output()
+        {
+            Ok(out) => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert!(
+                    text.contains("企业应急减排措施落实")
+                        && text.contains("示例石灰厂")
+                        && text.contains("未落实措施"),
+                    "{text}"
+                );
+            }
+            Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("CI=true: pdftotext must be installed")
+            }
+            Err(_) => eprintln!("SKIPPED: the episode PDF's text (install poppler-utils)"),
+        }
         drop(srv);
     }
 }

@@ -866,26 +866,15 @@ pub async fn compliance(
     let a = one(&s, id).await?;
     let steps = s.store.alert_history(id).await?;
     let set = s.compliance;
-    let (first, spans) =
-        c::spans_of(&a, &steps, now_ms()).unwrap_or((a.start_ms.unwrap_or(0), Vec::new()));
-    let hours: usize = spans.iter().map(|x| x.1).sum();
     let refs: Vec<&lantian_sources::register::Firm> = firms.iter().map(|f| &f.firm).collect();
-    let rows = if hours == 0 {
-        Vec::new()
-    } else {
-        const HOUR: i64 = 3_600_000;
-        let base_from = first - (set.skip_hours + set.baseline_days * 24) * HOUR;
-        let count = ((first - base_from) / HOUR) as usize + hours;
-        let loads = c::loads(&s.store, &refs, base_from, count).await?;
-        let day = lantian_types::time::beijing_ms(first)
-            .map_or_else(|| now_beijing().date(), |t| t.date());
-        c::judge(&refs, &loads, first, &spans, day, &set)
-    };
-    let (judged, ok) = rows.iter().fold((0i64, 0i64), |(j, k), r| {
-        (
-            j + (r.complied + r.violations) as i64,
-            k + r.complied as i64,
-        )
+    let c::Evaluation {
+        first,
+        spans,
+        hours,
+        firms: rows,
+    } = c::evaluate(&s.store, &a, &steps, &refs, &set, now_ms()).await?;
+    let (judged, ok) = rows.iter().fold((0, 0), |(j, k), r| {
+        (j + r.complied + r.violations, k + r.complied)
     });
     let n = |v: &str| rows.iter().filter(|r| r.verdict == v).count();
     let last = spans.last().map(|x| x.0 + (x.1 as i64 - 1) * 3_600_000);
@@ -911,9 +900,7 @@ pub async fn compliance(
             violated: n("violated"),
             raised_before: n("raised_before"),
             no_data: n("no_data"),
-            compliance_rate: (judged > 0).then(|| {
-                rust_decimal::Decimal::new((ok * 1000 * 2 + judged) / (2 * judged), 1).to_string()
-            }),
+            compliance_rate: c::rate(ok, judged),
         },
         firms: rows,
     }))
