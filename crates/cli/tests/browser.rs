@@ -722,17 +722,35 @@ async fn dashboard_in_headless_chromium() {
         .await
         .unwrap();
     // The demo's seven, besides the ledger's escalations (任务逾期: the
-    // ledger job opens them seconds after the start).
+    // ledger job opens them seconds after the start) and the alert's
+    // violators (opened as the demo starts).
     let mut rows = Vec::new();
     let mut escalated = 0;
+    let mut violations = Vec::new();
     for r in all_rows {
-        if r.text().await.unwrap().contains("任务逾期") {
+        let text = r.text().await.unwrap();
+        if text.contains("任务逾期") {
             escalated += 1;
+        } else if text.contains("预警期间未落实减排措施") || text.contains("预警前抬高负荷")
+        {
+            violations.push(text);
         } else {
             rows.push(r);
         }
     }
     assert_eq!(rows.len(), 7, "the demo's sample tickets");
+    // The alert's violators, opened as tickets: the lime works and the
+    // ceramics firm ran on, the foundry raised its load the day before.
+    violations.sort();
+    assert_eq!(violations.len(), 3, "{violations:?}");
+    assert!(
+        violations.iter().any(|v| v.contains("示例石灰厂"))
+            && violations.iter().any(|v| v.contains("示例陶瓷有限公司"))
+            && violations
+                .iter()
+                .any(|v| v.contains("预警前抬高负荷：示例铸造厂")),
+        "{violations:?}"
+    );
     assert!(escalated > 0, "the ledger's red tasks escalated");
     let states: std::collections::BTreeSet<String> = {
         let mut out = std::collections::BTreeSet::new();

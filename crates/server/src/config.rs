@@ -121,6 +121,9 @@ pub struct Config {
     pub compliance_stop_keep_percent: i64,
     pub compliance_limit_slack_percent: i64,
     pub compliance_raise_margin_percent: i64,
+    /// How often the alert in force is judged and its violating firms
+    /// opened as tickets (seconds; 0: never).
+    pub alerts_every_s: u64,
     /// `POST /api/v1/observations`: the largest body (bytes, default 8 MiB)
     /// and the most rows one call may carry (default 100,000).
     pub push_max_bytes: usize,
@@ -417,6 +420,7 @@ impl Default for Config {
             compliance_stop_keep_percent: 10,
             compliance_limit_slack_percent: 5,
             compliance_raise_margin_percent: 15,
+            alerts_every_s: 300,
             push_max_bytes: 8 * 1024 * 1024,
             push_max_rows: 100_000,
             sources_every_s: 10,

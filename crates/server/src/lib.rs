@@ -278,6 +278,17 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         ))
     });
 
+    // Firms' violations during an alert, opened as tickets.
+    let alerts_task = (cfg.alerts_every_s > 0).then(|| {
+        tokio::spawn(jobs::alerts::run(
+            store.clone(),
+            cfg.compliance_settings().unwrap_or_default(),
+            ticket_rules.clone(),
+            Duration::from_secs(cfg.alerts_every_s),
+            stop_rx.clone(),
+        ))
+    });
+
     // Reports: the daily brief and the monthly report, on time.
     let reports_task = (cfg.reports_every_s > 0).then(|| {
         tokio::spawn(jobs::reports::run(
@@ -381,6 +392,9 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
             let _ = t.await;
         }
         if let Some(t) = reports_task {
+            let _ = t.await;
+        }
+        if let Some(t) = alerts_task {
             let _ = t.await;
         }
         tracing::info!("stopped");

@@ -223,6 +223,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0021_ledger", include_str!("../migrations/sqlite/0021_ledger.sql")),
     ("0022_fire_photos", include_str!("../migrations/sqlite/0022_fire_photos.sql")),
     ("0023_reports", include_str!("../migrations/sqlite/0023_reports.sql")),
+    ("0024_alert_tickets", include_str!("../migrations/sqlite/0024_alert_tickets.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -249,6 +250,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0021_ledger", include_str!("../migrations/postgres/0021_ledger.sql")),
     ("0022_fire_photos", include_str!("../migrations/postgres/0022_fire_photos.sql")),
     ("0023_reports", include_str!("../migrations/postgres/0023_reports.sql")),
+    ("0024_alert_tickets", include_str!("../migrations/postgres/0024_alert_tickets.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

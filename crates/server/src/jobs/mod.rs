@@ -2,6 +2,7 @@
 //! subscribers. Each job is one file; `lib.rs` starts them and stops them
 //! at shutdown.
 
+pub mod alerts;
 pub mod figures;
 pub mod forward;
 pub mod freshness;

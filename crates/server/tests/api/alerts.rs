@@ -752,6 +752,68 @@ async fn compliance_is_judged_from_the_stored_loads() {
                 .0,
             404
         );
+        // The job opens one ticket per violating firm (and the one that
+        // raised its load), assigned to its township: two nodes at once
+        // open each once, and a later pass none more.
+        let rules = lantian_tickets::rules::Rules::default();
+        let set = lantian_alerts::compliance::Settings::default();
+        let later = t0 + 9 * H;
+        let (x, y) = tokio::join!(
+            lantian_server::jobs::alerts::check(&store, &set, &rules, later),
+            lantian_server::jobs::alerts::check(&store, &set, &rules, later)
+        );
+        assert_eq!(
+            x.unwrap() + y.unwrap(),
+            2,
+            "{url}: two nodes at once open each once"
+        );
+        let n = lantian_server::jobs::alerts::check(&store, &set, &rules, later)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{url}");
+        let tickets = store
+            .tickets(&lantian_store::tickets::TicketFilter {
+                source: Some("alert_violation".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut got: Vec<(String, String, String)> = tickets
+            .iter()
+            .map(|t| {
+                (
+                    t.title.clone(),
+                    t.assignee.clone().unwrap_or_default(),
+                    t.severity.clone(),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                (
+                    "预警前抬高负荷：示例企业4".to_string(),
+                    "township:羊册镇".to_string(),
+                    "urgent".to_string()
+                ),
+                (
+                    "预警期间未落实减排措施：示例企业2".to_string(),
+                    "township:羊册镇".to_string(),
+                    "urgent".to_string()
+                ),
+            ]
+        );
+        let d = &tickets
+            .iter()
+            .find(|t| t.title.ends_with("示例企业2"))
+            .unwrap()
+            .description;
+        assert!(
+            d.contains("应停未停 3") && d.contains("负荷 200 kW，基准 200 kW"),
+            "{d}"
+        );
         srv.shutdown().await.unwrap();
     }
 }

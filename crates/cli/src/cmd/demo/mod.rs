@@ -374,6 +374,15 @@ pub fn run(a: Args) -> Result<()> {
         let now = chrono::Utc::now().timestamp_millis();
         alerts::seed(&store, now).await?;
         alerts::seed_loads(&store, now - 24 * 3_600_000, now).await?;
+        // The violators' tickets at once (the job would open them within
+        // seconds; done here so the demo starts with them).
+        lantian_server::jobs::alerts::check(
+            &store,
+            &lantian_alerts::compliance::Settings::default(),
+            &lantian_tickets::rules::Rules::default(),
+            now,
+        )
+        .await?;
         reviews::seed(&store, a.live_from).await?;
         let now_local = (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc();
         fires::seed(&store, now_local).await?;
