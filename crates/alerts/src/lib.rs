@@ -9,12 +9,15 @@
 //! - [`lifecycle`]: proposed → approved → issued → adjusted → lifted, one table.
 //! - [`measures`]: measures by grade and level (`rules/measures.tsv`), white list.
 //! - [`compliance`]: firms' hours against their baselines.
+//! - [`reduction`]: the reduction list's expected cuts and the county's
+//!   10/20/30 % check (`rules/county_cuts.tsv`).
 
 pub mod classify;
 pub mod compliance;
 pub mod forecast;
 pub mod lifecycle;
 pub mod measures;
+pub mod reduction;
 
 pub use classify::{Classification, Level, Rules};
 pub use forecast::{Bound, Cause, Day};
