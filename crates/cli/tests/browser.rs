@@ -853,6 +853,26 @@ async fn dashboard_in_headless_chromium() {
     .await
     .unwrap();
     shot(&c, "11b-alerts-compliance").await;
+    // The reduction list: every sample firm's line at each level, and the
+    // county's check against the sample inventory by level.
+    wait_for(&c, "#county-check tr[data-level=red]", "county-check").await;
+    let lines = c
+        .find_all(Locator::Css("#reduction-lines tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 60, "20 sample firms × one line × three levels");
+    let checks = c
+        .find_all(Locator::Css("#county-check tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(checks.len(), 12, "three levels × four pollutants");
+    c.execute(
+        "document.querySelector('#reduction').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(&c, "11c-alerts-reduction").await;
 
     // 火点: the sample points on the synthetic township squares, the
     // ledger by township (羊册镇: the verified straw point, 500,000), the

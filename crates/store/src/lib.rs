@@ -50,6 +50,7 @@ pub mod forward;
 pub mod intake;
 pub mod journal;
 pub mod ledger;
+pub mod reduction;
 pub mod registry;
 pub mod reports;
 pub mod reviews;
@@ -224,6 +225,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("0022_fire_photos", include_str!("../migrations/sqlite/0022_fire_photos.sql")),
     ("0023_reports", include_str!("../migrations/sqlite/0023_reports.sql")),
     ("0024_alert_tickets", include_str!("../migrations/sqlite/0024_alert_tickets.sql")),
+    ("0025_reduction", include_str!("../migrations/sqlite/0025_reduction.sql")),
 ];
 #[rustfmt::skip]
 const PG_MIGRATIONS: &[(&str, &str)] = &[
@@ -251,6 +253,7 @@ const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0022_fire_photos", include_str!("../migrations/postgres/0022_fire_photos.sql")),
     ("0023_reports", include_str!("../migrations/postgres/0023_reports.sql")),
     ("0024_alert_tickets", include_str!("../migrations/postgres/0024_alert_tickets.sql")),
+    ("0025_reduction", include_str!("../migrations/postgres/0025_reduction.sql")),
 ];
 
 /// Bind parameters per multi-row INSERT: below SQLite's 32,766 and

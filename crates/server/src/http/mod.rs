@@ -147,7 +147,7 @@ pub struct ApiDoc;
 pub fn api() -> OpenApiRouter<HttpState> {
     use routes::{
         alarms, alerts, boundary, data, devices, enterprises, fires, journal, ledger, observations,
-        public_reports, reports, reviews, session, tickets,
+        public_reports, reduction, reports, reviews, session, tickets,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login))
@@ -226,6 +226,12 @@ pub fn api() -> OpenApiRouter<HttpState> {
         .routes(routes!(alerts::public))
         .routes(routes!(alerts::measures))
         .routes(routes!(alerts::compliance))
+        .routes(routes!(reduction::list))
+        .routes(routes!(reduction::generate))
+        .routes(routes!(reduction::edit))
+        .routes(routes!(reduction::history))
+        .routes(routes!(reduction::import))
+        .routes(routes!(reduction::inventory, reduction::put_inventory))
         .routes(routes!(public_reports::report))
         .routes(routes!(public_reports::status))
         .routes(routes!(public_reports::photo))

@@ -817,3 +817,366 @@ async fn compliance_is_judged_from_the_stored_loads() {
         srv.shutdown().await.unwrap();
     }
 }
+
+/// The reduction list (应急减排清单), on both backends: made from the
+/// register by the templates (D: −30 % yellow, stop at orange and red; B:
+/// nothing at yellow), edited with the version read (two edits at once:
+/// one wins), kept when made again, exported and imported with its bad
+/// rows named, every change in the history, and the county's check
+/// against the inventory naming the shortfall; a township sees its own
+/// firms' rows and no check, a neighbour's firm is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reduction_list_is_made_edited_imported_and_checked() {
+    use lantian_sources::register::{Firm, GradeEntry, Line, Table};
+    for url in databases("alerts_reduction").await {
+        let (srv, store) = start(&url).await;
+        let a = srv.http_addr;
+        let code = |n: u32| {
+            lantian_types::CreditCode::complete(&format!("91411726MA40002{n:02}"))
+                .unwrap()
+                .to_string()
+        };
+        let firm = |n: u32, grade: &str, town: &str, lines: &[&str]| Firm {
+            credit_code: code(n),
+            name: format!("示例企业{n}"),
+            township: town.into(),
+            key_industry: "水泥".into(),
+            grades: vec![GradeEntry {
+                industry: "水泥".into(),
+                grade: lantian_sources::grade::Grade::parse(grade).unwrap(),
+                valid_from: None,
+                valid_to: None,
+                document: "示例".into(),
+            }],
+            lines: lines
+                .iter()
+                .map(|l| Line {
+                    code: l.to_string(),
+                    name: format!("{l} 线"),
+                    process: String::new(),
+                })
+                .collect(),
+            sample: true,
+            ..Firm::default()
+        };
+        store
+            .put_firm(&firm(1, "D", "羊册镇", &["L1", "L2"]), None, "t")
+            .await
+            .unwrap();
+        store
+            .put_firm(&firm(2, "B", "羊册镇", &[]), None, "t")
+            .await
+            .unwrap();
+        store
+            .put_firm(&firm(3, "C", "泌水街道", &["L1"]), None, "t")
+            .await
+            .unwrap();
+        let boss = user_with_token(&store, "chen", "bureau", None).await;
+        let town = user_with_token(&store, "yangce", "township", Some("羊册镇")).await;
+        let own3 = user_with_token(&store, "qiye3", "enterprise", Some(&code(3))).await;
+        let (st, g) = call(a, "POST", "/api/v1/reduction-list/generate", &boss, "{}").await;
+        assert_eq!((st, g["changed"].as_u64()), (200, Some(12)), "{url}: {g}");
+        let (_, l) = call(a, "GET", "/api/v1/reduction-list", &boss, "").await;
+        let row = |l: &serde_json::Value, n: u32, line: &str, level: &str| {
+            l["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["credit_code"] == code(n) && r["line"] == line && r["level"] == level)
+                .cloned()
+                .unwrap_or_else(|| panic!("{n} {line} {level} in {l}"))
+        };
+        assert_eq!(l["lines"].as_array().unwrap().len(), 12);
+        let r = row(&l, 1, "L1", "yellow");
+        assert_eq!(
+            (
+                r["action"].as_str(),
+                r["percent"].as_i64(),
+                r["origin"].as_str()
+            ),
+            (Some("limit"), Some(30), Some("template")),
+            "{r}"
+        );
+        assert_eq!(row(&l, 1, "L2", "orange")["action"], "stop");
+        assert_eq!(row(&l, 2, "全厂", "yellow")["action"], "none");
+        // The inventory, then the edits: L1 and L2 stop at orange with their normal emissions.
+        let inv = r#"[{"pollutant":"SO2","t_per_day":"10","year":2025,"document":"泌阳县大气污染源排放清单（示例）"},{"pollutant":"NOx","t_per_day":"20"},{"pollutant":"PM","t_per_day":"5"},{"pollutant":"VOCs","t_per_day":"8"}]"#;
+        let (st, i) = call(a, "PUT", "/api/v1/emission-inventory", &boss, inv).await;
+        assert_eq!((st, i.as_array().map(Vec::len)), (200, Some(4)), "{i}");
+        let (st, e) = call(
+            a,
+            "PUT",
+            "/api/v1/emission-inventory",
+            &boss,
+            r#"[{"pollutant":"CO2","t_per_day":"1"}]"#,
+        )
+        .await;
+        assert_eq!(st, 400, "{e}");
+        let edit = |line: &str, normal: [&str; 4], version: i64| {
+            serde_json::json!({"action": "stop", "basis": "output", "normal": normal, "version": version, "note": line}).to_string()
+        };
+        let v1 = row(&l, 1, "L1", "orange")["version"].as_i64().unwrap();
+        let path1 = format!("/api/v1/reduction-list/{}/L1/orange", code(1));
+        let body1 = edit("L1", ["2", "4", "1", "0.5"], v1);
+        let (x, y) = tokio::join!(
+            call(a, "PUT", &path1, &boss, &body1),
+            call(a, "PUT", &path1, &boss, &body1)
+        );
+        let mut sts = [x.0, y.0];
+        sts.sort();
+        assert_eq!(
+            sts,
+            [200, 409],
+            "{url}: two edits of one version: one wins: {} {}",
+            x.1,
+            y.1
+        );
+        let won = if x.0 == 200 { &x.1 } else { &y.1 };
+        assert_eq!(
+            won["expected"],
+            serde_json::json!(["2", "4", "1", "0.5"]),
+            "{won}"
+        );
+        assert_eq!(won["origin"], "edited");
+        let v2 = row(&l, 1, "L2", "orange")["version"].as_i64().unwrap();
+        let (st, _) = call(
+            a,
+            "PUT",
+            &format!("/api/v1/reduction-list/{}/L2/orange", code(1)),
+            &boss,
+            &edit("L2", ["1", "2", "0.5", "1"], v2),
+        )
+        .await;
+        assert_eq!(st, 200);
+        for (body, says) in [
+            (
+                r#"{"action":"limit","basis":"output","normal":["1","1","1","1"],"version":1}"#,
+                "percent",
+            ),
+            (
+                r#"{"action":"stop","basis":"mood","normal":["1","1","1","1"],"version":1}"#,
+                "basis",
+            ),
+            (
+                r#"{"action":"stop","basis":"output","normal":["-1","1","1","1"],"version":1}"#,
+                "normal SO2",
+            ),
+        ] {
+            let (st, e) = call(
+                a,
+                "PUT",
+                &format!("/api/v1/reduction-list/{}/L2/red", code(1)),
+                &boss,
+                body,
+            )
+            .await;
+            assert_eq!(st, 400, "{body}: {e}");
+            assert!(e["error"].as_str().unwrap().contains(says), "{body}: {e}");
+        }
+        // The county's check at orange: SO2 3/10 = 30 %, NOx 6/20, PM 1.5/5 met;
+        // VOCs 1.5/8 = 18.8 % short of 20 % by 0.1 t/d.
+        let (_, l) = call(a, "GET", "/api/v1/reduction-list", &boss, "").await;
+        let orange = l["check"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["level"] == "orange")
+            .unwrap()
+            .clone();
+        let got: Vec<String> = orange["pollutants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {} {} {}",
+                    p["pollutant"].as_str().unwrap(),
+                    p["percent"].as_str().unwrap(),
+                    p["shortfall"].as_str().unwrap(),
+                    p["met"]
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "SO2 30.0 0 true",
+                "NOx 30.0 0 true",
+                "PM 30.0 0 true",
+                "VOCs 18.8 0.1 false"
+            ],
+            "{orange}"
+        );
+        assert_eq!(orange["met"], false);
+        // Made again: the edited rows are kept.
+        let (_, g) = call(a, "POST", "/api/v1/reduction-list/generate", &boss, "{}").await;
+        assert_eq!(
+            (g["changed"].as_u64(), g["kept"].as_u64()),
+            (Some(0), Some(2)),
+            "{g}"
+        );
+        // Scopes: the township its two firms, no check; a firm itself; a neighbour's firm refused.
+        let (st, t) = call(a, "GET", "/api/v1/reduction-list", &town, "").await;
+        assert_eq!(
+            (
+                st,
+                t["lines"].as_array().unwrap().len(),
+                t["check"].is_null()
+            ),
+            (200, 9, true),
+            "{t}"
+        );
+        let (_, t) = call(a, "GET", "/api/v1/reduction-list", &own3, "").await;
+        assert_eq!(t["lines"].as_array().unwrap().len(), 3);
+        let (st, _) = call(
+            a,
+            "GET",
+            &format!("/api/v1/reduction-list?firm={}", code(3)),
+            &town,
+            "",
+        )
+        .await;
+        assert_eq!(st, 403, "a neighbour's firm");
+        let (st, _) = call(
+            a,
+            "GET",
+            &format!("/api/v1/reduction-list/{}/history", code(1)),
+            &own3,
+            "",
+        )
+        .await;
+        assert_eq!(st, 403);
+        let (st, _) = call(
+            a,
+            "PUT",
+            &path1,
+            &town,
+            &edit("L1", ["1", "1", "1", "1"], 9),
+        )
+        .await;
+        assert_eq!(st, 403);
+        // The history: the generation, then the edit, with who.
+        let (_, h) = call(
+            a,
+            "GET",
+            &format!("/api/v1/reduction-list/{}/history", code(1)),
+            &boss,
+            "",
+        )
+        .await;
+        let h = h.as_array().unwrap();
+        assert_eq!(h.len(), 8, "six made, two edited: {h:?}");
+        assert_eq!(
+            (h[0]["line"].as_str(), h[0]["by"].as_str()),
+            (Some("L2"), Some("chen"))
+        );
+        assert!(
+            h[0]["before"].as_str().unwrap().contains("template")
+                && h[0]["after"].as_str().unwrap().contains("edited")
+        );
+        // Exported, and an edited workbook imported: a valid row written, the bad ones named.
+        let raw = crate::common::http_bytes(
+            a,
+            "GET",
+            "/api/v1/reduction-list?format=xlsx",
+            &[("Authorization", &format!("Bearer {boss}"))],
+            b"",
+        )
+        .await;
+        let at = raw
+            .windows(4)
+            .position(|w| w == b"PK\x03\x04")
+            .expect("a workbook");
+        let tables = lantian_sources::workbook::read_xlsx(&raw[at..]).unwrap();
+        assert_eq!(
+            (tables[0].sheet.as_str(), tables[0].rows.len()),
+            ("应急减排清单", 12)
+        );
+        let header = tables[0].header.clone();
+        let mk = |cells: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+            v.resize(header.len(), String::new());
+            v
+        };
+        let book = lantian_sources::workbook::write_xlsx(&[Table {
+            sheet: "应急减排清单".into(),
+            header: header.clone(),
+            rows: vec![
+                (
+                    2,
+                    mk(&[
+                        &code(1),
+                        "",
+                        "L1",
+                        "红色",
+                        "限产",
+                        "50",
+                        "产量",
+                        "2",
+                        "4",
+                        "1",
+                        "0.5",
+                    ]),
+                ),
+                (3, mk(&["91411726MA4999999X", "", "L1", "红色", "停产"])),
+                (4, mk(&[&code(1), "", "L1", "紫色", "停产"])),
+                (
+                    5,
+                    mk(&[&code(1), "", "L1", "红色", "停产", "", "产量", "abc"]),
+                ),
+            ],
+        }])
+        .unwrap();
+        let (st, rep) = upload_bytes(a, "/api/v1/reduction-list/import", &boss, &book).await;
+        assert_eq!(
+            (st, rep["changed"].as_u64()),
+            (200, Some(1)),
+            "{url}: {rep}"
+        );
+        let issues: Vec<String> = rep["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {} {}",
+                    i["sheet"].as_str().unwrap(),
+                    i["row"],
+                    i["column"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            issues,
+            [
+                "应急减排清单 3 A 统一社会信用代码",
+                "应急减排清单 4 D 预警级别",
+                "应急减排清单 5 H SO2排放(t/d)"
+            ],
+            "{rep}"
+        );
+        let (_, l) = call(
+            a,
+            "GET",
+            &format!("/api/v1/reduction-list?firm={}", code(1)),
+            &boss,
+            "",
+        )
+        .await;
+        let r = row(&l, 1, "L1", "red");
+        assert_eq!(
+            (
+                r["action"].as_str(),
+                r["origin"].as_str(),
+                r["expected"].clone()
+            ),
+            (
+                Some("limit"),
+                Some("imported"),
+                serde_json::json!(["1", "2", "0.5", "0.25"])
+            ),
+            "{r}"
+        );
+        srv.shutdown().await.unwrap();
+    }
+}

@@ -66,6 +66,39 @@ function complianceCard(c, pick) {
       ${chosen ? html`<h3>${chosen.name} · ${t('al.evidence')}（${chosen.unit || '—'}）</h3><div id="evidence-chart" class="chart"></div>` : ''}` : nothing(t('al.nofirms'))}</div>`;
 }
 
+/** The reduction list: the county's check by level and every firm's lines. */
+function reductionCard(main, r, bureau) {
+  const byLevel = lv => r.lines.filter(l => l.level === lv);
+  return html`<div class="card scroll" id="reduction"><h2>${t('al.reduction')}
+      <span class="muted">${t('al.templates')} ${r.templates} · ${t('al.countyrules')} ${r.county_rules}${bureau ? html` · <a href="/api/v1/reduction-list?format=xlsx">${t('al.export')}</a>` : ''}</span></h2>
+    ${r.check ? html`<table id="county-check"><thead><tr><th>${t('al.level')}</th><th>${t('al.pollutant')}</th><th class="n">${t('al.inventory')} t/d</th><th class="n">${t('al.expected')} t/d</th><th class="n">${t('al.share')} %</th><th class="n">${t('al.needed')} %</th><th class="n">${t('al.shortfall')} t/d</th></tr></thead>
+      <tbody>${r.check.map(c => c.pollutants.map((p, i) => html`<tr data-level=${c.level} data-pollutant=${p.pollutant} data-met=${String(p.met)}>
+        ${i === 0 ? html`<td rowspan="4"><b>${c.level_zh}</b><div class=${c.met ? 'ok' : 'bad'}>${c.met ? t('al.met') : t('al.notmet')}</div></td>` : ''}
+        <td>${p.pollutant}</td><td class="n">${p.inventory ?? '—'}</td><td class="n">${p.expected}</td><td class="n">${p.percent ?? '—'}</td><td class="n">≥ ${p.required_percent}</td>
+        <td class=${p.met === false ? 'n bad' : 'n'}>${p.met === false ? p.shortfall : p.met ? '0' : '—'}</td></tr>`))}</tbody></table>` : ''}
+    ${bureau ? html`<p><button class="primary" id="reduction-generate" @click=${async () => {
+        try { await api('/api/v1/reduction-list/generate', { method: 'POST', body: '{}' }); } catch (e) { main.querySelector('#reduction-result').textContent = e.message; return; }
+        await show(main);
+      }}>${t('al.generate')}</button>
+      <label> ${t('al.import')} <input type="file" accept=".xlsx,.xls,.ods" id="reduction-import" @change=${async e => {
+        const out = main.querySelector('#reduction-result');
+        try {
+          const res = await fetch('/api/v1/reduction-list/import', { method: 'POST', credentials: 'same-origin', body: e.target.files[0],
+            headers: { 'X-CSRF-Token': session.csrf || '', 'Content-Type': 'application/octet-stream' } });
+          const b = await res.json();
+          if (!res.ok) throw new Error(b.error);
+          render(html`<p>${t('al.written')} ${b.changed} / ${b.rows}</p>${b.issues.length ? html`<table id="reduction-issues"><tbody>${b.issues.map(i => html`<tr><td>${i.sheet}</td><td>${i.row}</td><td>${i.column}</td><td>${i.message}</td></tr>`)}</tbody></table>` : ''}`, out);
+        } catch (err) { out.textContent = err.message; }
+      }}></label></p>` : ''}
+    <div id="reduction-result"></div>
+    <details ?open=${!r.check}><summary>${t('al.lines')}（${r.lines.length}）</summary>
+      <table id="reduction-lines"><thead><tr><th>${t('al.firm')}</th><th>${t('al.line')}</th><th>${t('al.level')}</th><th>${t('al.measure')}</th><th>${t('al.basis')}</th>
+        ${['SO2', 'NOx', 'PM', 'VOCs'].map(p => html`<th class="n">${p} ${t('al.normal')}</th>`)}${['SO2', 'NOx', 'PM', 'VOCs'].map(p => html`<th class="n">${p} ${t('al.cut')}</th>`)}<th>${t('al.origin')}</th></tr></thead>
+      <tbody>${r.lines.map(l => html`<tr data-firm=${l.credit_code} data-level=${l.level}><td>${l.firm}${l.sample ? html` <span class="tag">${t('src.sampletag')}</span>` : ''}</td><td>${l.line_name}</td><td>${l.level_zh}</td><td>${l.action_zh}</td><td>${l.basis_zh}</td>
+        ${l.normal.map(x => html`<td class="n">${x}</td>`)}${l.expected.map(x => html`<td class="n">${x}</td>`)}<td class="muted">${t('al.o.' + l.origin)}</td></tr>`)}</tbody></table></details>
+    ${byLevel('red').length === 0 && r.lines.length === 0 ? nothing(t('al.nolist')) : ''}</div>`;
+}
+
 let compliancePick = null;
 let complianceShown = null;
 
@@ -128,10 +161,15 @@ export async function show(main) {
         <select name="source"><option value="city">${t('al.city')}</option><option value="province">${t('al.province')}</option><option value="county">${t('al.county')}</option><option value="consult">${t('al.consult')}</option></select>
         <textarea name="csv" rows="5" placeholder="2026-12-03,180-220,PM2.5,none"></textarea><button class="primary">${t('al.save')}</button></form></details>` : ''}
     <div id="compliance-slot"></div>
+    <div id="reduction-slot"></div>
     <div class="card scroll"><h2>${t('al.all')}</h2><table id="alerts"><tbody>${l.alerts.map(a => html`<tr data-state=${a.state}><td>#${a.id}</td><td>${a.level_zh}</td><td>${a.state_zh}</td>
       <td>${a.origin}${a.notice_doc ? ` (${a.notice_doc})` : ''}</td><td>${a.document_no ?? ''}</td><td>${a.start?.slice(0, 16) ?? ''} – ${a.end?.slice(0, 16) ?? ''}</td><td>${a.no_basis ? html`<b class="bad">${t('al.nobasis')}</b>` : ''}</td></tr>`)}</tbody></table></div>`, main);
   const el = main.querySelector('#forecast-chart');
   if (el) forecastChart(el, f.days);
+  const rslot = main.querySelector('#reduction-slot');
+  if (rslot) {
+    try { render(reductionCard(main, await api('/api/v1/reduction-list'), bureau), rslot); } catch (e) { /* a role that sees no firms */ }
+  }
   // Firms' compliance: the alert in force, or the last one lifted (its evaluation).
   const judged = (cur && cur.state === 'issued') ? cur : l.alerts.find(a => a.state === 'lifted' || a.state === 'issued');
   const slot = main.querySelector('#compliance-slot');

@@ -109,6 +109,59 @@ pub async fn seed(store: &Store, now: i64) -> Result<i64> {
     Ok(id)
 }
 
+/// The sample firms' reduction list from the templates, each line with
+/// synthetic normal emissions, and a sample county inventory to check the
+/// list's cuts against.
+pub async fn seed_reduction(store: &Store) -> Result<usize> {
+    use rust_decimal::Decimal;
+    let firms = store.firms().await?;
+    let t = lantian_alerts::measures::Templates::default();
+    let day = lantian_types::time::now_beijing().date();
+    let mut rows = Vec::new();
+    for (i, sf) in firms.iter().enumerate() {
+        let n = |k: u64, lo: i64, span: i64| {
+            let x = super::sources::noise(i as u64 * 13 + 5, k);
+            Decimal::new(lo + (x * span as f64) as i64, 3)
+        };
+        let normal = [
+            n(1, 300, 1200),
+            n(2, 500, 2000),
+            n(3, 200, 800),
+            n(4, 100, 1500),
+        ];
+        rows.extend(lantian_server::http::routes::reduction::template_rows(
+            &sf.firm,
+            &std::collections::HashMap::new(),
+            &normal,
+            day,
+            &t,
+        ));
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    let n = store.put_reduction(&rows, "demo", now).await?;
+    let inv = |p: &str, t: &str| {
+        (
+            p.to_string(),
+            t.to_string(),
+            Some(2025),
+            "泌阳县大气污染源排放清单（示例数据）".to_string(),
+        )
+    };
+    store
+        .put_inventory(
+            &[
+                inv("SO2", "40"),
+                inv("NOx", "95"),
+                inv("PM", "30"),
+                inv("VOCs", "60"),
+            ],
+            "demo",
+            now,
+        )
+        .await?;
+    Ok(n)
+}
+
 /// How a sample firm ran around the alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Behaviour {

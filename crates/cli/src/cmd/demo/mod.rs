@@ -374,6 +374,7 @@ pub fn run(a: Args) -> Result<()> {
         let now = chrono::Utc::now().timestamp_millis();
         alerts::seed(&store, now).await?;
         alerts::seed_loads(&store, now - 24 * 3_600_000, now).await?;
+        alerts::seed_reduction(&store).await?;
         // The violators' tickets at once (the job would open them within
         // seconds; done here so the demo starts with them).
         lantian_server::jobs::alerts::check(

@@ -16,6 +16,7 @@ pub mod journal;
 pub mod ledger;
 pub mod observations;
 pub mod public_reports;
+pub mod reduction;
 pub mod reports;
 pub mod reviews;
 pub mod session;
