@@ -961,6 +961,10 @@ async fn the_reduction_list_is_made_edited_imported_and_checked() {
                 r#"{"action":"stop","basis":"output","normal":["-1","1","1","1"],"version":1}"#,
                 "normal SO2",
             ),
+            (
+                r#"{"action":"stagger","basis":"output","normal":["1","1","1","1"],"version":1}"#,
+                "percent",
+            ),
         ] {
             let (st, e) = call(
                 a,
@@ -973,6 +977,25 @@ async fn the_reduction_list_is_made_edited_imported_and_checked() {
             assert_eq!(st, 400, "{body}: {e}");
             assert!(e["error"].as_str().unwrap().contains(says), "{body}: {e}");
         }
+        // 错峰生产: 40 % of the production time stopped cuts 40 %.
+        let vr = row(&l, 2, "全厂", "red")["version"].as_i64().unwrap();
+        let (st, r) = call(
+            a,
+            "PUT",
+            &format!("/api/v1/reduction-list/{}/全厂/red", code(2)),
+            &boss,
+            &serde_json::json!({"action": "错峰生产", "percent": 40, "basis": "产量", "normal": ["1", "1", "1", "1"], "version": vr}).to_string(),
+        )
+        .await;
+        assert_eq!(
+            (st, r["action"].as_str(), r["action_zh"].as_str()),
+            (200, Some("stagger"), Some("错峰生产 40%")),
+            "{r}"
+        );
+        assert_eq!(
+            r["expected"],
+            serde_json::json!(["0.4", "0.4", "0.4", "0.4"])
+        );
         // The county's check at orange: SO2 3/10 = 30 %, NOx 6/20, PM 1.5/5 met;
         // VOCs 1.5/8 = 18.8 % short of 20 % by 0.1 t/d.
         let (_, l) = call(a, "GET", "/api/v1/reduction-list", &boss, "").await;
@@ -1012,7 +1035,7 @@ async fn the_reduction_list_is_made_edited_imported_and_checked() {
         let (_, g) = call(a, "POST", "/api/v1/reduction-list/generate", &boss, "{}").await;
         assert_eq!(
             (g["changed"].as_u64(), g["kept"].as_u64()),
-            (Some(0), Some(2)),
+            (Some(0), Some(3)),
             "{g}"
         );
         // Scopes: the township its two firms, no check; a firm itself; a neighbour's firm refused.

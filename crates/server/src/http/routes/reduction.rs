@@ -51,6 +51,25 @@ fn action_key(a: M) -> (&'static str, Option<i64>) {
     }
 }
 
+/// An action from its key (or Chinese name) and percent: its key as kept,
+/// and the measure its expected cuts are reckoned by. 错峰生产 (stagger:
+/// `percent` of the production time stopped, e.g. by shifts or days) cuts
+/// that share, as a limit of the same percent would.
+fn parse_action(key: &str, percent: Option<i64>) -> Result<(&'static str, M), String> {
+    match key.trim() {
+        "stagger" | "错峰生产" => {
+            let p = percent
+                .filter(|p| (1..=100).contains(p))
+                .ok_or_else(|| format!("`{key}` needs a percent from 1 to 100"))?;
+            Ok(("stagger", M::Limit(p as u8)))
+        }
+        k => {
+            let m = action_of(k, percent)?;
+            Ok((action_key(m).0, m))
+        }
+    }
+}
+
 /// An action from its key (or Chinese name) and percent.
 fn action_of(key: &str, percent: Option<i64>) -> Result<M, String> {
     let p = || {
@@ -66,7 +85,7 @@ fn action_of(key: &str, percent: Option<i64>) -> Result<M, String> {
         "limit" | "限产" => Ok(M::Limit(p()?)),
         "max_load" | "负荷上限" => Ok(M::MaxLoad(p()?)),
         other => Err(format!(
-            "action `{other}`: none, voluntary, stop, limit or max_load (无, 自主减排, 停产, 限产, 负荷上限)"
+            "action `{other}`: none, voluntary, stop, limit, max_load or stagger (无, 自主减排, 停产, 限产, 负荷上限, 错峰生产)"
         )),
     }
 }
@@ -151,7 +170,7 @@ pub struct LineView {
 
 fn view(r: &ReductionRow, firm: Option<&Firm>) -> LineView {
     let level = Level::parse(&r.level).unwrap_or(Level::None);
-    let act = action_of(&r.action, r.percent).unwrap_or(M::None);
+    let act = parse_action(&r.action, r.percent).map_or(M::None, |a| a.1);
     LineView {
         credit_code: r.credit_code.clone(),
         firm: firm.map_or_else(String::new, |f| f.name.clone()),
@@ -164,7 +183,11 @@ fn view(r: &ReductionRow, firm: Option<&Firm>) -> LineView {
         level_zh: level.name_zh().into(),
         action: r.action.clone(),
         percent: r.percent,
-        action_zh: act.name_zh(),
+        action_zh: if r.action == "stagger" {
+            format!("错峰生产 {}%", r.percent.unwrap_or_default())
+        } else {
+            act.name_zh()
+        },
         basis: r.basis.clone(),
         basis_zh: reduction::basis_zh(&r.basis).unwrap_or("").into(),
         normal: amounts_of(&r.normal)
@@ -383,6 +406,7 @@ pub async fn list(
                                 "voluntary" => "自主减排",
                                 "stop" => "停产",
                                 "limit" => "限产",
+                                "stagger" => "错峰生产",
                                 _ => "负荷上限",
                             }
                             .to_string(),
@@ -607,7 +631,7 @@ pub async fn edit(
     }
     let lv = level_of(&level)
         .ok_or_else(|| ApiError::bad(format!("level `{level}`: yellow, orange or red")))?;
-    let act = action_of(&req.action, req.percent).map_err(ApiError::bad)?;
+    let (key, act) = parse_action(&req.action, req.percent).map_err(ApiError::bad)?;
     let basis = basis_of(&req.basis).ok_or_else(|| {
         ApiError::bad(format!(
             "basis `{}`: output, feed, kilns or electricity",
@@ -620,7 +644,14 @@ pub async fn edit(
     }
     let note =
         crate::http::extract::optional_line(Some(&req.note), "note", 200)?.unwrap_or_default();
-    let (action, percent) = action_key(act);
+    let (action, percent) = (
+        key,
+        if key == "stagger" {
+            req.percent
+        } else {
+            action_key(act).1
+        },
+    );
     let put = ReductionPut {
         credit_code: code.clone(),
         line: line.clone(),
@@ -785,7 +816,7 @@ fn read_rows(
                 }
             }
         };
-        let act = match action_of(cell("措施"), percent) {
+        let (key, act) = match parse_action(cell("措施"), percent) {
             Ok(a) => a,
             Err(m) => {
                 bad("措施", m);
@@ -817,7 +848,14 @@ fn read_rows(
         if !ok {
             continue;
         }
-        let (action, percent) = action_key(act);
+        let (action, percent) = (
+            key,
+            if key == "stagger" {
+                percent
+            } else {
+                action_key(act).1
+            },
+        );
         out.push(ReductionPut {
             credit_code: code.into(),
             line: line.into(),
