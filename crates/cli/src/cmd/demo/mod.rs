@@ -419,6 +419,11 @@ pub fn run(a: Args) -> Result<()> {
         )?;
         city_cfg.label = "示例市级平台（接收县级转发的样例数据）".into();
         city_cfg.freshness_every_s = 0;
+        // The sample city holds no station of its own to report on, no
+        // alert and no plan: its schedules stay off (they would only warn).
+        city_cfg.reports_every_s = 0;
+        city_cfg.alerts_every_s = 0;
+        city_cfg.ledger_every_s = 0;
         city_cfg.node = "city-sample".into();
         let city = lantian_server::start(city_cfg).await?;
         cfg.forward = vec![lantian_server::config::ForwardTarget {
