@@ -387,10 +387,10 @@ async fn a_firm_sees_its_measures_for_each_level() {
 
 /// Compliance from the stored data, on both backends: an alert issued
 /// yellow 10 hours ago, raised to orange 4 h 10 min later and lifted after
-/// 8 hours; six firms — one whose CEMS load fell to 4 % (complied with the
-/// stop), one whose meter ran on (应限不限 in the yellow hours, 应停未停 in
-/// the orange), one that cut 25 %, one that raised its load the day before,
-/// one offline, one without devices — judged hour by hour against the
+/// 8 hours; seven firms — one whose CEMS load fell to 4 % (complied with
+/// the stop), one whose meter ran on (应限不限 in the yellow hours, 应停未停
+/// in the orange), one that cut 25 %, one that raised its load the day
+/// before, one offline, one without devices, one whose kiln's CEMS ran on — judged hour by hour against the
 /// same hours of the week before, the evidence kept; a township sees its
 /// own firms only, a firm itself, and a reviewer none.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -411,7 +411,7 @@ async fn compliance_is_judged_from_the_stored_loads() {
                 .to_string()
         };
         let mut ids = Vec::new();
-        for i in 1..=5 {
+        for i in 1..=7 {
             let mut d = device(&format!("LTCOMP000000{i}"), "123456", "hj212");
             d.kind = "cems".parse().unwrap();
             d.site.kind = "outlet".parse().unwrap();
@@ -464,6 +464,7 @@ async fn compliance_is_judged_from_the_stored_loads() {
             firm(4, "C", "羊册镇", Some(4), true),
             firm(5, "D", "羊册镇", Some(5), true),
             firm(6, "C", "泌水街道", None, true),
+            firm(7, "D", "羊册镇", Some(7), false),
         ] {
             store.put_firm(&f, None, "t").await.unwrap();
         }
@@ -528,6 +529,16 @@ async fn compliance_is_judged_from_the_stored_loads() {
             batch
                 .uploads
                 .push(up(4, 2061, h, &[("d20001", "Avg", v.into())]));
+            // 7: NOx 100 mg/m³ at 50,000 m³/h throughout: its kiln ran on.
+            batch.uploads.push(up(
+                7,
+                2061,
+                h,
+                &[
+                    ("a21002", "Avg", "100".into()),
+                    ("a00000", "Avg", "50000".into()),
+                ],
+            ));
             // 5: 200 kW until the alert, then silent.
             if !during {
                 batch
@@ -689,6 +700,24 @@ async fn compliance_is_judged_from_the_stored_loads() {
             (Some("complied"), Some("25.0"), Some(20)),
             "{f3}"
         );
+        let f7 = row(7);
+        assert_eq!(
+            (
+                f7["basis"].as_str(),
+                f7["verdict"].as_str(),
+                f7["not_limited"].as_u64(),
+                f7["not_stopped"].as_u64(),
+                f7["hours"][7]["load"].as_str()
+            ),
+            (
+                Some("cems:a21002"),
+                Some("violated"),
+                Some(5),
+                Some(3),
+                Some("5")
+            ),
+            "{f7}"
+        );
         let f4 = row(4);
         assert_eq!(
             (
@@ -724,13 +753,13 @@ async fn compliance_is_judged_from_the_stored_loads() {
                 s["no_data"].as_u64(),
                 s["compliance_rate"].as_str()
             ),
-            (Some(6), Some(2), Some(1), Some(1), Some(2), Some("75.0")),
+            (Some(7), Some(2), Some(2), Some(1), Some(2), Some("60.0")),
             "{s}"
         );
         // Scopes: the township its five, a firm itself, a reviewer none.
         let town = user_with_token(&store, "yangce", "township", Some("羊册镇")).await;
         let (_, t) = call(a, "GET", &path, &town, "").await;
-        assert_eq!(t["firms"].as_array().unwrap().len(), 5, "{t}");
+        assert_eq!(t["firms"].as_array().unwrap().len(), 6, "{t}");
         let neighbour = user_with_token(&store, "mishui", "township", Some("泌水街道")).await;
         let (_, t) = call(a, "GET", &path, &neighbour, "").await;
         let names: Vec<&str> = t["firms"]
@@ -764,7 +793,7 @@ async fn compliance_is_judged_from_the_stored_loads() {
         );
         assert_eq!(
             x.unwrap() + y.unwrap(),
-            2,
+            3,
             "{url}: two nodes at once open each once"
         );
         let n = lantian_server::jobs::alerts::check(&store, &set, &rules, later)
@@ -803,7 +832,24 @@ async fn compliance_is_judged_from_the_stored_loads() {
                     "township:羊册镇".to_string(),
                     "urgent".to_string()
                 ),
+                (
+                    "预警期间未落实减排措施：示例企业7".to_string(),
+                    "township:羊册镇".to_string(),
+                    "urgent".to_string()
+                ),
             ]
+        );
+        // The kiln that ran on: its CEMS load is the evidence.
+        let d7 = &tickets
+            .iter()
+            .find(|t| t.title.ends_with("示例企业7"))
+            .unwrap()
+            .description;
+        assert!(
+            d7.contains("违规 8 小时")
+                && d7.contains("负荷 5 kg/h，基准 5 kg/h")
+                && d7.contains("CEMS a21002"),
+            "{d7}"
         );
         let d = &tickets
             .iter()
