@@ -25,6 +25,9 @@ pub struct Settings {
     /// Load in the 24 h before the alert above the baseline by more than
     /// this percent flags a raise (default 15; the default).
     pub raise_margin_percent: i64,
+    /// What a CEMS flow value times this is in m³/h: 3600 for m³/s, the
+    /// unit of HJ 212 Table B.2 (default), 1 where devices send m³/h.
+    pub flow_per_hour: i64,
 }
 
 impl Default for Settings {
@@ -35,6 +38,7 @@ impl Default for Settings {
             stop_keep_percent: 10,
             limit_slack_percent: 5,
             raise_margin_percent: 15,
+            flow_per_hour: 3600,
         }
     }
 }
@@ -91,6 +95,10 @@ pub struct Outcome {
     pub during_mean: Option<i64>,
     /// Raised its load before the alert.
     pub raised_before: bool,
+    /// The cut achieved, ‰: 1 − Σ load / Σ baseline over the alert's hours
+    /// that have both, each hour against its own hour of the day's baseline
+    /// (so a firm that runs by day is not judged against its night hours).
+    pub achieved_cut_permille: Option<i64>,
 }
 
 /// The baseline of the hour at `ms`: (sum, count) of the same hour of the
@@ -159,6 +167,10 @@ pub fn judge_spans(s: &Series, start_ms: i64, spans: &[Span], set: &Settings) ->
     let mut loads = Vec::with_capacity(count);
     let mut baselines = Vec::with_capacity(count);
     let (mut during_sum, mut during_n) = (0i64, 0i64);
+    // The hours with both a load and a baseline: their loads and the sum
+    // of their own baselines (each the mean of its hour of the day), for
+    // the cut achieved.
+    let (mut matched_load, mut matched_base) = (0i64, rust_decimal::Decimal::ZERO);
     for (action, ms) in spans
         .iter()
         .flat_map(|x| (0..x.hours as i64).map(move |i| (x.action, x.from_ms + i * HOUR)))
@@ -170,6 +182,10 @@ pub fn judge_spans(s: &Series, start_ms: i64, spans: &[Span], set: &Settings) ->
         if let Some(l) = load {
             during_sum += l;
             during_n += 1;
+            if bn > 0 {
+                matched_load += l;
+                matched_base += rust_decimal::Decimal::from(bsum) / rust_decimal::Decimal::from(bn);
+            }
         }
         let v = match (load, (bsum, bn)) {
             (None, _) => Verdict::NoData,
@@ -229,6 +245,10 @@ pub fn judge_spans(s: &Series, start_ms: i64, spans: &[Span], set: &Settings) ->
         before_mean,
         during_mean,
         raised_before,
+        achieved_cut_permille: achieved_cut_permille(
+            matched_base,
+            rust_decimal::Decimal::from(matched_load),
+        ),
     }
 }
 
@@ -244,20 +264,22 @@ pub fn required_cut_percent(action: Action) -> u8 {
     }
 }
 
-/// The cut achieved: 1 − during / baseline, in permille (‰, so percent with
-/// one decimal),
-/// rounded half away from zero (exact integer arithmetic; negative when the
-/// load rose). `None` without both means or with a zero baseline.
-pub fn achieved_cut_permille(baseline_mean: Option<i64>, during_mean: Option<i64>) -> Option<i64> {
-    let (b, d) = (baseline_mean? as i128, during_mean? as i128);
-    if b <= 0 {
+/// The cut achieved: 1 − during / baseline (sums or means of the same
+/// hours), in permille (‰, so percent with one decimal), rounded half away
+/// from zero once; negative when the load rose. `None` for a baseline that
+/// is not above zero. The baseline sum is a decimal (28 significant digits)
+/// of exact integer means.
+pub fn achieved_cut_permille(
+    baseline: rust_decimal::Decimal,
+    during: rust_decimal::Decimal,
+) -> Option<i64> {
+    use rust_decimal::prelude::ToPrimitive;
+    if baseline <= rust_decimal::Decimal::ZERO {
         return None;
     }
-    // (b − d) / b × 1000, rounded half away from zero.
-    let n = (b - d) * 1000;
-    let (q, r) = (n / b, n % b);
-    let q = if 2 * r.abs() >= b { q + n.signum() } else { q };
-    Some(q as i64)
+    ((baseline - during) * rust_decimal::Decimal::from(1000) / baseline)
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
 }
 
 #[cfg(test)]
@@ -369,10 +391,7 @@ mod tests {
         );
         assert_eq!(o.during_mean, Some(800_000));
         // Achieved 20.0 % of a required 100 % for the stop.
-        assert_eq!(
-            achieved_cut_permille(o.baseline_mean, o.during_mean),
-            Some(200)
-        );
+        assert_eq!(o.achieved_cut_permille, Some(200));
         assert_eq!(required_cut_percent(Action::Stop), 100);
         assert_eq!(required_cut_percent(Action::MaxLoad(70)), 30);
         assert_eq!(required_cut_percent(Action::Voluntary), 0);
@@ -387,17 +406,51 @@ mod tests {
     /// the load rose.
     #[test]
     fn the_achieved_cut_rounds_exactly() {
-        assert_eq!(achieved_cut_permille(Some(3), Some(2)), Some(333));
-        assert_eq!(achieved_cut_permille(Some(3), Some(1)), Some(667));
+        let a = |b: i64, d: i64| {
+            achieved_cut_permille(
+                rust_decimal::Decimal::from(b),
+                rust_decimal::Decimal::from(d),
+            )
+        };
+        assert_eq!(a(3, 2), Some(333));
+        assert_eq!(a(3, 1), Some(667));
+        assert_eq!(a(2000, 1999), Some(1), "0.5 ‰ up");
+        assert_eq!(a(2000, 2001), Some(-1));
+        assert_eq!(a(100, 120), Some(-200));
+        assert_eq!(a(0, 5), None);
+    }
+
+    /// A firm that runs by day, cut by half during a day-time alert: 50 %
+    /// achieved against its own day hours, not against a mean with its
+    /// idle nights.
+    #[test]
+    fn the_achieved_cut_is_against_the_same_hours() {
+        let s = Settings::default();
+        let start = 1_800_000_000_000 - 1_800_000_000_000 % (24 * HOUR) + 8 * HOUR;
+        let from = start - 8 * 24 * HOUR - 8 * HOUR;
+        let loads: Vec<Option<i64>> = (0..(8 * 24 + 24))
+            .map(|i: i64| {
+                let t = from + i * HOUR;
+                let hod = (t / HOUR).rem_euclid(24);
+                let day = (8..18).contains(&hod);
+                Some(match (t >= start, day) {
+                    (_, false) => 0,
+                    (true, true) => 500,
+                    (false, true) => 1000,
+                })
+            })
+            .collect();
+        let x = Series {
+            start_ms: from,
+            loads,
+        };
+        let o = judge(&x, Action::Limit(50), start, 10, &s);
         assert_eq!(
-            achieved_cut_permille(Some(2000), Some(1999)),
-            Some(1),
-            "0.5 ‰ up"
+            (o.complied, o.achieved_cut_permille),
+            (10, Some(500)),
+            "{:?}",
+            o.hours
         );
-        assert_eq!(achieved_cut_permille(Some(2000), Some(2001)), Some(-1));
-        assert_eq!(achieved_cut_permille(Some(100), Some(120)), Some(-200));
-        assert_eq!(achieved_cut_permille(Some(0), Some(5)), None);
-        assert_eq!(achieved_cut_permille(None, Some(5)), None);
     }
 
     /// The baseline is the same hour of the day: a firm that runs only by

@@ -7,12 +7,15 @@
 //! - **The load.** A firm with production meters (产污 用电, their
 //!   device's ST=44 samples) is judged on their summed power, kW; one
 //!   without, on its outlets' CEMS: concentration × standard dry flow
-//!   (`a00000`, m³/h as devices send it) → kg/h, of the first of NOx
+//!   (`a00000`: m³/s as HJ 212 Table B.2 has it, or m³/h where a county's
+//!   devices send that: setting `compliance_flow_unit`) → kg/h, of the first of NOx
 //!   (`a21002`), SO2 (`a21026`) and PM (`a34013`) its outlets report with a
 //!   flow. A firm with neither is "no data" for every hour.
 //! - **An hour's value** is the device's hourly upload (2061 `-Avg`) when
 //!   there is one, else the mean of its real-time samples (2011 `-Rtd`);
-//!   only values flagged N (or unflagged) count. A firm's hour needs every
+//!   only values flagged N (or unflagged) count, and a value flagged F
+//!   (停运: the source stopped) counts as 0 — a stopped kiln is a cut, not
+//!   missing data. A firm's hour needs every
 //!   meter (or every outlet reporting the pollutant) to have it; a partial
 //!   sum is not a load.
 //! - **Exactness.** Values are read as decimals from their text; the
@@ -185,8 +188,8 @@ fn load_of(
     f: &Firm,
     devices: &HashMap<String, i64>,
     hours: &Hours,
-    from: i64,
-    count: usize,
+    (from, count): (i64, usize),
+    flow_per_hour: i64,
 ) -> Load {
     let (meters, outlets) = wanted(f, devices);
     let at = |dev: i64, code: &str, h: i64| {
@@ -233,10 +236,13 @@ fn load_of(
             continue;
         }
         // mg/m³ × m³/h = mg/h; / 10⁶ → kg/h.
+        let per_hour = Decimal::from(flow_per_hour);
         let loads = hours_of(&|h| {
             reporting
                 .iter()
-                .map(|d| Some(at(*d, code, h)? * at(*d, FLOW, h)? / Decimal::from(1_000_000)))
+                .map(|d| {
+                    Some(at(*d, code, h)? * at(*d, FLOW, h)? * per_hour / Decimal::from(1_000_000))
+                })
                 .sum::<Option<Decimal>>()
         });
         return Load {
@@ -259,12 +265,13 @@ fn load_of(
 }
 
 /// Reads the firms' loads from `from` for `count` hours (one read of the
-/// store for all their devices).
+/// store for all their devices); a flow times `flow_per_hour` is m³/h.
 pub async fn loads(
     store: &Store,
     firms: &[&Firm],
     from: i64,
     count: usize,
+    flow_per_hour: i64,
 ) -> Result<Vec<Load>, lantian_store::Error> {
     let devices: HashMap<String, i64> = store
         .devices()
@@ -303,14 +310,20 @@ pub async fn loads(
                         2061 => v.field == "Avg",
                         _ => v.field == "Rtd",
                     };
+                    let stopped = v.flag == Some("F");
                     if !field_ok
-                        || !matches!(v.flag, None | Some("N"))
+                        || !(stopped || matches!(v.flag, None | Some("N")))
                         || !want.iter().any(|c| c == v.code)
                     {
                         continue;
                     }
-                    let Ok(x) = Decimal::from_str(v.raw) else {
-                        continue;
+                    let x = if stopped {
+                        Decimal::ZERO
+                    } else {
+                        let Ok(x) = Decimal::from_str(v.raw) else {
+                            continue;
+                        };
+                        x
                     };
                     let acc = hours
                         .entry((u.device_id, v.code.to_string()))
@@ -329,7 +342,7 @@ pub async fn loads(
         .await?;
     Ok(firms
         .iter()
-        .map(|f| load_of(f, &devices, &hours, from, count))
+        .map(|f| load_of(f, &devices, &hours, (from, count), flow_per_hour))
         .collect())
 }
 
@@ -390,7 +403,8 @@ pub struct FirmCompliance {
     pub raised_before: bool,
     /// The largest cut its measures asked, percent.
     pub required_cut_percent: u8,
-    /// 1 − during / baseline, percent with one decimal.
+    /// 1 − Σ load / Σ baseline over the alert's hours with both (each hour
+    /// against its own hour of the day), percent with one decimal.
     pub achieved_cut_percent: Option<String>,
     /// complied, violated, raised_before, no_data
     pub verdict: String,
@@ -502,11 +516,7 @@ pub fn judge(
                 during_mean: o.during_mean.map(units),
                 raised_before: o.raised_before,
                 required_cut_percent: required,
-                achieved_cut_percent: compliance::achieved_cut_permille(
-                    o.baseline_mean,
-                    o.during_mean,
-                )
-                .map(percent_1),
+                achieved_cut_percent: o.achieved_cut_permille.map(percent_1),
                 verdict: verdict.into(),
                 verdict_zh: verdict_zh.into(),
                 hours,
@@ -541,7 +551,7 @@ pub async fn evaluate(
     } else {
         let base_from = first - (set.skip_hours + set.baseline_days * 24) * HOUR;
         let count = ((first - base_from) / HOUR) as usize + hours;
-        let loads = loads(store, firms, base_from, count).await?;
+        let loads = loads(store, firms, base_from, count, set.flow_per_hour).await?;
         let day = beijing_ms(first)
             .map_or_else(|| lantian_types::time::now_beijing().date(), |t| t.date());
         judge(firms, &loads, first, &spans, day, set)

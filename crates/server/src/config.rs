@@ -121,6 +121,9 @@ pub struct Config {
     pub compliance_stop_keep_percent: i64,
     pub compliance_limit_slack_percent: i64,
     pub compliance_raise_margin_percent: i64,
+    /// The unit CEMS devices send standard dry flow (`a00000`) in: `m3/s`
+    /// (HJ 212 Table B.2, default) or `m3/h`.
+    pub compliance_flow_unit: String,
     /// How often the alert in force is judged and its violating firms
     /// opened as tickets (seconds; 0: never).
     pub alerts_every_s: u64,
@@ -420,6 +423,7 @@ impl Default for Config {
             compliance_stop_keep_percent: 10,
             compliance_limit_slack_percent: 5,
             compliance_raise_margin_percent: 15,
+            compliance_flow_unit: "m3/s".into(),
             alerts_every_s: 300,
             push_max_bytes: 8 * 1024 * 1024,
             push_max_rows: 100_000,
@@ -551,6 +555,11 @@ impl Config {
             stop_keep_percent: self.compliance_stop_keep_percent,
             limit_slack_percent: self.compliance_limit_slack_percent,
             raise_margin_percent: self.compliance_raise_margin_percent,
+            flow_per_hour: match self.compliance_flow_unit.trim() {
+                "m3/s" | "m³/s" => 3600,
+                "m3/h" | "m³/h" => 1,
+                v => anyhow::bail!("compliance_flow_unit `{v}`: m3/s or m3/h"),
+            },
         })
     }
 

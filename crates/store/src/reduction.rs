@@ -44,6 +44,12 @@ pub struct ReductionPut {
     pub note: String,
     pub sample: bool,
     pub read_version: Option<i64>,
+    /// The row must not exist yet (a new row's edit): one that does is a
+    /// conflict, even when another writer made it a moment ago.
+    pub must_be_new: bool,
+    /// Leave a row the bureau edited or imported as it is (a generation
+    /// that does not overwrite), checked inside the transaction.
+    pub keep_edited: bool,
 }
 
 /// A change of a row.
@@ -150,6 +156,19 @@ impl Store {
                         r.credit_code, r.line, r.level
                     )));
                 }
+                if r.must_be_new && before.is_some() {
+                    return Err(Error::Conflict(format!(
+                        "{} {} {}: the row exists; send the version read",
+                        r.credit_code, r.line, r.level
+                    )));
+                }
+                if r.keep_edited
+                    && before
+                        .as_ref()
+                        .is_some_and(|b| b.origin == "edited" || b.origin == "imported")
+                {
+                    continue;
+                }
                 if before
                     .as_ref()
                     .is_some_and(|b| same(b, r) && b.origin == r.origin)
@@ -179,13 +198,24 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected(),
-                    _ => sqlx::query(
+                    _ => sqlx::query(sqlx::AssertSqlSafe(format!(
                         "INSERT INTO reduction_lines (credit_code, line, level, action, percent, basis, normal, expected, origin, note, sample, version, updated_ms, updated_by) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13) \
-                         ON CONFLICT (credit_code, line, level) DO UPDATE SET action = excluded.action, percent = excluded.percent, basis = excluded.basis, \
-                         normal = excluded.normal, expected = excluded.expected, origin = excluded.origin, note = excluded.note, sample = excluded.sample, \
-                         version = reduction_lines.version + 1, updated_ms = excluded.updated_ms, updated_by = excluded.updated_by",
-                    )
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13) {}",
+                        if r.must_be_new {
+                            "ON CONFLICT (credit_code, line, level) DO NOTHING".to_string()
+                        } else {
+                            format!(
+                                "ON CONFLICT (credit_code, line, level) DO UPDATE SET action = excluded.action, percent = excluded.percent, basis = excluded.basis, \
+                                 normal = excluded.normal, expected = excluded.expected, origin = excluded.origin, note = excluded.note, sample = excluded.sample, \
+                                 version = reduction_lines.version + 1, updated_ms = excluded.updated_ms, updated_by = excluded.updated_by{}",
+                                if r.keep_edited {
+                                    " WHERE reduction_lines.origin NOT IN ('edited', 'imported')"
+                                } else {
+                                    ""
+                                }
+                            )
+                        }
+                    )))
                     .bind(&r.credit_code)
                     .bind(&r.line)
                     .bind(&r.level)
@@ -203,6 +233,10 @@ impl Store {
                     .await?
                     .rows_affected(),
                 };
+                if n == 0 && r.keep_edited && r.read_version.is_none() {
+                    // Edited by the bureau since it was read: kept.
+                    continue;
+                }
                 if n == 0 {
                     return Err(Error::Conflict(format!(
                         "{} {} {}: changed by someone else",

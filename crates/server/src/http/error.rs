@@ -76,6 +76,13 @@ impl From<lantian_store::Error> for ApiError {
         match e {
             lantian_store::Error::Invalid(m) => ApiError::BadRequest(m),
             lantian_store::Error::Conflict(m) => ApiError::Conflict(m),
+            // A key that must be unique, taken by another write first.
+            lantian_store::Error::Db(ref d)
+                if d.as_database_error()
+                    .is_some_and(|x| x.is_unique_violation()) =>
+            {
+                ApiError::Conflict("it exists already (a unique key is taken)".into())
+            }
             lantian_store::Error::Timeout(_) => {
                 tracing::warn!(error = %e, "an API read was cancelled");
                 ApiError::Unavailable(e.to_string(), Some(1))

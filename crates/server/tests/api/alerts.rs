@@ -493,8 +493,9 @@ async fn compliance_is_judged_from_the_stored_loads() {
             let h = t0 + k * H;
             let during = k >= 0;
             let day_before = (-24..0).contains(&k);
-            // 1: NOx 100 mg/m³ at 50,000 m³/h (5 kg/h), then 2,000 m³/h.
-            let flow = if during { "2000" } else { "50000" };
+            // 1: NOx 100 mg/m³ at 12.5 m³/s (4.5 kg/h), then 0.5 m³/s,
+            // its first two alert hours sent as 停运 (F: a load of 0).
+            let flow = if during { "0.5" } else { "12.5" };
             batch.uploads.push(up(
                 1,
                 2061,
@@ -504,6 +505,13 @@ async fn compliance_is_judged_from_the_stored_loads() {
                     ("a00000", "Avg", flow.into()),
                 ],
             ));
+            if (k == 0 || k == 1)
+                && let Some(last) = batch.uploads.last_mut()
+            {
+                for v in &mut last.values {
+                    v.flag = Some("F".into());
+                }
+            }
             // 2: 200 kW throughout, as real-time samples every 15 minutes.
             for q in 0..4 {
                 batch.uploads.push(up(
@@ -529,14 +537,14 @@ async fn compliance_is_judged_from_the_stored_loads() {
             batch
                 .uploads
                 .push(up(4, 2061, h, &[("d20001", "Avg", v.into())]));
-            // 7: NOx 100 mg/m³ at 50,000 m³/h throughout: its kiln ran on.
+            // 7: NOx 100 mg/m³ at 12.5 m³/s throughout: its kiln ran on.
             batch.uploads.push(up(
                 7,
                 2061,
                 h,
                 &[
                     ("a21002", "Avg", "100".into()),
-                    ("a00000", "Avg", "50000".into()),
+                    ("a00000", "Avg", "12.5".into()),
                 ],
             ));
             // 5: 200 kW until the alert, then silent.
@@ -637,14 +645,14 @@ async fn compliance_is_judged_from_the_stored_loads() {
         );
         assert_eq!(
             (f1["baseline_mean"].as_str(), f1["during_mean"].as_str()),
-            (Some("5"), Some("0.2"))
+            (Some("4.5"), Some("0.135"))
         );
         assert_eq!(
             (
                 f1["achieved_cut_percent"].as_str(),
                 f1["required_cut_percent"].as_u64()
             ),
-            (Some("96.0"), Some(100))
+            (Some("97.0"), Some(100))
         );
         let spans: Vec<String> = f1["spans"]
             .as_array()
@@ -714,7 +722,7 @@ async fn compliance_is_judged_from_the_stored_loads() {
                 Some("violated"),
                 Some(5),
                 Some(3),
-                Some("5")
+                Some("4.5")
             ),
             "{f7}"
         );
@@ -847,7 +855,7 @@ async fn compliance_is_judged_from_the_stored_loads() {
             .description;
         assert!(
             d7.contains("违规 8 小时")
-                && d7.contains("负荷 5 kg/h，基准 5 kg/h")
+                && d7.contains("负荷 4.5 kg/h，基准 4.5 kg/h")
                 && d7.contains("CEMS a21002"),
             "{d7}"
         );
@@ -945,6 +953,27 @@ async fn the_reduction_list_is_made_edited_imported_and_checked() {
         );
         assert_eq!(row(&l, 1, "L2", "orange")["action"], "stop");
         assert_eq!(row(&l, 2, "全厂", "yellow")["action"], "none");
+        // No inventory yet: nothing to check against (neither met nor short).
+        assert!(l["check"][0]["met"].is_null(), "{l}");
+        // A new row's edit must be new; 全厂 is only for a firm without lines.
+        let (st, r) = call(
+            a,
+            "PUT",
+            &format!("/api/v1/reduction-list/{}/L1/red", code(3)),
+            &boss,
+            r#"{"action":"stop","basis":"output","normal":["1","1","1","1"]}"#,
+        )
+        .await;
+        assert_eq!(st, 409, "the row exists: {r}");
+        let (st, _) = call(
+            a,
+            "PUT",
+            &format!("/api/v1/reduction-list/{}/全厂/red", code(1)),
+            &boss,
+            r#"{"action":"stop","basis":"output","normal":["1","1","1","1"]}"#,
+        )
+        .await;
+        assert_eq!(st, 404, "firm 1 has lines");
         // The inventory, then the edits: L1 and L2 stop at orange with their normal emissions.
         let inv = r#"[{"pollutant":"SO2","t_per_day":"10","year":2025,"document":"泌阳县大气污染源排放清单（示例）"},{"pollutant":"NOx","t_per_day":"20"},{"pollutant":"PM","t_per_day":"5"},{"pollutant":"VOCs","t_per_day":"8"}]"#;
         let (st, i) = call(a, "PUT", "/api/v1/emission-inventory", &boss, inv).await;
@@ -1193,6 +1222,7 @@ async fn the_reduction_list_is_made_edited_imported_and_checked() {
                     5,
                     mk(&[&code(1), "", "L1", "红色", "停产", "", "产量", "abc"]),
                 ),
+                (6, mk(&[&code(1), "", "", "红色", "停产"])),
             ],
         }])
         .unwrap();
@@ -1220,7 +1250,8 @@ async fn the_reduction_list_is_made_edited_imported_and_checked() {
             [
                 "应急减排清单 3 A 统一社会信用代码",
                 "应急减排清单 4 D 预警级别",
-                "应急减排清单 5 H SO2排放(t/d)"
+                "应急减排清单 5 H SO2排放(t/d)",
+                "应急减排清单 6 C 生产线"
             ],
             "{rep}"
         );

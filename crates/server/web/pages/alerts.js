@@ -73,7 +73,7 @@ function reductionCard(main, r, bureau) {
       <span class="muted">${t('al.templates')} ${r.templates} · ${t('al.countyrules')} ${r.county_rules}${bureau ? html` · <a href="/api/v1/reduction-list?format=xlsx">${t('al.export')}</a>` : ''}</span></h2>
     ${r.check ? html`<table id="county-check"><thead><tr><th>${t('al.level')}</th><th>${t('al.pollutant')}</th><th class="n">${t('al.inventory')} t/d</th><th class="n">${t('al.expected')} t/d</th><th class="n">${t('al.share')} %</th><th class="n">${t('al.needed')} %</th><th class="n">${t('al.shortfall')} t/d</th></tr></thead>
       <tbody>${r.check.map(c => c.pollutants.map((p, i) => html`<tr data-level=${c.level} data-pollutant=${p.pollutant} data-met=${String(p.met)}>
-        ${i === 0 ? html`<td rowspan="4"><b>${c.level_zh}</b><div class=${c.met ? 'ok' : 'bad'}>${c.met ? t('al.met') : t('al.notmet')}</div></td>` : ''}
+        ${i === 0 ? html`<td rowspan="4"><b>${c.level_zh}</b>${c.met === null ? '' : html`<div class=${c.met ? 'ok' : 'bad'}>${c.met ? t('al.met') : t('al.notmet')}</div>`}</td>` : ''}
         <td>${p.pollutant}</td><td class="n">${p.inventory ?? '—'}</td><td class="n">${p.expected}</td><td class="n">${p.percent ?? '—'}</td><td class="n">≥ ${p.required_percent}</td>
         <td class=${p.met === false ? 'n bad' : 'n'}>${p.met === false ? p.shortfall : p.met ? '0' : '—'}</td></tr>`))}</tbody></table>` : ''}
     ${bureau ? html`<p><button class="primary" id="reduction-generate" @click=${async () => {

@@ -8,7 +8,7 @@ CREATE TABLE reduction_lines (
     credit_code TEXT NOT NULL,
     line        TEXT NOT NULL,
     level       TEXT NOT NULL,           -- yellow, orange, red
-    action      TEXT NOT NULL,           -- none, voluntary, stop, limit, max_load
+    action      TEXT NOT NULL,           -- none, voluntary, stop, limit, max_load, stagger
     percent     BIGINT,
     basis       TEXT NOT NULL,           -- output, feed, kilns, electricity
     normal      TEXT NOT NULL,

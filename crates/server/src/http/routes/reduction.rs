@@ -148,7 +148,7 @@ pub struct LineView {
     /// yellow, orange, red
     pub level: String,
     pub level_zh: String,
-    /// none, voluntary, stop, limit, max_load
+    /// none, voluntary, stop, limit, max_load, stagger
     pub action: String,
     pub percent: Option<i64>,
     pub action_zh: String,
@@ -226,8 +226,9 @@ pub struct LevelCheck {
     pub level_zh: String,
     pub required_percent: u8,
     pub pollutants: Vec<CheckView>,
-    /// Every pollutant with an inventory reaches the share.
-    pub met: bool,
+    /// Every pollutant with an inventory reaches the share (none: no
+    /// inventory entered, nothing to check against).
+    pub met: Option<bool>,
 }
 
 /// The county's whole-society emissions of a pollutant.
@@ -294,7 +295,10 @@ fn checks(
                 level: l.as_str().into(),
                 level_zh: l.name_zh().into(),
                 required_percent: req,
-                met: rows.iter().all(|r| r.met != Some(false)),
+                met: rows
+                    .iter()
+                    .any(|r| r.met.is_some())
+                    .then(|| rows.iter().all(|r| r.met != Some(false))),
                 pollutants: rows
                     .iter()
                     .map(|r| CheckView {
@@ -520,6 +524,8 @@ pub fn template_rows(
                 note: m.basis,
                 sample: f.sample,
                 read_version: None,
+                must_be_new: false,
+                keep_edited: false,
             });
         }
     }
@@ -564,7 +570,10 @@ pub async fn generate(
                 kept += 1;
                 continue;
             }
-            rows.push(r);
+            rows.push(ReductionPut {
+                keep_edited: !req.overwrite,
+                ..r
+            });
         }
     }
     let changed = s
@@ -583,7 +592,8 @@ pub async fn generate(
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditRequest {
-    /// none, voluntary, stop, limit, max_load
+    /// none, voluntary, stop, limit, max_load, stagger (错峰生产: the share of
+    /// the production time stopped)
     pub action: String,
     pub percent: Option<i64>,
     /// output, feed, kilns, electricity
@@ -624,9 +634,12 @@ pub async fn edit(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no firm {code}")))?
         .firm;
-    if line != WHOLE && !f.lines.iter().any(|l| l.code == line) {
+    // 全厂 is the one line of a firm registered without lines.
+    if (line == WHOLE) != f.lines.is_empty()
+        || (line != WHOLE && !f.lines.iter().any(|l| l.code == line))
+    {
         return Err(ApiError::NotFound(format!(
-            "firm {code} has no line {line}"
+            "firm {code} has no line {line} (全厂 only for a firm registered without lines)"
         )));
     }
     let lv = level_of(&level)
@@ -665,18 +678,9 @@ pub async fn edit(
         note,
         sample: f.sample,
         read_version: req.version,
+        must_be_new: req.version.is_none(),
+        keep_edited: false,
     };
-    if req.version.is_none()
-        && s.store
-            .reduction_rows(Some(&code))
-            .await?
-            .iter()
-            .any(|r| r.line == line && r.level == lv.as_str())
-    {
-        return Err(ApiError::Conflict(format!(
-            "{code} {line} {level}: the row exists; send the version read"
-        )));
-    }
     s.store
         .put_reduction(&[put], &caller.user.username, now_ms())
         .await?;
@@ -793,8 +797,16 @@ fn read_rows(
         };
         let line = cell("生产线");
         let line = if line.is_empty() { WHOLE } else { line };
-        if line != WHOLE && !f.lines.iter().any(|l| l.code == line) {
-            bad("生产线", format!("`{line}`: not a line of {}", f.name));
+        if (line == WHOLE) != f.lines.is_empty()
+            || (line != WHOLE && !f.lines.iter().any(|l| l.code == line))
+        {
+            bad(
+                "生产线",
+                format!(
+                    "`{line}`: not a line of {} (全厂 only for a firm registered without lines)",
+                    f.name
+                ),
+            );
             continue;
         }
         let Some(level) = level_of(cell("预警级别")) else {
@@ -869,6 +881,8 @@ fn read_rows(
             note: cell("备注").chars().take(200).collect(),
             sample: f.sample,
             read_version: None,
+            must_be_new: false,
+            keep_edited: false,
         });
     }
     (out, issues, t.rows.len())
