@@ -76,8 +76,9 @@ fn fifty_device_pages_at_once_leave_ingest_acknowledging() {
         Duration::from_secs(30),
     );
     let devices: serde_json::Value = serde_json::from_str(&body).unwrap();
-    // 12 stations, and the sample firms' 8 stacks and one meter.
-    assert_eq!(devices.as_array().unwrap().len(), 21);
+    // 12 stations, and the sample firms' 8 stacks, one 分表计电 meter and
+    // the six production meters the alert's compliance is judged on.
+    assert_eq!(devices.as_array().unwrap().len(), 27);
     let stations: Vec<&serde_json::Value> = devices
         .as_array()
         .unwrap()
