@@ -15,6 +15,7 @@
 //! line and reason, and the rest is judged.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 
 use chrono::NaiveDateTime;
 
@@ -108,25 +109,115 @@ fn header(line: &str) -> Result<Cols, String> {
 
 /// Reads DATA from `bytes` (in parallel on `threads` cores).
 pub fn read_data(file: &str, bytes: &[u8], threads: usize) -> Data {
-    let text_end = bytes.len();
-    let first_nl = memchr::memchr(b'\n', bytes).unwrap_or(text_end);
-    let head = String::from_utf8_lossy(&bytes[..first_nl]).to_string();
-    let cols = match header(&head) {
+    // A slice cannot fail to read.
+    read_data_from(file, bytes, threads).unwrap_or_default()
+}
+
+/// The text read at once: big enough that the threads' start-up and the
+/// outlets split between blocks cost nothing, small enough that memory is
+/// the parsed hours, not the file.
+const BLOCK: u64 = 32 << 20;
+
+/// Reads DATA from `r` block by block (each block's lines parsed on
+/// `threads` cores, in file order), so a file of any size is never held
+/// whole.
+pub fn read_data_from(file: &str, r: impl std::io::Read, threads: usize) -> std::io::Result<Data> {
+    read_blocks(file, r, threads, BLOCK)
+}
+
+fn read_blocks(
+    file: &str,
+    mut r: impl std::io::Read,
+    threads: usize,
+    block: u64,
+) -> std::io::Result<Data> {
+    let threads = threads.max(1);
+    let cap = usize::try_from(block).unwrap_or(0).saturating_add(1 << 16);
+    let mut out = Data::default();
+    let (mut cur, mut next) = (Vec::with_capacity(cap), Vec::with_capacity(cap));
+    let mut eof = read_more(&mut r, &mut cur, block)?;
+    // The header: the first line (read on until it ends).
+    let head_end = loop {
+        if let Some(p) = memchr::memchr(b'\n', &cur) {
+            break p;
+        }
+        if eof {
+            break cur.len();
+        }
+        eof = read_more(&mut r, &mut cur, block)?;
+    };
+    let cols = match header(&String::from_utf8_lossy(&cur[..head_end])) {
         Ok(c) => c,
         Err(reason) => {
-            return Data {
-                issues: vec![Issue {
-                    file: file.into(),
-                    line: 1,
-                    reason,
-                }],
-                ..Data::default()
-            };
+            out.issues.push(Issue {
+                file: file.into(),
+                line: 1,
+                reason,
+            });
+            return Ok(out);
         }
     };
-    // Chunks at line boundaries; each is read on its own thread.
-    let body = &bytes[(first_nl + 1).min(text_end)..];
-    let threads = threads.max(1);
+    let mut start = (head_end + 1).min(cur.len());
+    let mut line = 2u64;
+    loop {
+        // The block's whole lines (a line longer than a block reads on).
+        let end = loop {
+            if eof {
+                break cur.len();
+            }
+            match memchr::memrchr(b'\n', &cur[start..]) {
+                Some(p) => break start + p + 1,
+                None => eof = read_more(&mut r, &mut cur, block)?,
+            }
+        };
+        // The next block is read while this one is parsed.
+        let mut got: std::io::Result<bool> = Ok(true);
+        let parts = read_block(file, &cur[start..end], line, &cols, threads, || {
+            next.clear();
+            next.extend_from_slice(&cur[end..]);
+            if !eof {
+                got = read_more(&mut r, &mut next, block);
+            }
+        });
+        for (d, piece) in parts {
+            line += piece.lines;
+            merge_into(&mut out, d, file, &piece, &cols);
+        }
+        if eof {
+            break;
+        }
+        eof = got?;
+        std::mem::swap(&mut cur, &mut next);
+        start = 0;
+    }
+    Ok(out)
+}
+
+/// Appends up to `block` bytes; `true` at the end of the input.
+fn read_more(r: &mut impl std::io::Read, buf: &mut Vec<u8>, block: u64) -> std::io::Result<bool> {
+    Ok(r.by_ref().take(block).read_to_end(buf)? == 0)
+}
+
+/// A piece of a block: its text, the number of its first line and how
+/// many lines it has.
+#[derive(Clone, Copy)]
+struct Piece<'a> {
+    text: &'a [u8],
+    first: u64,
+    lines: u64,
+}
+
+/// One block's lines, cut at line boundaries into `threads` pieces read
+/// each on its own thread; each piece's data, in file order.
+/// `meanwhile` runs on the calling thread while the pieces are read.
+fn read_block<'a>(
+    file: &str,
+    body: &'a [u8],
+    first_line: u64,
+    cols: &Cols,
+    threads: usize,
+    meanwhile: impl FnOnce(),
+) -> Vec<(Data, Piece<'a>)> {
     let mut cuts = vec![0usize];
     for k in 1..threads {
         let at = body.len() * k / threads;
@@ -137,88 +228,286 @@ pub fn read_data(file: &str, bytes: &[u8], threads: usize) -> Data {
         }
     }
     cuts.push(body.len());
-    // Line numbers of each chunk's first line.
-    let chunks: Vec<(&[u8], u64)> = {
-        let mut out = Vec::new();
-        let mut line = 2u64;
-        for w in cuts.windows(2) {
-            let c = &body[w[0]..w[1]];
-            out.push((c, line));
-            line += memchr::memchr_iter(b'\n', c).count() as u64;
-        }
-        out
-    };
+    let mut pieces: Vec<Piece<'a>> = Vec::new();
+    let mut line = first_line;
+    for w in cuts.windows(2) {
+        let text = &body[w[0]..w[1]];
+        let lines = memchr::memchr_iter(b'\n', text).count() as u64
+            + u64::from(text.last().is_some_and(|b| *b != b'\n'));
+        pieces.push(Piece {
+            text,
+            first: line,
+            lines,
+        });
+        line += lines;
+    }
     let parts: Vec<Data> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
+        let handles: Vec<_> = pieces
             .iter()
-            .map(|(c, line)| s.spawn(|| read_chunk(file, c, *line, &cols)))
+            .map(|p| {
+                let p = *p;
+                s.spawn(move || read_chunk(file, p.text, p.first, cols))
+            })
             .collect();
+        meanwhile();
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    merge(parts)
+    parts.into_iter().zip(pieces).collect()
 }
 
-fn read_chunk(file: &str, chunk: &[u8], first_line: u64, cols: &Cols) -> Data {
-    let mut d = Data::default();
-    let mut fields: Vec<&str> = Vec::with_capacity(8);
-    // The last outlet's hours, to skip the map lookup on runs of one outlet.
-    let mut last: Option<(String, Hours)> = None;
-    for (this, raw) in (first_line..).zip(chunk.split(|b| *b == b'\n')) {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.is_empty() {
-            continue;
-        }
-        d.rows += 1;
-        let Ok(line) = std::str::from_utf8(raw) else {
-            d.issues.push(Issue {
-                file: file.into(),
-                line: this,
-                reason: "not UTF-8".into(),
-            });
-            continue;
+/// One row as read, kept while its outlet's run of rows lasts.
+#[derive(Clone, Copy)]
+struct Row {
+    slot: i64,
+    value: Fixed,
+    flag: Flag,
+    zs: Option<Fixed>,
+    line: u64,
+}
+
+/// The rows of the outlet being read, per code in the order first seen
+/// (rows of an hour come code after code, so the next code is guessed).
+#[derive(Default)]
+struct Run {
+    outlet: String,
+    codes: Vec<(String, Vec<Row>)>,
+    next: usize,
+}
+
+impl Run {
+    fn push(&mut self, code: &str, row: Row) {
+        let k = match self.codes.get(self.next) {
+            Some((c, _)) if c == code => self.next,
+            _ => match self.codes.iter().position(|(c, _)| c == code) {
+                Some(k) => k,
+                None => {
+                    self.codes.push((code.to_string(), Vec::new()));
+                    self.codes.len() - 1
+                }
+            },
         };
-        if line.contains('"') {
-            d.issues.push(Issue {
-                file: file.into(),
-                line: this,
-                reason: "quoted fields are not read: write the file without quotes".into(),
-            });
-            continue;
+        self.codes[k].1.push(row);
+        self.next = (k + 1) % self.codes.len();
+    }
+
+    /// Writes the run into its outlet's hours (the first row of an hour is
+    /// kept, a second one is an issue) and starts empty.
+    fn flush(&mut self, file: &str, d: &mut Data) {
+        if self.codes.iter().all(|(_, rows)| rows.is_empty()) {
+            return;
         }
-        fields.clear();
-        fields.extend(line.split(','));
-        let get = |i: usize| fields.get(i).map_or("", |s| s.trim());
+        let outlet = self.outlet.as_str();
+        let hours = d.outlets.entry(self.outlet.clone()).or_default();
+        for (code, rows) in &mut self.codes {
+            let (Some(lo), Some(hi)) = (
+                rows.iter().map(|r| r.slot).min(),
+                rows.iter().map(|r| r.slot).max(),
+            ) else {
+                continue;
+            };
+            hours.cover(lo, hi);
+            d.span = Some(match d.span {
+                None => (lo, hi),
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+            });
+            let (start, len) = (hours.start, hours.len);
+            let col = hours.column(code);
+            for r in rows.drain(..) {
+                let Some(i) = usize::try_from(r.slot - start).ok().filter(|i| *i < len) else {
+                    continue;
+                };
+                if col.flags[i].is_present() {
+                    d.issues.push(Issue {
+                        file: file.into(),
+                        line: r.line,
+                        reason: format!(
+                            "{outlet} {code} {}: a second row for the hour (the first is kept)",
+                            fmt_label(judge::label_of(r.slot))
+                        ),
+                    });
+                    continue;
+                }
+                col.m[i] = r.value.m;
+                col.scale[i] = r.value.scale;
+                col.flags[i] = r.flag;
+                if let Some(z) = r.zs {
+                    if col.zs.is_empty() {
+                        col.zs = vec![None; len];
+                    }
+                    col.zs[i] = Some(z);
+                }
+            }
+        }
+        self.next = 0;
+    }
+}
+
+/// A field without its surrounding whitespace (most fields have none).
+fn trimmed(s: &str) -> &str {
+    match s.as_bytes() {
+        [] => s,
+        [f, .., l] | [f @ l] if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// Reads a piece's rows. A piece that is valid UTF-8 (every sane file)
+/// is cut into lines and fields in one pass over its bytes; otherwise each
+/// line is checked on its own and a line that is not UTF-8 is an issue.
+fn read_chunk(file: &str, chunk: &[u8], first_line: u64, cols: &Cols) -> Data {
+    let mut r = Rows {
+        file,
+        cols,
+        d: Data::default(),
+        run: Run::default(),
+        last_time: (String::new(), 0),
+    };
+    let mut at: Vec<(usize, usize)> = Vec::with_capacity(8);
+    match std::str::from_utf8(chunk) {
+        Ok(text) => {
+            let b = text.as_bytes();
+            let (mut line, mut field, mut quoted, mut this) = (0usize, 0usize, false, first_line);
+            let end_line = |r: &mut Rows<'_>,
+                            at: &mut Vec<(usize, usize)>,
+                            line: usize,
+                            end: usize,
+                            quoted: bool,
+                            this: u64| {
+                let end = if end > line && b[end - 1] == b'\r' {
+                    end - 1
+                } else {
+                    end
+                };
+                if let Some(last) = at.last_mut() {
+                    last.1 = last.1.min(end).max(last.0);
+                }
+                r.row(this, &text[line..end.max(line)], text, at, quoted);
+                at.clear();
+            };
+            for p in memchr::memchr3_iter(b',', b'\n', b'"', b) {
+                match b[p] {
+                    b',' => {
+                        at.push((field, p));
+                        field = p + 1;
+                    }
+                    b'"' => quoted = true,
+                    _ => {
+                        at.push((field, p));
+                        end_line(&mut r, &mut at, line, p, quoted, this);
+                        this += 1;
+                        line = p + 1;
+                        field = p + 1;
+                        quoted = false;
+                    }
+                }
+            }
+            if line < b.len() {
+                at.push((field, b.len()));
+                end_line(&mut r, &mut at, line, b.len(), quoted, this);
+            }
+        }
+        Err(_) => {
+            for (this, raw) in (first_line..).zip(chunk.split(|b| *b == b'\n')) {
+                let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+                match std::str::from_utf8(raw) {
+                    Ok(line) => {
+                        at.clear();
+                        let mut field = 0;
+                        for p in memchr::memchr_iter(b',', raw) {
+                            at.push((field, p));
+                            field = p + 1;
+                        }
+                        at.push((field, raw.len()));
+                        let quoted = memchr::memchr(b'"', raw).is_some();
+                        r.row(this, line, line, &at, quoted);
+                    }
+                    Err(_) => {
+                        r.d.rows += 1;
+                        r.d.issues.push(Issue {
+                            file: file.into(),
+                            line: this,
+                            reason: "not UTF-8".into(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let Rows { mut d, mut run, .. } = r;
+    run.flush(file, &mut d);
+    // Issues in line order (a repeated hour is found when its run ends).
+    d.issues.sort_by_key(|i| i.line);
+    d
+}
+
+/// The state of a piece's reading: its data, the outlet's run being read,
+/// the last time field and its slot (an hour's rows share it).
+struct Rows<'a> {
+    file: &'a str,
+    cols: &'a Cols,
+    d: Data,
+    run: Run,
+    last_time: (String, i64),
+}
+
+impl Rows<'_> {
+    /// One line (without its newline); its fields are `at`, byte ranges
+    /// of `base`.
+    fn row(&mut self, this: u64, line: &str, base: &str, at: &[(usize, usize)], quoted: bool) {
+        if line.is_empty() {
+            return;
+        }
+        let d = &mut self.d;
+        d.rows += 1;
+        let file = self.file;
         let bad = |reason: String| Issue {
             file: file.into(),
             line: this,
             reason,
         };
+        if quoted {
+            d.issues.push(bad(
+                "quoted fields are not read: write the file without quotes".into(),
+            ));
+            return;
+        }
+        let get = |i: usize| at.get(i).map_or("", |&(a, b)| trimmed(&base[a..b]));
+        let cols = self.cols;
         let outlet = get(cols.outlet);
         if outlet.is_empty() {
             d.issues.push(bad("empty outlet".into()));
-            continue;
+            return;
         }
-        let Some(t) = parse_label(get(cols.time)) else {
-            d.issues.push(bad(format!(
-                "time `{}`: expected YYYY-MM-DD HH:MM (the end of the hour)",
-                get(cols.time)
-            )));
-            continue;
+        let time = get(cols.time);
+        let slot = if self.last_time.0 == time && !time.is_empty() {
+            self.last_time.1
+        } else {
+            let Some(t) = parse_label(time) else {
+                d.issues.push(bad(format!(
+                    "time `{time}`: expected YYYY-MM-DD HH:MM (the end of the hour)"
+                )));
+                return;
+            };
+            let slot = slot_of(t);
+            self.last_time.0.clear();
+            self.last_time.0.push_str(time);
+            self.last_time.1 = slot;
+            slot
         };
         let code = get(cols.code);
         if code.is_empty() {
             d.issues.push(bad("empty code".into()));
-            continue;
+            return;
         }
         let flag = cols.flag.map_or(Flag::N, |i| Flag::parse(get(i)));
         let value = match (get(cols.value), flag) {
             ("", Flag::N) => {
                 d.issues
                     .push(bad(format!("{code}: an hour flagged N without a value")));
-                continue;
+                return;
             }
             ("", _) => Fixed::ZERO,
             (v, _) => match Fixed::parse(v) {
@@ -226,70 +515,58 @@ fn read_chunk(file: &str, chunk: &[u8], first_line: u64, cols: &Cols) -> Data {
                 None => {
                     d.issues
                         .push(bad(format!("{code}: value `{v}` is not a number")));
-                    continue;
+                    return;
                 }
             },
         };
-        let slot = slot_of(t);
-        let hours = match &mut last {
-            Some((name, h)) if name == outlet => h,
-            _ => {
-                if let Some((name, h)) = last.take() {
-                    d.outlets.insert(name, h);
-                }
-                let h = d.outlets.remove(outlet).unwrap_or_default();
-                last = Some((outlet.to_string(), h));
-                match &mut last {
-                    Some((_, h)) => h,
-                    None => continue,
-                }
-            }
-        };
-        if !hours.set(code, slot, value, flag) {
-            d.issues.push(bad(format!(
-                "{outlet} {code} {}: a second row for the hour (the first is kept)",
-                get(cols.time)
-            )));
-            continue;
+        if self.run.outlet != outlet {
+            self.run.flush(file, d);
+            self.run.outlet.clear();
+            self.run.outlet.push_str(outlet);
         }
-        if let Some(zs) = cols.zs.and_then(|i| Fixed::parse(get(i))) {
-            hours.set_zs(code, slot, zs);
-        }
-        d.span = Some(match d.span {
-            None => (slot, slot),
-            Some((a, b)) => (a.min(slot), b.max(slot)),
-        });
+        self.run.push(
+            code,
+            Row {
+                slot,
+                value,
+                flag,
+                zs: cols.zs.and_then(|i| Fixed::parse(get(i))),
+                line: this,
+            },
+        );
     }
-    if let Some((name, h)) = last {
-        d.outlets.insert(name, h);
-    }
-    d
 }
 
-/// Merges the chunks in file order (the first row of an hour is kept).
-fn merge(parts: Vec<Data>) -> Data {
-    let mut out = Data::default();
-    for p in parts {
-        out.rows += p.rows;
-        out.issues.extend(p.issues);
-        out.span = match (out.span, p.span) {
-            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-            (x, None) | (None, x) => x,
-        };
-        for (name, h) in p.outlets {
-            match out.outlets.get_mut(&name) {
-                None => {
-                    out.outlets.insert(name, h);
-                }
-                Some(into) => {
-                    for (code, col) in &h.codes {
-                        for i in 0..h.len {
-                            if col.flags[i].is_present() {
-                                let slot = h.start + i as i64;
-                                into.set(code, slot, col.val(i), col.flags[i]);
-                                if let Some(Some(z)) = col.zs.get(i) {
-                                    into.set_zs(code, slot, *z);
-                                }
+/// Merges a piece's data into `out`, which holds everything before it
+/// (the first row of an hour is kept). A row repeating an hour an earlier
+/// piece holds is an issue at its own line, found again in the piece's
+/// text (rare: only rows of one outlet's hour split between pieces, or a
+/// file holding the same hours twice).
+fn merge_into(out: &mut Data, p: Data, file: &str, piece: &Piece<'_>, cols: &Cols) {
+    out.rows += p.rows;
+    out.issues.extend(p.issues);
+    out.span = match (out.span, p.span) {
+        (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+        (x, None) | (None, x) => x,
+    };
+    let mut repeated: std::collections::HashSet<(String, String, i64)> =
+        std::collections::HashSet::new();
+    for (name, h) in p.outlets {
+        match out.outlets.get_mut(&name) {
+            None => {
+                out.outlets.insert(name, h);
+            }
+            Some(into) => {
+                for (code, col) in &h.codes {
+                    for i in 0..h.len {
+                        if col.flags[i].is_present() {
+                            let slot = h.start + i as i64;
+                            if !into.set(code, slot, col.val(i), col.flags[i]) {
+                                repeated.insert((name.clone(), code.clone(), slot));
+                                continue;
+                            }
+                            if let Some(Some(z)) = col.zs.get(i) {
+                                into.set_zs(code, slot, *z);
                             }
                         }
                     }
@@ -297,7 +574,49 @@ fn merge(parts: Vec<Data>) -> Data {
             }
         }
     }
-    out
+    if repeated.is_empty() {
+        return;
+    }
+    // The first row of each repeated hour in this piece is the one left out.
+    for (this, raw) in (piece.first..).zip(piece.text.split(|b| *b == b'\n')) {
+        let Ok(line) = std::str::from_utf8(raw.strip_suffix(b"\r").unwrap_or(raw)) else {
+            continue;
+        };
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let get = |i: usize| fields.get(i).copied().unwrap_or("");
+        let Some(t) = parse_label(get(cols.time)) else {
+            continue;
+        };
+        // A row the reader refused is not the one left out.
+        let flag = cols.flag.map_or(Flag::N, |i| Flag::parse(get(i)));
+        match get(cols.value) {
+            "" if flag == Flag::N => continue,
+            "" => {}
+            v if Fixed::parse(v).is_none() => continue,
+            _ => {}
+        }
+        let key = (
+            get(cols.outlet).to_string(),
+            get(cols.code).to_string(),
+            slot_of(t),
+        );
+        if repeated.remove(&key) {
+            out.issues.push(Issue {
+                file: file.into(),
+                line: this,
+                reason: format!(
+                    "{} {} {}: a second row for the hour (the first is kept)",
+                    key.0,
+                    key.1,
+                    fmt_label(t)
+                ),
+            });
+            if repeated.is_empty() {
+                break;
+            }
+        }
+    }
+    out.issues.sort_by_key(|i| i.line);
 }
 
 /// Reads LIMITS: outlet → its limits; rows that cannot be read are issues.
@@ -542,6 +861,146 @@ mod tests {
             "2026/01/05 03:00",
         ] {
             assert_eq!(parse_label(bad), None, "{bad}");
+        }
+    }
+
+    /// Blocks of any size, pieces on any number of threads, outlets split
+    /// between them: the same hours, span, rows and issues (in line order,
+    /// with their lines) as the file read whole on one thread.
+    #[test]
+    fn blocks_and_threads_read_what_the_whole_file_holds() {
+        let mut text = String::from("outlet,time,code,value,flag,zs\n");
+        for o in ["DA001", "DA002", "DA003"] {
+            for h in 1..=30 {
+                let t = format!("2026-01-0{} {:02}:00", 1 + h / 24, h % 24);
+                text.push_str(&format!("{o},{t},a19001,{}.5,N,\n", 9 + h % 3));
+                text.push_str(&format!(
+                    "{o},{t},a34013,{h},{},{}\n",
+                    if h % 7 == 0 { "M" } else { "" },
+                    h * 2
+                ));
+                if h == 12 {
+                    text.push_str(&format!("{o},{t},a34013,99,N,\n")); // a second row for the hour
+                    text.push_str(&format!("{o},2026-01-01 25:00,a34013,1,N,\n")); // a bad time
+                }
+            }
+        }
+        // An outlet coming back after another (its rows in two runs).
+        text.push_str("DA001,2026-01-03 09:00, a21026 ,3.25,N,\r\n");
+        let whole = read_blocks("d", text.as_bytes(), 1, 1 << 30).unwrap();
+        assert_eq!(whole.rows, 3 * (30 * 2 + 2) + 1);
+        assert_eq!(whole.issues.len(), 6, "{:?}", whole.issues);
+        assert_eq!(
+            whole.issues[0].reason,
+            "DA001 a34013 2026-01-01 12:00: a second row for the hour (the first is kept)"
+        );
+        assert_eq!(whole.issues[0].line, 26);
+        assert!(
+            whole.issues[1]
+                .reason
+                .starts_with("time `2026-01-01 25:00`"),
+            "{:?}",
+            whole.issues[1]
+        );
+        let h = &whole.outlets["DA001"];
+        let col = &h.codes["a34013"];
+        let i =
+            usize::try_from(slot_of(parse_label("2026-01-01 12:00").unwrap()) - h.start).unwrap();
+        assert_eq!(
+            col.val(i),
+            Fixed::new(12, 0),
+            "the first row of the hour kept"
+        );
+        assert_eq!(col.zs[i], Some(Fixed::new(24, 0)));
+        assert_eq!(col.flags[i - 5], Flag::M);
+        assert!(h.codes.contains_key("a21026"));
+        for block in [40, 97, 1000, 4096] {
+            for threads in [1, 2, 3] {
+                let d = read_blocks("d", text.as_bytes(), threads, block).unwrap();
+                let at = format!("block {block}, {threads} threads");
+                assert_eq!(d.rows, whole.rows, "{at}");
+                assert_eq!(d.span, whole.span, "{at}");
+                assert_eq!(d.issues, whole.issues, "{at}");
+                assert_eq!(d.outlets.len(), 3, "{at}");
+                let at_slot = |h: &Hours, code: &str, slot: i64| {
+                    h.codes.get(code).and_then(|c| {
+                        usize::try_from(slot - h.start)
+                            .ok()
+                            .filter(|i| *i < h.len && c.flags[*i].is_present())
+                            .map(|i| (c.flags[i], c.val(i), c.zs.get(i).copied().flatten()))
+                    })
+                };
+                let (lo, hi) = whole.span.unwrap();
+                for (name, want) in &whole.outlets {
+                    let got = &d.outlets[name];
+                    assert_eq!(got.codes.len(), want.codes.len(), "{at} {name}");
+                    for code in want.codes.keys() {
+                        for slot in lo..=hi {
+                            assert_eq!(
+                                at_slot(got, code, slot),
+                                at_slot(want, code, slot),
+                                "{at} {name} {code} {slot}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // A line that is not UTF-8: named, and the rest of its piece read.
+        let mut bytes = text.clone().into_bytes();
+        bytes.extend_from_slice(
+            b"DA009,2026-01-01 01:00,a\xff,1,N\nDA009,2026-01-01 01:00,a34013,1,N\n",
+        );
+        for block in [64, 1 << 20] {
+            let d = read_blocks("d", bytes.as_slice(), 2, block).unwrap();
+            let n = text.lines().count() as u64;
+            assert_eq!(d.rows, whole.rows + 2, "block {block}");
+            assert!(
+                d.issues
+                    .iter()
+                    .any(|i| i.line == n + 1 && i.reason == "not UTF-8"),
+                "block {block}: {:?}",
+                d.issues
+            );
+            assert!(
+                d.outlets["DA009"].codes.contains_key("a34013"),
+                "block {block}"
+            );
+        }
+        // A header only, and nothing at all.
+        let d = read_blocks("d", &b"outlet,time,code,value,flag"[..], 2, 8).unwrap();
+        assert_eq!((d.rows, d.issues.len()), (0, 0));
+        let d = read_blocks("d", &b""[..], 2, 8).unwrap();
+        assert_eq!(d.issues[0].line, 1, "{:?}", d.issues);
+        // The same rows twice (two exports put together): each row of the
+        // second copy is named at its own line, whatever the blocks.
+        let body = text.split_once('\n').unwrap().1;
+        let twice = format!("{text}{body}");
+        let n = text.lines().count() as u64;
+        for block in [64, 1000, 1 << 20] {
+            let d = read_blocks("d", twice.as_bytes(), 2, block).unwrap();
+            let repeats: Vec<u64> = d
+                .issues
+                .iter()
+                .filter(|i| i.reason.contains("second row"))
+                .map(|i| i.line)
+                .collect();
+            // Every stored row of the copy (all but its 3 repeats and 3 bad
+            // times), and the copy's own 3 repeats.
+            assert_eq!(
+                repeats.len(),
+                3 + (whole.rows as usize - 6) + 3,
+                "block {block}"
+            );
+            assert!(
+                repeats.contains(&(n + 1)),
+                "the copy's first row: line {}",
+                n + 1
+            );
+            assert!(
+                d.issues.windows(2).all(|w| w[0].line <= w[1].line),
+                "in line order"
+            );
         }
     }
 }

@@ -387,7 +387,15 @@ impl Hours {
         col.zs[i] = Some(zs);
     }
 
-    fn index(&self, slot: i64) -> Option<usize> {
+    /// The column of `code`, made (every hour absent) when new.
+    pub fn column(&mut self, code: &str) -> &mut Column {
+        let len = self.len;
+        self.codes
+            .entry(code.to_string())
+            .or_insert_with(|| Column::with_len(len))
+    }
+
+    pub(crate) fn index(&self, slot: i64) -> Option<usize> {
         usize::try_from(slot - self.start)
             .ok()
             .filter(|i| *i < self.len)
@@ -526,6 +534,12 @@ fn runs(hit: impl Iterator<Item = bool>, min: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// Whether a limit is in force for the hour of `slot` (a limit without
+/// validity dates, the usual case, without making the hour's label).
+fn applies(l: &Limit, slot: i64) -> bool {
+    (l.from.is_none() && l.to.is_none()) || l.applies(label_of(slot))
+}
+
 /// What a judged hour of a factor is worth for a limit.
 struct Judged {
     /// Counts: the pollutant and (for a corrected limit) O2 are judgeable.
@@ -534,12 +548,17 @@ struct Judged {
     corrected: Option<Decimal>,
 }
 
+/// `always`: the corrected value is wanted for every counted hour (a
+/// daily mean); else only for an exceeding one (the event's maximum) — the
+/// exact division is most of the judging's time and a compliant hour needs
+/// none (it is decided by cross-multiplying, `num::corrected_exceeds`).
 fn judge_hour(
     v: Fixed,
     flag: Flag,
     o2: Option<(Fixed, Flag)>,
     limit: &Limit,
     s: &Settings,
+    always: bool,
 ) -> Judged {
     let no = Judged {
         ok: false,
@@ -565,10 +584,15 @@ fn judge_hour(
             if of.use_of() != Use::Judge || o >= s.o2_cap {
                 return no;
             }
+            let exceeds = num::corrected_exceeds(v, o, reference, limit.limit);
             Judged {
                 ok: true,
-                exceeds: num::corrected_exceeds(v, o, reference, limit.limit),
-                corrected: num::corrected(v, o, reference),
+                exceeds,
+                corrected: if exceeds || always {
+                    num::corrected(v, o, reference)
+                } else {
+                    None
+                },
             }
         }
     }
@@ -764,10 +788,10 @@ fn exceed_hours(ctx: &Ctx<'_>, l: &Limit, rule: Rule, out: &mut Vec<Event>) {
     };
     let mut maxes: Vec<Option<Decimal>> = vec![None; ctx.h.len];
     let hits = (0..ctx.h.len).map(|i| {
-        if !col.flags[i].is_present() || !l.applies(label_of(ctx.h.start + i as i64)) {
+        if !col.flags[i].is_present() || !applies(l, ctx.h.start + i as i64) {
             return false;
         }
-        let j = judge_hour(col.val(i), col.flags[i], ctx.o2_at(i), l, ctx.s);
+        let j = judge_hour(col.val(i), col.flags[i], ctx.o2_at(i), l, ctx.s, false);
         if j.exceeds {
             maxes[i] = j.corrected;
         }
@@ -793,10 +817,10 @@ fn exceed_days(ctx: &Ctx<'_>, l: &Limit, rule: Rule, out: &mut Vec<Event>) {
     let mut days: BTreeMap<i64, (Decimal, usize, usize, usize)> = BTreeMap::new();
     for i in 0..ctx.h.len {
         let slot = ctx.h.start + i as i64;
-        if !col.flags[i].is_present() || !l.applies(label_of(slot)) {
+        if !col.flags[i].is_present() || !applies(l, slot) {
             continue;
         }
-        let j = judge_hour(col.val(i), col.flags[i], ctx.o2_at(i), l, ctx.s);
+        let j = judge_hour(col.val(i), col.flags[i], ctx.o2_at(i), l, ctx.s, true);
         let day = slot.div_euclid(24);
         let e = days.entry(day).or_insert((Decimal::ZERO, 0, i, i));
         e.3 = i;

@@ -85,10 +85,10 @@ fn check(a: CheckArgs) -> Result<()> {
     let (limits, mut issues) = check::read_limits(&limits_name, &limits_text);
     let t0 = Instant::now();
     let data_name = a.data.display().to_string();
-    let bytes = std::fs::read(&a.data).with_context(|| format!("reading {data_name}"))?;
-    let t_read = t0.elapsed();
-    let mut data = check::read_data(&data_name, &bytes, threads);
-    drop(bytes);
+    // Read block by block while parsing: the file is never held whole.
+    let file = std::fs::File::open(&a.data).with_context(|| format!("reading {data_name}"))?;
+    let mut data = check::read_data_from(&data_name, file, threads)
+        .with_context(|| format!("reading {data_name}"))?;
     let t_parse = t0.elapsed();
     if data.rows == 0 && !data.issues.is_empty() {
         bail!(
@@ -112,11 +112,10 @@ fn check(a: CheckArgs) -> Result<()> {
     }
     if a.timing {
         eprintln!(
-            "{} rows, {} outlets: read {:.2} s, parsed {:.2} s, judged {:.2} s ({} threads)",
+            "{} rows, {} outlets: read and parsed {:.2} s, judged {:.2} s ({} threads)",
             data.rows,
             data.outlets.len(),
-            t_read.as_secs_f64(),
-            (t_parse - t_read).as_secs_f64(),
+            t_parse.as_secs_f64(),
             (t_judge - t_parse).as_secs_f64(),
             threads
         );
