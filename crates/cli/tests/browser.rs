@@ -485,7 +485,45 @@ async fn dashboard_in_headless_chromium() {
         .await
         .unwrap();
     assert!(note.contains("示例企业"), "{note}");
+    // The firms' map: every sample firm placed; a grade filter narrows the
+    // table and the map alike.
+    let map = wait_for(&c, "#firm-map canvas", "firm-map").await;
+    drop(map);
+    let points = c
+        .find(Locator::Css("#firm-map"))
+        .await
+        .unwrap()
+        .attr("data-points")
+        .await
+        .unwrap();
+    assert_eq!(
+        points.as_deref(),
+        Some("20"),
+        "every sample firm on the map"
+    );
     shot(&c, "06c-enterprises").await;
+    let narrowed = c
+        .execute(
+            "const s = document.querySelector('#f-grade'); s.value = s.options[1].value; s.dispatchEvent(new Event('change'));
+             return [s.value, document.querySelector('#firm-count').textContent, document.querySelector('#firm-map').dataset.points,
+               [...document.querySelectorAll('#firms tbody tr')].filter(r => !r.hidden).length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let shown: usize = narrowed[1].as_str().unwrap().parse().unwrap();
+    assert!(
+        shown > 0 && shown < 20,
+        "grade {} leaves some firms: {narrowed}",
+        narrowed[0]
+    );
+    assert_eq!(
+        narrowed[2].as_str(),
+        narrowed[1].as_str(),
+        "the map shows the table's firms: {narrowed}"
+    );
+    assert_eq!(narrowed[3].as_u64(), Some(shown as u64), "{narrowed}");
+    shot(&c, "06c2-enterprises-by-grade").await;
     let until = Instant::now() + Duration::from_secs(30);
     loop {
         let a = page_api(&c, "/api/v1/alarms").await;
@@ -515,6 +553,43 @@ async fn dashboard_in_headless_chromium() {
     c.goto(&format!("{base}/#/alarms")).await.unwrap();
     wait_for(&c, "table.alarms tbody tr", "alarms").await;
     shot(&c, "06d-alarms").await;
+    // One exceedance with its evidence chart: the hours and the limit.
+    let alarms = page_api(&c, "/api/v1/alarms").await;
+    let exceeding = alarms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule"] == "exceedance")
+        .unwrap()["id"]
+        .clone();
+    c.goto(&format!("{base}/#/alarms/{exceeding}"))
+        .await
+        .unwrap();
+    wait_for(&c, "#evidence-chart canvas", "alarm-evidence").await;
+    let ev = c.find(Locator::Css("#evidence-chart")).await.unwrap();
+    assert!(
+        !ev.attr("data-limit")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .is_empty(),
+        "the exceedance's limit drawn"
+    );
+    let heads = c
+        .find(Locator::Css("#evidence thead"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(heads.contains("实测"), "{heads}");
+    c.execute(
+        "document.querySelector('#evidence-chart').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(&c, "06d2-alarm-evidence").await;
     let firm0 = lantian_types::CreditCode::complete("91411726MA4YL0000")
         .unwrap()
         .to_string();
@@ -527,7 +602,53 @@ async fn dashboard_in_headless_chromium() {
         .await
         .unwrap();
     assert!(t.contains("a34013"), "{t}");
+    wait_for(&c, ".outlet-chart canvas", "outlet-chart").await;
+    let limits = c
+        .find(Locator::Css(".outlet-chart"))
+        .await
+        .unwrap()
+        .attr("data-limits")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        limits.parse::<u32>().unwrap_or(0) > 0,
+        "the outlet's limits drawn: {limits}"
+    );
+    c.execute(
+        "document.querySelector('.outlet-chart').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
     shot(&c, "06e-enterprise").await;
+    // The firm with production and treatment meters: their curves.
+    let firm2 = lantian_types::CreditCode::complete("91411726MA4YL0002")
+        .unwrap()
+        .to_string();
+    c.goto(&format!("{base}/#/enterprise/{firm2}"))
+        .await
+        .unwrap();
+    wait_for(&c, "#meter-chart canvas", "meter-chart").await;
+    let curves = c
+        .find(Locator::Css("#meter-chart"))
+        .await
+        .unwrap()
+        .attr("data-series")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        curves.parse::<u32>().unwrap_or(0) >= 2,
+        "production and treatment: {curves}"
+    );
+    c.execute(
+        "document.querySelector('#meter-chart').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(&c, "06f-enterprise-meters").await;
 
     // HJ 212-2025 activation from the device page: a new logger announces
     // itself (1001), the operator registers a device and approves the logger

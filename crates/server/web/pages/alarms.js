@@ -5,6 +5,7 @@
 
 import { render } from '../vendor/lit-html.js';
 import { api, session } from '../lib/api.js';
+import { chart } from '../lib/charts.js';
 import { t } from '../lib/i18n.js';
 import { exportLinks, html, nothing } from '../lib/ui.js';
 
@@ -32,11 +33,39 @@ async function attach(main, a, input) {
   await one(main, a.id);
 }
 
-const WORD = { acknowledge: 'src.ack', explain: 'src.explain', return: 'src.return', close: 'src.close' };
+// The evidence as a chart: every numeric value of the hours (measured,
+// corrected, O2, the device's own corrected value, meters' kW) over the
+// alarm's hours, the limit as a dashed line; the flags under the axis.
+function evidenceChart(el, a, rows) {
+  const keys = [...new Set(rows.flatMap(r => Object.keys(r)))]
+    .filter(k => k !== 'time' && k !== 'flag' && rows.some(r => r[k] !== undefined && !Number.isNaN(Number(r[k]))));
+  const right = k => k === 'o2';
+  const lim = a.limit_value ? Number(a.limit_value) : null;
+  const series = keys.map(k => ({
+    name: keyName(k), type: 'line', yAxisIndex: right(k) ? 1 : 0, symbolSize: 6,
+    data: rows.map(r => (r[k] === undefined ? null : Number(r[k]))),
+    markLine: a.limit_value && (k === 'corrected' || (k === 'value' && !keys.includes('corrected')))
+      ? { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: '#d7301f', width: 2 }, label: { position: 'insideEndTop', formatter: `${t('src.limit')} ${a.limit_value}` },
+        data: [{ yAxis: Number(a.limit_value) }] } : undefined,
+  }));
+  chart(el, {
+    tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 50, right: 50, top: 40, bottom: 40 },
+    xAxis: { type: 'category', data: rows.map(r => `${String(r.time ?? '').slice(5)}${r.flag && r.flag !== 'N' ? ` ${r.flag}` : ''}`) },
+    // The axis reaches the limit, so its line is always in sight.
+    yAxis: [{ type: 'value', scale: true, ...(lim === null ? {} : { min: v => Math.min(v.min, lim), max: v => Math.max(v.max, lim) }) }, { type: 'value', name: 'O2 %', scale: true, splitLine: { show: false }, show: keys.some(right) }],
+    series,
+  });
+  el.dataset.series = String(series.length);
+  el.dataset.limit = a.limit_value ? String(a.limit_value) : '';
+}
+
+const WORD = { acknowledge: 'src.ack', explain: 'src.explain', return: 'src.return', close: 'src.close', escalate: 'src.escalate' };
+const keyName = k => (t('src.ev.' + k) === 'src.ev.' + k ? k : t('src.ev.' + k));
 
 async function one(main, id) {
   const a = await api(`/api/v1/alarms/${id}`);
   const rows = Array.isArray(a.evidence) ? a.evidence : [];
+  const cols = ['time', ...new Set(rows.flatMap(r => Object.keys(r)).filter(k => k !== 'time'))];
   render(html`${a.sample ? html`<p class="sample" id="sample-firms">${t('src.sample')}</p>` : ''}
     <div class="card" id="alarm"><h2>#${a.id} ${a.firm} ${a.outlet} · ${a.rule_zh} · <span id="alarm-state">${a.state_zh}</span></h2>
       <p>${a.code} · ${a.start} – ${a.end}（${a.hours} h${a.minutes ? `, ${a.minutes} min` : ''}）${a.max_value ? html` · ${t('src.max')} ${a.max_value}` : ''}${a.limit_value ? html` / ${t('src.limit')} ${a.limit_value}` : ''}</p>
@@ -44,9 +73,12 @@ async function one(main, id) {
       ${a.actions.length ? html`<p><textarea id="note" rows="2" cols="60" placeholder=${t('src.note')}></textarea><br>
         ${a.actions.map(x => html`<button class="primary" data-act=${x} @click=${() => act(main, a, x)}>${t(WORD[x] || x)}</button> `)}
         ${a.actions.includes('explain') ? html`<label class="upload">${t('src.attach')} <input type="file" accept=".pdf,.png,.jpg,.jpeg" @change=${e => attach(main, a, e.target)}></label>` : ''}</p>` : ''}</div>
-    <div class="card scroll"><h2>${t('src.evidence')}</h2>${rows.length ? html`<table id="evidence"><tbody>${rows.map(r => html`<tr>${Object.values(r).map(v => html`<td>${typeof v === 'object' ? JSON.stringify(v) : v}</td>`)}</tr>`)}</tbody></table>` : html`<pre>${JSON.stringify(a.evidence, null, 1)}</pre>`}</div>
+    <div class="card scroll"><h2>${t('src.evidence')}</h2>${rows.length ? html`<div class="chart" id="evidence-chart"></div><table id="evidence"><thead><tr>${cols.map(k => html`<th class=${k === 'time' ? '' : 'n'}>${keyName(k)}</th>`)}</tr></thead>
+      <tbody>${rows.map(r => html`<tr>${cols.map(k => html`<td class=${k === 'time' ? '' : 'n'}>${typeof r[k] === 'object' ? JSON.stringify(r[k]) : r[k] ?? ''}</td>`)}</tr>`)}</tbody></table>` : html`<pre>${JSON.stringify(a.evidence, null, 1)}</pre>`}</div>
     <div class="card scroll"><h2>${t('src.history')}</h2><table id="history"><tbody>${a.history.map(h => html`<tr><td>${h.at}</td><td>${h.actor}</td><td>${h.action}</td><td>${h.from ?? ''} → ${h.to}</td><td>${h.note}</td></tr>`)}</tbody></table>
       ${a.attachments.length ? html`<h3>${t('src.files')}</h3><ul>${a.attachments.map(x => html`<li><a href="/api/v1/alarms/attachments/${x.id}">${x.name}</a> <span class="muted">${x.size} B · ${x.actor} · ${x.at}</span></li>`)}</ul>` : ''}</div>`, main);
+  const el = main.querySelector('#evidence-chart');
+  if (el) evidenceChart(el, a, rows);
 }
 
 export async function show(main, id) {

@@ -68,6 +68,9 @@ pub struct FirmSummary {
     pub outlets_online: usize,
     pub meters: usize,
     pub key_polluter: bool,
+    /// Where the firm is (WGS 84), when the register has it: the 污染源 map.
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
     pub active_alarms: i64,
     /// A synthetic sample firm (the demo's).
     pub sample: bool,
@@ -102,6 +105,8 @@ fn summary(sf: &StoredFirm, live: Option<&FirmLive>, alarms: i64) -> FirmSummary
         }),
         meters: f.meters.len(),
         key_polluter: f.key_polluter,
+        lon: f.lon,
+        lat: f.lat,
         active_alarms: alarms,
         sample: f.sample,
     }
