@@ -19,7 +19,9 @@ pub fn read(
     window: Option<(i64, i64)>,
     data: &mut FileData,
 ) {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(std::io::Cursor::new(bytes));
     let headers = match rdr.byte_headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -50,6 +52,25 @@ pub fn read(
     let pollutants = pollutant_columns(col, ["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"]);
     // The wind direction as a compass point (`wd`: N, NNE, …), for the rose.
     let wind_col = col("wd");
+
+    // Rows before the period are passed over without the CSV reader (they
+    // are counted as read, so the figures and the `input` block are those
+    // of reading everything).
+    if let Some((from, _)) = window {
+        let at = rdr.position().clone();
+        let (byte, line, skipped) = rows_before(bytes, &at, [cy, cm, cd, ch], hours, from);
+        if skipped > 0 {
+            let mut to = csv::Position::new();
+            to.set_byte(byte)
+                .set_line(line)
+                .set_record(at.record() + skipped);
+            if rdr.seek(to).is_ok() {
+                data.rows += skipped;
+            } else {
+                let _ = rdr.seek(at);
+            }
+        }
+    }
 
     let mut rec = csv::ByteRecord::new();
     let mut station = String::new();
@@ -117,10 +138,149 @@ pub fn read(
     }
 }
 
+/// The rows from `at` on whose hour starts before `from`, read line by
+/// line without the CSV reader: the byte and line where the first other row
+/// begins, and how many were passed over. It stops, to leave the CSV reader
+/// the rest, at the first line it cannot read plainly (quotes in the time
+/// fields or an odd number of them, an empty line, a field that is not a
+/// number): every row it passes over is surely outside the period.
+fn rows_before(
+    bytes: &[u8],
+    at: &csv::Position,
+    cols: [usize; 4],
+    hours: HourLabel,
+    from: i64,
+) -> (u64, u64, u64) {
+    let (mut byte, mut line, mut skipped) = (at.byte(), at.line(), 0u64);
+    let need = cols.iter().max().copied().unwrap_or(0) + 1;
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(need);
+    while let Some(rest) = usize::try_from(byte).ok().and_then(|b| bytes.get(b..)) {
+        let Some(nl) = memchr::memchr(b'\n', rest) else {
+            break;
+        };
+        let text = &rest[..nl];
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.is_empty() || memchr::memchr_iter(b'"', text).count() % 2 == 1 {
+            break;
+        }
+        fields.clear();
+        fields.extend(text.splitn(need + 1, |b| *b == b',').take(need));
+        let num = |i: usize| -> Option<u32> {
+            let f = fields.get(cols[i])?;
+            if f.is_empty() || f.len() > 4 || !f.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            std::str::from_utf8(f).ok()?.parse().ok()
+        };
+        let (Some(y), Some(m), Some(d), Some(h)) = (num(0), num(1), num(2), num(3)) else {
+            break;
+        };
+        let Some(start) =
+            NaiveDate::from_ymd_opt(y as i32, m, d).and_then(|date| date.and_hms_opt(h, 0, 0))
+        else {
+            break;
+        };
+        let slot = match hours {
+            HourLabel::Start => hour_slot(start),
+            HourLabel::End => hour_slot(start) - 1,
+        };
+        if slot >= from {
+            break;
+        }
+        skipped += 1;
+        byte += nl as u64 + 1;
+        line += 1;
+    }
+    (byte, line, skipped)
+}
+
 /// The bearing of a compass point (N = 0°, NNE = 22.5°, …).
 pub fn compass_degrees(point: &str) -> Option<lantian_standards::Decimal> {
     let k = crate::rose::POINTS
         .iter()
         .position(|p| p.eq_ignore_ascii_case(point))?;
     Some(lantian_standards::Decimal::new(225, 1) * lantian_standards::Decimal::from(k as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Passing over the rows before the period gives what the CSV reader
+    /// gives reading every row: the same values, rows read, issues and
+    /// their lines.
+    #[test]
+    fn rows_before_the_period_are_passed_over_exactly() {
+        let head = "\"No\",\"year\",\"month\",\"day\",\"hour\",\"PM2.5\",\"PM10\",\"SO2\",\"NO2\",\"CO\",\"O3\",\"wd\",\"station\"\n";
+        let mut rows = String::new();
+        let mut n = 0;
+        for (y, m, d) in [(2014, 12, 30), (2014, 12, 31), (2015, 1, 1), (2015, 1, 2)] {
+            for h in 0..24 {
+                n += 1;
+                rows.push_str(&format!(
+                    "{n},{y},{m},{d},{h},{},{},4,7,{},77,\"NNW\",\"Aotizhongxin\"\n",
+                    10 + h,
+                    20 + h,
+                    300 + h * 100
+                ));
+            }
+        }
+        rows.push_str("97,2015,1,2,x,1,1,1,1,1,1,\"N\",\"Aotizhongxin\"\n");
+        rows.push_str("98,2015,1,3,0,NA,5,1,1,1,1,\"N\",\"Aotizhongxin\"\r\n");
+        let from = hour_slot(
+            NaiveDate::from_ymd_opt(2015, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        );
+        let window = Some((from, from + 72));
+        let read_text = |text: &str| {
+            let mut d = FileData::default();
+            read(
+                Path::new("f.csv"),
+                text.as_bytes(),
+                HourLabel::Start,
+                window,
+                &mut d,
+            );
+            d
+        };
+        let fast = read_text(&format!("{head}{rows}"));
+        // The first row's year quoted: nothing is passed over, the CSV
+        // reader reads it all.
+        let slow = read_text(&format!(
+            "{head}{}",
+            rows.replacen(",2014,", ",\"2014\",", 1)
+        ));
+        let text = format!("{head}{rows}");
+        let mut at = csv::Position::new();
+        at.set_byte(head.len() as u64).set_line(2).set_record(1);
+        let (byte, line, skipped) =
+            rows_before(text.as_bytes(), &at, [1, 2, 3, 4], HourLabel::Start, from);
+        assert_eq!(
+            (skipped, line),
+            (48, 50),
+            "two days before the period passed over"
+        );
+        assert!(text[byte as usize..].starts_with("49,2015,1,1,0,"));
+        assert_eq!(fast.rows, 98);
+        assert_eq!(fast.rows, slow.rows);
+        assert_eq!(
+            format!("{:?}", fast.stations),
+            format!("{:?}", slow.stations)
+        );
+        assert_eq!(format!("{:?}", fast.issues), format!("{:?}", slow.issues));
+        assert_eq!(fast.issues.len(), 1, "{:?}", fast.issues);
+        assert_eq!(fast.issues[0].line, 98, "the bad row's own line");
+        let s = &fast.stations["Aotizhongxin"];
+        assert_eq!(s.wind.len(), 49, "2015-01-01, 01-02 and 01-03 00:00");
+        assert!(s.wind.keys().all(|k| *k >= from));
+        // The same with every line ending in CRLF.
+        let crlf = read_text(&format!("{head}{rows}").replace('\n', "\r\n"));
+        assert_eq!(
+            format!("{:?}", crlf.stations),
+            format!("{:?}", fast.stations)
+        );
+        assert_eq!(crlf.rows, fast.rows);
+    }
 }
