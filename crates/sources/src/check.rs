@@ -582,12 +582,18 @@ fn merge_into(out: &mut Data, p: Data, file: &str, piece: &Piece<'_>, cols: &Col
         let Ok(line) = std::str::from_utf8(raw.strip_suffix(b"\r").unwrap_or(raw)) else {
             continue;
         };
+        // A row the reader refused is not the one left out.
+        if line.contains('"') {
+            continue;
+        }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         let get = |i: usize| fields.get(i).copied().unwrap_or("");
+        if get(cols.outlet).is_empty() || get(cols.code).is_empty() {
+            continue;
+        }
         let Some(t) = parse_label(get(cols.time)) else {
             continue;
         };
-        // A row the reader refused is not the one left out.
         let flag = cols.flag.map_or(Flag::N, |i| Flag::parse(get(i)));
         match get(cols.value) {
             "" if flag == Flag::N => continue,
@@ -608,7 +614,7 @@ fn merge_into(out: &mut Data, p: Data, file: &str, piece: &Piece<'_>, cols: &Col
                     "{} {} {}: a second row for the hour (the first is kept)",
                     key.0,
                     key.1,
-                    fmt_label(t)
+                    fmt_label(judge::label_of(key.2))
                 ),
             });
             if repeated.is_empty() {

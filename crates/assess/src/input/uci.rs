@@ -152,6 +152,15 @@ fn rows_before(
     from: i64,
 ) -> (u64, u64, u64) {
     let (mut byte, mut line, mut skipped) = (at.byte(), at.line(), 0u64);
+    // After a header ending in CRLF the reader stands on its `\n`.
+    if usize::try_from(byte)
+        .ok()
+        .and_then(|b| bytes.get(b))
+        .is_some_and(|c| *c == b'\n')
+    {
+        byte += 1;
+        line += 1;
+    }
     let need = cols.iter().max().copied().unwrap_or(0) + 1;
     let mut fields: Vec<&[u8]> = Vec::with_capacity(need);
     while let Some(rest) = usize::try_from(byte).ok().and_then(|b| bytes.get(b..)) {
@@ -160,11 +169,14 @@ fn rows_before(
         };
         let text = &rest[..nl];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
-        if text.is_empty() || memchr::memchr_iter(b'"', text).count() % 2 == 1 {
+        if text.is_empty() || !ends_its_record(text) {
             break;
         }
         fields.clear();
         fields.extend(text.splitn(need + 1, |b| *b == b',').take(need));
+        if fields.iter().any(|f| f.contains(&b'"')) {
+            break;
+        }
         let num = |i: usize| -> Option<u32> {
             let f = fields.get(cols[i])?;
             if f.is_empty() || f.len() > 4 || !f.iter().all(u8::is_ascii_digit) {
@@ -192,6 +204,35 @@ fn rows_before(
         line += 1;
     }
     (byte, line, skipped)
+}
+
+/// Whether a CSV reader ends the record at the end of this line: no quoted
+/// field (one that starts with `"`) is left open. A quote inside an
+/// unquoted field, or after a quoted one closed, is a literal.
+fn ends_its_record(text: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        if text.get(i) == Some(&b'"') {
+            // A quoted field: to its closing quote (`""` is a quote in it).
+            i += 1;
+            loop {
+                let Some(j) = memchr::memchr(b'"', &text[i.min(text.len())..]) else {
+                    return false;
+                };
+                let q = i + j;
+                if text.get(q + 1) == Some(&b'"') {
+                    i = q + 2;
+                } else {
+                    i = q + 1;
+                    break;
+                }
+            }
+        }
+        match memchr::memchr(b',', &text[i.min(text.len())..]) {
+            Some(k) => i += k + 1,
+            None => return true,
+        }
+    }
 }
 
 /// The bearing of a compass point (N = 0°, NNE = 22.5°, …).
@@ -263,6 +304,34 @@ mod tests {
             "two days before the period passed over"
         );
         assert!(text[byte as usize..].starts_with("49,2015,1,1,0,"));
+        let crlf_text = text.replace('\n', "\r\n");
+        let mut at = csv::Position::new();
+        // Where the reader stands after a CRLF header: on its `\n`.
+        at.set_byte(head.len() as u64).set_line(1).set_record(1);
+        let (byte, line, skipped) = rows_before(
+            crlf_text.as_bytes(),
+            &at,
+            [1, 2, 3, 4],
+            HourLabel::Start,
+            from,
+        );
+        assert_eq!((skipped, line), (48, 50), "CRLF lines passed over too");
+        assert!(crlf_text[byte as usize..].starts_with("49,2015,1,1,0,"));
+        for (line, ends) in [
+            (&b"1,2014,\"NNW\",\"A\""[..], true),
+            (b"1,2014,\"N,W\",x", true),
+            (b"1,2014,\"say \"\"hi\"\"\",x", true),
+            (b"1,x\"y,\"z", false),
+            (b"1,x\"y,z", true),
+            (b"1,\"open", false),
+        ] {
+            assert_eq!(
+                ends_its_record(line),
+                ends,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
         assert_eq!(fast.rows, 98);
         assert_eq!(fast.rows, slow.rows);
         assert_eq!(

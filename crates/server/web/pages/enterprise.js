@@ -19,12 +19,15 @@ const PALETTE = ['#5470c6', '#ee6666', '#91cc75', '#fac858', '#73c0de', '#3ba272
 // An outlet's hours as lines: each factor with a limit (corrected where
 // the limit has a reference O2) against its limit as a dashed line of the
 // same colour, O2 on the right axis; other factors start hidden.
-function outletChart(el, o) {
+// `referenced`: the factors whose limit has a reference O2 — plotted
+// corrected only (an hour without a corrected value is a gap, not its
+// measured value against the corrected limit).
+function outletChart(el, o, referenced) {
   const codes = Object.keys(o.series);
   const series = codes.map((c, k) => ({
     name: c, type: 'line', showSymbol: false, yAxisIndex: c === O2 ? 1 : 0,
     itemStyle: { color: PALETTE[k % PALETTE.length] },
-    data: o.series[c].map(v => (v ? num(v.corrected ?? v.value) : null)),
+    data: o.series[c].map(v => (!v ? null : referenced.has(c) ? num(v.corrected) : num(v.value))),
     markLine: o.limits[c] ? { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: PALETTE[k % PALETTE.length] },
       label: { position: 'insideEndTop', formatter: `${c} ≤ ${o.limits[c]}` }, data: [{ yAxis: Number(o.limits[c]) }] } : undefined,
   }));
@@ -109,7 +112,7 @@ export async function show(main, code) {
     <div class="card scroll"><h2>${t('src.changes')}</h2><table id="changes"><tbody>${changes.map(c => html`<tr><td>${c.at}</td><td>${c.actor}</td><td>${c.action}</td><td class="muted">${c.fields.join('、')}</td></tr>`)}</tbody></table></div>`, main);
   main.querySelectorAll('.outlet-chart').forEach(el => {
     const o = f.live.outlets.find(x => x.outlet === el.dataset.outlet);
-    if (o) outletChart(el, o);
+    if (o) outletChart(el, o, new Set(r.limits.filter(l => l.outlet === o.outlet && l.ref_o2 !== null && l.ref_o2 !== undefined && l.ref_o2 !== '').map(l => l.code)));
   });
   const mc = main.querySelector('#meter-chart');
   if (mc) meterChart(mc, f.live.meters);

@@ -23,8 +23,8 @@ async function firmMap(el, firms) {
   const gj = res && res.ok ? await res.json().catch(() => null) : null;
   const series = { type: 'scatter', data: [] };
   const option = {
-    tooltip: { formatter: p => `${escape(p.data.firm.name)}<br>${escape(p.data.firm.township)} · ${escape(industryOf(p.data.firm))}<br>`
-      + `${t('src.grade')} ${escape(p.data.firm.grade ?? '—')} · ${t('src.alarms')} ${p.data.firm.active_alarms}` },
+    tooltip: { formatter: p => (!p.data?.firm ? escape(p.name) : `${escape(p.data.firm.name)}<br>${escape(p.data.firm.township)} · ${escape(industryOf(p.data.firm))}<br>`
+      + `${t('src.grade')} ${escape(p.data.firm.grade ?? '—')} · ${t('src.alarms')} ${p.data.firm.active_alarms}`) },
     series: [series],
   };
   if (gj) {
@@ -35,7 +35,14 @@ async function firmMap(el, firms) {
     option.grid = { left: 10, right: 10, top: 10, bottom: 10 };
     option.xAxis = { scale: true, show: false }; option.yAxis = { scale: true, show: false };
   }
-  const c = chart(el, option);
+  let c;
+  // A boundary the map cannot draw leaves the firms on a plain background.
+  try { c = chart(el, option); } catch (_) {
+    delete option.geo; series.coordinateSystem = 'cartesian2d';
+    option.grid = { left: 10, right: 10, top: 10, bottom: 10 };
+    option.xAxis = { scale: true, show: false }; option.yAxis = { scale: true, show: false };
+    c = chart(el, option);
+  }
   c.on('click', p => { if (p.data && p.data.firm) location.hash = `#/enterprise/${encodeURIComponent(p.data.firm.credit_code)}`; });
   const draw = shown => {
     const data = shown.filter(f => f.lon !== null && f.lat !== null && f.lon !== undefined).map(f => ({
@@ -45,7 +52,7 @@ async function firmMap(el, firms) {
     el.dataset.points = String(data.length);
     el.dataset.red = String(data.filter(d => d.firm.active_alarms).length);
   };
-  el.dataset.geo = option.geo ? String(gj.features?.length ?? 0) : '0';
+  el.dataset.geo = option.geo ? String(gj?.features?.length ?? 0) : '0';
   return draw;
 }
 
@@ -88,7 +95,7 @@ export async function show(main) {
     const town = v('#f-town'), ind = v('#f-industry'), grade = v('#f-grade'), wl = main.querySelector('#f-wl').checked;
     const q = v('#f-q').trim();
     const keep = f => (!town || f.township === town) && (!ind || industryOf(f) === ind) && (!grade || (f.grade ?? '—') === grade)
-      && (!wl || f.whitelist) && (!q || f.name.includes(q) || f.credit_code.includes(q.toUpperCase()));
+      && (!wl || f.whitelist) && (!q || [f.name, f.credit_code, f.township, industryOf(f), f.grade ?? ''].some(x => x.includes(q) || x.includes(q.toUpperCase())));
     const shown = firms.filter(keep);
     main.querySelectorAll('#firms tbody tr').forEach((tr, i) => { tr.hidden = !keep(firms[i]); });
     main.querySelector('#firm-count').textContent = String(shown.length);
@@ -115,5 +122,7 @@ export async function show(main) {
           <td class="n">${f.active_alarms ? html`<a class="bad" href="#/alarms">${f.active_alarms}</a>` : '0'}</td></tr>`)}</tbody></table>`
         : nothing(t('src.none'))}</div>`, main);
   const el = main.querySelector('#firm-map');
-  if (el) { drawMap = await firmMap(el, firms); drawMap(firms); }
+  // Drawn with the filters as they stand (one may have changed while the
+  // boundaries loaded).
+  if (el) { drawMap = await firmMap(el, firms); filter(); }
 }
