@@ -109,6 +109,28 @@ async fn wait_for(c: &Client, css: &str, name: &str) -> fantoccini::elements::El
     }
 }
 
+/// An attribute of the element `css` (empty when it has none).
+async fn attr_of(c: &Client, css: &str, attr: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .attr(attr)
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// A screenshot with the element `css` scrolled to the middle of the view.
+async fn shot_at(c: &Client, css: &str, name: &str) {
+    c.execute(
+        &format!("document.querySelector({css:?}).scrollIntoView({{block: 'center'}})"),
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(c, name).await;
+}
+
 /// JSON from the API through the page (so the session cookie goes along).
 async fn page_api(c: &Client, path: &str) -> Value {
     c
@@ -487,20 +509,9 @@ async fn dashboard_in_headless_chromium() {
     assert!(note.contains("示例企业"), "{note}");
     // The firms' map: every sample firm placed; a grade filter narrows the
     // table and the map alike.
-    let map = wait_for(&c, "#firm-map canvas", "firm-map").await;
-    drop(map);
-    let points = c
-        .find(Locator::Css("#firm-map"))
-        .await
-        .unwrap()
-        .attr("data-points")
-        .await
-        .unwrap();
-    assert_eq!(
-        points.as_deref(),
-        Some("20"),
-        "every sample firm on the map"
-    );
+    wait_for(&c, "#firm-map canvas", "firm-map").await;
+    let points = attr_of(&c, "#firm-map", "data-points").await;
+    assert_eq!(points.as_str(), "20", "every sample firm on the map");
     shot(&c, "06c-enterprises").await;
     let narrowed = c
         .execute(
@@ -566,12 +577,9 @@ async fn dashboard_in_headless_chromium() {
         .await
         .unwrap();
     wait_for(&c, "#evidence-chart canvas", "alarm-evidence").await;
-    let ev = c.find(Locator::Css("#evidence-chart")).await.unwrap();
     assert!(
-        !ev.attr("data-limit")
+        !attr_of(&c, "#evidence-chart", "data-limit")
             .await
-            .unwrap()
-            .unwrap_or_default()
             .is_empty(),
         "the exceedance's limit drawn"
     );
@@ -583,13 +591,7 @@ async fn dashboard_in_headless_chromium() {
         .await
         .unwrap();
     assert!(heads.contains("实测"), "{heads}");
-    c.execute(
-        "document.querySelector('#evidence-chart').scrollIntoView({block: 'center'})",
-        vec![],
-    )
-    .await
-    .unwrap();
-    shot(&c, "06d2-alarm-evidence").await;
+    shot_at(&c, "#evidence-chart", "06d2-alarm-evidence").await;
     let firm0 = lantian_types::CreditCode::complete("91411726MA4YL0000")
         .unwrap()
         .to_string();
@@ -603,25 +605,12 @@ async fn dashboard_in_headless_chromium() {
         .unwrap();
     assert!(t.contains("a34013"), "{t}");
     wait_for(&c, ".outlet-chart canvas", "outlet-chart").await;
-    let limits = c
-        .find(Locator::Css(".outlet-chart"))
-        .await
-        .unwrap()
-        .attr("data-limits")
-        .await
-        .unwrap()
-        .unwrap_or_default();
+    let limits = attr_of(&c, ".outlet-chart", "data-limits").await;
     assert!(
         limits.parse::<u32>().unwrap_or(0) > 0,
         "the outlet's limits drawn: {limits}"
     );
-    c.execute(
-        "document.querySelector('.outlet-chart').scrollIntoView({block: 'center'})",
-        vec![],
-    )
-    .await
-    .unwrap();
-    shot(&c, "06e-enterprise").await;
+    shot_at(&c, ".outlet-chart", "06e-enterprise").await;
     // The firm with production and treatment meters: their curves.
     let firm2 = lantian_types::CreditCode::complete("91411726MA4YL0002")
         .unwrap()
@@ -630,25 +619,12 @@ async fn dashboard_in_headless_chromium() {
         .await
         .unwrap();
     wait_for(&c, "#meter-chart canvas", "meter-chart").await;
-    let curves = c
-        .find(Locator::Css("#meter-chart"))
-        .await
-        .unwrap()
-        .attr("data-series")
-        .await
-        .unwrap()
-        .unwrap_or_default();
+    let curves = attr_of(&c, "#meter-chart", "data-series").await;
     assert!(
         curves.parse::<u32>().unwrap_or(0) >= 2,
         "production and treatment: {curves}"
     );
-    c.execute(
-        "document.querySelector('#meter-chart').scrollIntoView({block: 'center'})",
-        vec![],
-    )
-    .await
-    .unwrap();
-    shot(&c, "06f-enterprise-meters").await;
+    shot_at(&c, "#meter-chart", "06f-enterprise-meters").await;
 
     // HJ 212-2025 activation from the device page: a new logger announces
     // itself (1001), the operator registers a device and approves the logger

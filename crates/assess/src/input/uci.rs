@@ -96,9 +96,7 @@ pub fn read(
             );
             continue;
         };
-        let Some(start) =
-            NaiveDate::from_ymd_opt(y as i32, m, d).and_then(|date| date.and_hms_opt(h, 0, 0))
-        else {
+        let Some(slot) = slot_of(y, m, d, h, hours) else {
             data.issue(
                 path,
                 line,
@@ -106,10 +104,6 @@ pub fn read(
                 format!("no such time {y}-{m}-{d} {h}:00"),
             );
             continue;
-        };
-        let slot = match hours {
-            HourLabel::Start => hour_slot(start),
-            HourLabel::End => hour_slot(start) - 1,
         };
         if window.is_some_and(|(from, to)| slot < from || slot >= to) {
             continue;
@@ -187,14 +181,8 @@ fn rows_before(
         let (Some(y), Some(m), Some(d), Some(h)) = (num(0), num(1), num(2), num(3)) else {
             break;
         };
-        let Some(start) =
-            NaiveDate::from_ymd_opt(y as i32, m, d).and_then(|date| date.and_hms_opt(h, 0, 0))
-        else {
+        let Some(slot) = slot_of(y, m, d, h, hours) else {
             break;
-        };
-        let slot = match hours {
-            HourLabel::Start => hour_slot(start),
-            HourLabel::End => hour_slot(start) - 1,
         };
         if slot >= from {
             break;
@@ -204,6 +192,16 @@ fn rows_before(
         line += 1;
     }
     (byte, line, skipped)
+}
+
+/// The hour slot of a row's year, month, day and hour (`None`: no such
+/// time), the hour read as its start or its end.
+fn slot_of(y: u32, m: u32, d: u32, h: u32, hours: HourLabel) -> Option<i64> {
+    let start = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)?.and_hms_opt(h, 0, 0)?;
+    Some(match hours {
+        HourLabel::Start => hour_slot(start),
+        HourLabel::End => hour_slot(start) - 1,
+    })
 }
 
 /// Whether a CSV reader ends the record at the end of this line: no quoted
